@@ -1,0 +1,1 @@
+"""DHN: the digital health-administration network of Luxembourg (server side)."""

@@ -1,0 +1,1 @@
+"""Pure rules of DHN: no I/O."""
