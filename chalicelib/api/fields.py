@@ -1,0 +1,40 @@
+"""Request field types shared by the blueprints: the domain's rules as pydantic validators,
+so a broken rule becomes a 422 that names the field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from chalicelib.api.http import Call
+from chalicelib.domain import doctor_code, matricule
+from chalicelib.errors import Unprocessable
+from chalicelib.store.base import decode_cursor
+
+Matricule = Annotated[str, AfterValidator(matricule.normalize)]
+DoctorCode = Annotated[str, AfterValidator(doctor_code.normalize)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, so a misspelt field never goes unnoticed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListQuery(BaseModel):
+    """`?limit=&cursor=` of every list; other query parameters are the route's filters."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: Annotated[dict[str, Any] | None, BeforeValidator(decode_cursor)] = None
+
+
+def path_matricule(call: Call) -> str:
+    try:
+        return matricule.normalize(call.params["matricule"])
+    except ValueError as exc:
+        raise Unprocessable.field("matricule", str(exc)) from exc

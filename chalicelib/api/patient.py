@@ -1,0 +1,51 @@
+"""The patient's app: the documents in the vault."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from chalice.app import Blueprint
+from pydantic import Field
+
+from chalicelib import documents
+from chalicelib.api.fields import ListQuery, Matricule
+from chalicelib.api.http import PATIENT, Call, route
+from chalicelib.clock import rfc3339
+from chalicelib.store.documents import Document
+from chalicelib.store.vault import URL_LIFETIME_SECONDS
+
+bp = Blueprint(__name__)
+
+
+class DocumentQuery(ListQuery):
+    type: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    for_: Matricule | None = Field(default=None, alias="for")
+
+
+def document_json(document: Document) -> dict[str, object]:
+    return {
+        "id": document.document_id,
+        "type": document.type,
+        "title": document.title,
+        "author": document.author,
+        "created_at": rfc3339(document.created_at),
+        "size_bytes": int(document.size_bytes),
+    }
+
+
+@route(bp, "/patient/documents", roles=PATIENT)
+def list_documents(call: Call) -> dict[str, object]:
+    query = call.args(DocumentQuery)
+    page = documents.list_documents(call.me, query.for_, query.type, query.limit, query.cursor)
+    return {"items": [document_json(d) for d in page.items], "next_cursor": page.next_cursor}
+
+
+@route(bp, "/patient/documents/{document_id}", roles=PATIENT)
+def get_document(call: Call) -> dict[str, object]:
+    query = call.args(DocumentQuery)
+    found = documents.download(call.me, query.for_, call.params["document_id"])
+    return {
+        **document_json(found.document),
+        "download_url": found.url,
+        "download_expires_in": URL_LIFETIME_SECONDS,
+    }

@@ -1,0 +1,47 @@
+"""The patient's side of the vault: list documents and fetch one through a short-lived URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import ids
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.identity import Principal
+from chalicelib.store import documents as store
+from chalicelib.store import vault
+from chalicelib.store.base import Page
+
+
+@dataclass(frozen=True)
+class Download:
+    document: store.Document
+    url: str
+
+
+def owner_for(caller: Principal, on_behalf_of: str | None) -> str:
+    """Whose vault the caller reads: their own, or a relative's they may act for."""
+    own = caller.matricule
+    if own is None:
+        raise Forbidden()
+    if on_behalf_of is None or on_behalf_of == own:
+        return own
+    raise Forbidden("you may not act for this patient")
+
+
+def list_documents(
+    caller: Principal,
+    on_behalf_of: str | None,
+    type: str | None,
+    limit: int,
+    cursor: dict[str, Any] | None,
+) -> Page[store.Document]:
+    return store.list_for(owner_for(caller, on_behalf_of), type, limit, cursor)
+
+
+def download(caller: Principal, on_behalf_of: str | None, document_id: str) -> Download:
+    owner = owner_for(caller, on_behalf_of)
+    found = store.get(owner, document_id) if ids.has_prefix(document_id, "doc") else None
+    if found is None:
+        raise NotFound("no such document")
+    return Download(found, vault.download_url(found.object_key, f"{found.document_id}.pdf"))

@@ -1,0 +1,33 @@
+"""Opaque, prefixed, time-sortable identifiers (`inv_01K…`): a ULID behind a type prefix."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from ulid import ULID
+
+Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay"]
+
+
+def new_id(prefix: Prefix, at: datetime) -> str:
+    """A new id whose order follows `at`, so sorting by id sorts by creation time."""
+    return f"{prefix}_{ULID.from_datetime(at)}"
+
+
+def has_prefix(value: str, prefix: Prefix) -> bool:
+    """Whether `value` looks like one of our ids of that kind (cheap, before any lookup)."""
+    head, _, body = value.partition("_")
+    if head != prefix or len(body) != 26:
+        return False
+    try:
+        ULID.from_str(body)
+    except ValueError:
+        return False
+    return True
+
+
+def secret_token(prefix: str) -> str:
+    """A bearer secret with 256 bits of randomness; only its hash is ever stored."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"

@@ -1,0 +1,319 @@
+"""Issuing invoices (mémoires d'honoraires) and everything a practice or an insurer does with
+one afterwards: read, list, print, pay, cancel, scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from chalicelib import ids, qr_keys
+from chalicelib.clock import LUXEMBOURG, Clock, local_date
+from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
+from chalicelib.domain.shares import Line
+from chalicelib.errors import Conflict, NotFound, Unprocessable
+from chalicelib.identity import Principal
+from chalicelib.render import pdf as pdf_render
+from chalicelib.store import invoices as store
+from chalicelib.store import vault
+from chalicelib.store.base import Page
+from chalicelib.store.documents import Document
+from chalicelib.store.outbox import OutboxEvent, new_event
+
+# Concurrent issuances for one doctor each retry once per number taken before them.
+MAX_NUMBER_ATTEMPTS = 64
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    code: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Payment:
+    method: str
+    amount_cents: int
+    paid_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    patient_matricule: str
+    service_date: date
+    lines: tuple[LineRequest, ...]
+    payment: Payment | None
+    direct_payment: bool
+    insurer: str | None
+
+
+@dataclass(frozen=True)
+class Issued:
+    invoice: store.Invoice
+    vault_stored: bool
+
+
+def _price(request: IssueRequest) -> list[Line]:
+    priced: list[Line] = []
+    for i, line in enumerate(request.lines):
+        try:
+            act = nomenclature.act(line.code, request.service_date)
+        except ValueError as exc:
+            raise Unprocessable.field(f"lines[{i}].code", str(exc)) from exc
+        priced.append(shares.priced_line(act, line.quantity))
+    return priced
+
+
+def _insurer(request: IssueRequest, registered: str | None) -> str:
+    if registered is None:
+        if request.insurer is None:
+            raise Unprocessable.field("insurer", "is required for a patient not in the registry")
+        return request.insurer
+    if request.insurer is not None and request.insurer != registered:
+        raise Unprocessable.field("insurer", "differs from the patient's insurer in the registry")
+    return registered
+
+
+def _is_minor(request: IssueRequest) -> bool:
+    try:
+        return matricule.is_minor_on(request.patient_matricule, request.service_date)
+    except ValueError as exc:
+        raise Unprocessable.field("service_date", str(exc)) from exc
+
+
+def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
+    """Price, split, sign, number and store one invoice; a copy goes to the patient's vault
+    where the patient opted in. The number, the invoice, the vault record and the outbox
+    events are one transaction, so numbers have no gaps and no twins."""
+    doctor_code = caller.practice()
+    now = clock.now()
+    today = local_date(now)
+    try:
+        service_date.check(request.service_date, today)
+    except ValueError as exc:
+        raise Unprocessable.field("service_date", str(exc)) from exc
+    lines = _price(request)
+    sequence = store.number_sequence(doctor_code, today.year)
+    snapshot = store.read_snapshot(request.patient_matricule, doctor_code, sequence)
+    if snapshot.doctor is None:
+        raise NotFound("the practice of this device is not registered")
+    patient = snapshot.patient
+    insurer = _insurer(request, patient.insurer if patient else None)
+    if request.direct_payment and insurer == "RCAM":
+        raise Unprocessable.field("direct_payment", "is not available for RCAM patients")
+    split = shares.split(lines, insurer, _is_minor(request))
+    owed = invoice_status.owed_by_patient(
+        split.total_cents, split.patient_share_cents, request.direct_payment
+    )
+    paid = request.payment.amount_cents if request.payment else 0
+    try:
+        invoice_status.check_payment(0, paid, owed)
+    except ValueError as exc:
+        raise Unprocessable.field("payment.amount_cents", str(exc)) from exc
+
+    invoice_id = ids.new_id("inv", now)
+    claims = qr_token.QrClaims(invoice_id, insurer, split.total_cents, today)
+    invoice = store.Invoice(
+        invoice_id,
+        doctor_code=doctor_code,
+        practice_name=snapshot.doctor.name,
+        practice_specialty=snapshot.doctor.specialty,
+        patient_matricule=request.patient_matricule,
+        patient_name=patient.name if patient else None,
+        doctor_patient=f"{doctor_code}#{request.patient_matricule}",
+        insurer=insurer,
+        service_date=request.service_date.isoformat(),
+        issued_at=now,
+        status=invoice_status.after_payment(paid, owed),
+        nomenclature_version=nomenclature.table().version,
+        lines=[store.LineMap(**vars(line)) for line in lines],
+        total_cents=split.total_cents,
+        insurer_share_cents=split.insurer_share_cents,
+        patient_share_cents=split.patient_share_cents,
+        paid_cents=paid,
+        payments=[_payment(request.payment, now)] if request.payment and paid else [],
+        direct_payment=request.direct_payment,
+        qr=qr_token.encode(claims, qr_keys.signing_key()),
+    )
+    opted_in = patient is not None and patient.digital_admin == "opted_in"
+    if opted_in:
+        invoice.document_id = ids.new_id("doc", now)
+
+    previous = snapshot.counter
+    for _ in range(MAX_NUMBER_ATTEMPTS):
+        invoice.number = f"{today.year}-{previous + 1:06d}"
+        # The vault copy is written before the transaction that records it: a record
+        # never points at a missing object, and a retry overwrites the same key.
+        document = _store_vault_copy(invoice, now) if opted_in else None
+        events = _issued_events(invoice, now, opted_in)
+        if store.issue(invoice, sequence, previous, document, events):
+            return Issued(invoice, opted_in)
+        previous = store.read_counter(sequence)
+    raise Conflict("too many invoices are being issued at once for this practice; retry")
+
+
+def _payment(payment: Payment, now: datetime) -> store.PaymentMap:
+    return store.PaymentMap(
+        amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now
+    )
+
+
+def _store_vault_copy(invoice: store.Invoice, now: datetime) -> Document:
+    assert invoice.document_id is not None
+    body = render_pdf(invoice)
+    key = vault.object_key(invoice.document_id)
+    vault.put_pdf(key, body)
+    return Document(
+        invoice.patient_matricule,
+        invoice.document_id,
+        type="invoice",
+        title=f"Mémoire d'honoraires {invoice.number}",
+        author=invoice.practice_name,
+        created_at=now,
+        size_bytes=len(body),
+        object_key=key,
+        content_type="application/pdf",
+        source_id=invoice.invoice_id,
+    )
+
+
+def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[OutboxEvent]:
+    """`invoice.issued` and `document.received` concern the patient only where opted in."""
+    if not opted_in:
+        return [
+            new_event(
+                ids.new_id("evt", now),
+                "invoice.issued",
+                now,
+                _event_data(invoice),
+                doctor_code=invoice.doctor_code,
+            )
+        ]
+    return [
+        new_event(
+            ids.new_id("evt", now),
+            "invoice.issued",
+            now,
+            _event_data(invoice),
+            patient=invoice.patient_matricule,
+            doctor_code=invoice.doctor_code,
+        ),
+        new_event(
+            ids.new_id("evt", now),
+            "document.received",
+            now,
+            {"document_id": invoice.document_id, "type": "invoice", "invoice_id": invoice.invoice_id},
+            patient=invoice.patient_matricule,
+        ),
+    ]
+
+
+def _event_data(invoice: store.Invoice) -> dict[str, object]:
+    return {
+        "invoice_id": invoice.invoice_id,
+        "number": invoice.number,
+        "doctor_code": invoice.doctor_code,
+        "insurer": invoice.insurer,
+        "total_cents": int(invoice.total_cents),
+        "patient_share_cents": int(invoice.patient_share_cents),
+        "status": invoice.status,
+        "document_id": invoice.document_id,
+    }
+
+
+def render_pdf(invoice: store.Invoice) -> bytes:
+    return pdf_render.invoice_pdf(
+        pdf_render.InvoiceDocument(
+            practice=pdf_render.Practice(
+                invoice.practice_name, invoice.doctor_code, invoice.practice_specialty
+            ),
+            patient=pdf_render.Patient(invoice.patient_matricule, invoice.patient_name),
+            number=invoice.number,
+            issued_on=local_date(invoice.issued_at),
+            service_date=date.fromisoformat(invoice.service_date),
+            insurer=invoice.insurer,
+            lines=tuple(
+                pdf_render.InvoiceLine(
+                    line.code,
+                    line.label,
+                    int(line.quantity),
+                    int(line.unit_cents),
+                    int(line.amount_cents),
+                    bool(line.reimbursable),
+                )
+                for line in invoice.lines
+            ),
+            total_cents=int(invoice.total_cents),
+            insurer_share_cents=int(invoice.insurer_share_cents),
+            patient_share_cents=int(invoice.patient_share_cents),
+            paid_cents=int(invoice.paid_cents),
+            status=invoice.status,
+            direct_payment=bool(invoice.direct_payment),
+            qr=invoice.qr,
+        )
+    )
+
+
+def for_practice(caller: Principal, invoice_id: str) -> store.Invoice:
+    """The invoice, if this practice issued it; any other is 'not found'."""
+    found = store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
+    if found is None or found.doctor_code != caller.practice():
+        raise NotFound("no such invoice")
+    return found
+
+
+def list_for_practice(
+    caller: Principal,
+    patient: str | None,
+    status: str | None,
+    issued_from: date | None,
+    issued_to: date | None,
+    limit: int,
+    cursor: dict[str, Any] | None,
+) -> Page[store.Invoice]:
+    between = None
+    if issued_from or issued_to:
+        start = _day_start(issued_from or date(2000, 1, 1))
+        end = _day_start((issued_to or date(9998, 12, 31)) + timedelta(days=1)) - timedelta(microseconds=1)
+        between = (start, end)
+    return store.list_for_practice(caller.practice(), patient, status, between, limit, cursor)
+
+
+def _day_start(day: date) -> datetime:
+    """Dates in filters are the practice's calendar days (Europe/Luxembourg)."""
+    return datetime.combine(day, time(), tzinfo=LUXEMBOURG)
+
+
+def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clock) -> store.Invoice:
+    invoice = for_practice(caller, invoice_id)
+    if invoice.status not in invoice_status.PAYABLE:
+        raise Conflict(f"an invoice that is {invoice.status} takes no payment")
+    owed = invoice_status.owed_by_patient(
+        int(invoice.total_cents), int(invoice.patient_share_cents), bool(invoice.direct_payment)
+    )
+    try:
+        invoice_status.check_payment(int(invoice.paid_cents), payment.amount_cents, owed)
+    except ValueError as exc:
+        raise Unprocessable.field("amount_cents", str(exc)) from exc
+    new_status = invoice_status.after_payment(int(invoice.paid_cents) + payment.amount_cents, owed)
+    return store.add_payment(invoice, _payment(payment, clock.now()), new_status, invoice_status.PAYABLE)
+
+
+def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:
+    invoice = for_practice(caller, invoice_id)
+    if invoice.status == "cancelled":
+        return invoice
+    return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
+
+
+def scan(caller: Principal, token: str) -> store.Invoice:
+    """What an insurer reads from a QR code: only an invoice that names this insurer. A
+    forged or altered code says nothing about what it would have named."""
+    try:
+        claims = qr_token.decode(token, qr_keys.verification_keys())
+    except qr_token.InvalidQrToken as exc:
+        raise Unprocessable.field("qr", "is not a valid DHN invoice code") from exc
+    found = store.get(claims.invoice_id) if claims.insurer == caller.insurer else None
+    if found is None or found.insurer != caller.insurer:
+        raise NotFound("no such invoice")
+    return found

@@ -1,0 +1,48 @@
+"""The one list of DHN's storage: every table (as its PynamoDB model), the vault bucket and the
+queues. The local stack and the tests create them from here, and infra/ declares them from
+here, so the three cannot drift apart."""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib import config
+from chalicelib.store.documents import Document
+from chalicelib.store.idempotency import IdempotencyRecord
+from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
+from chalicelib.store.invoices import Counter, Invoice
+from chalicelib.store.outbox import OutboxEvent
+
+MODELS: list[type[Model]] = [
+    Doctor,
+    Patient,
+    Credential,
+    EnrolmentCode,
+    Device,
+    Counter,
+    Invoice,
+    Document,
+    OutboxEvent,
+    IdempotencyRecord,
+]
+
+# Logical queue names; the physical name is `<resource prefix>-<name>`.
+QUEUES: list[str] = []
+
+
+def ttl_attribute(model: type[Model]) -> str | None:
+    """The attribute DynamoDB expires items by, if the model has one."""
+    from pynamodb.attributes import TTLAttribute
+
+    for name, attribute in model.get_attributes().items():
+        if isinstance(attribute, TTLAttribute):
+            return attribute.attr_name or name
+    return None
+
+
+def bucket_names() -> list[str]:
+    return [config.vault_bucket()]
+
+
+def queue_name(short: str) -> str:
+    return f"{config.resource_prefix()}-{short}"

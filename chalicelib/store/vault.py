@@ -1,0 +1,48 @@
+"""The patients' vault: private, encrypted S3 objects reached only through short-lived URLs."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import config
+from chalicelib.store.base import region
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+URL_LIFETIME_SECONDS = 300
+
+
+@functools.cache
+def _s3() -> S3Client:
+    import boto3
+    from botocore.config import Config
+
+    # SigV4 everywhere: presigned URLs must work for KMS-encrypted objects.
+    return boto3.client("s3", region_name=region(), config=Config(signature_version="s3v4"))
+
+
+def object_key(document_id: str) -> str:
+    """Keys name the document only: no matricule or name ever reaches S3 metadata or logs."""
+    return f"documents/{document_id}.pdf"
+
+
+def put_pdf(key: str, body: bytes) -> None:
+    extra: dict[str, Any] = {"ServerSideEncryption": "aws:kms"}
+    kms_key = config.vault_kms_key_id()
+    if kms_key:
+        extra["SSEKMSKeyId"] = kms_key
+    _s3().put_object(Bucket=config.vault_bucket(), Key=key, Body=body, ContentType="application/pdf", **extra)
+
+
+def download_url(key: str, filename: str) -> str:
+    return _s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": config.vault_bucket(),
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+        },
+        ExpiresIn=URL_LIFETIME_SECONDS,
+    )

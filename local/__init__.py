@@ -1,0 +1,1 @@
+"""The local stack: the whole product on one machine, on moto. Never shipped to AWS."""

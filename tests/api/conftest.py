@@ -1,0 +1,134 @@
+"""API tests: the real Chalice app through `chalice.test.Client`, on moto in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib import clock
+from chalicelib.clock import FixedClock
+
+OPERATOR = "operator-test-token"
+DOCTOR_CODE = "123456-78"
+ADULT = "1893120105732"
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Api:
+    """A thin caller that speaks JSON with a bearer token, like practice software would."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        sent = {"content-type": "application/json", **(headers or {})}
+        if token:
+            sent["authorization"] = f"Bearer {token}"
+        raw = body if isinstance(body, str) else (json.dumps(body) if body is not None else "")
+        answer = self.client.http.request(method, path, headers=sent, body=raw.encode())
+        return Answer(answer.status_code, {k.lower(): v for k, v in answer.headers.items()}, answer.body)
+
+    def get(self, path: str, token: str | None = None, **kw: Any) -> Answer:
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path: str, token: str | None = None, body: Any = None, **kw: Any) -> Answer:
+        return self.call("POST", path, token, body, **kw)
+
+    def put(self, path: str, token: str | None = None, body: Any = None, **kw: Any) -> Answer:
+        return self.call("PUT", path, token, body, **kw)
+
+    def delete(self, path: str, token: str | None = None, **kw: Any) -> Answer:
+        return self.call("DELETE", path, token, **kw)
+
+    # The onboarding steps most tests start from.
+
+    def doctor(self, code: str = DOCTOR_CODE, name: str = "Dr Anne Weber") -> str:
+        """Register a doctor and enrol its first PC; the PC's token."""
+        made = self.post(
+            "/v1/doctors", OPERATOR, {"doctor_code": code, "name": name, "specialty": "Médecine générale"}
+        )
+        assert made.status == 201, made.body
+        return self.enrol(made.json["enrolment_code"])
+
+    def enrol(self, code: str, name: str = "PC accueil") -> str:
+        enrolled = self.post("/v1/devices", None, {"enrolment_code": code, "device_name": name})
+        assert enrolled.status == 201, enrolled.body
+        return str(enrolled.json["token"])
+
+    def patient(self, matricule: str = ADULT, insurer: str = "CNS", opted_in: bool = True) -> str:
+        made = self.post(
+            "/v1/patients",
+            OPERATOR,
+            {
+                "matricule": matricule,
+                "name": "Marie Schmit",
+                "insurer": insurer,
+                "digital_admin": "opted_in" if opted_in else "opted_out",
+                "app_active": True,
+            },
+        )
+        assert made.status == 201, made.body
+        token = self.post(f"/v1/patients/{matricule}/tokens", OPERATOR)
+        assert token.status == 201, token.body
+        return str(token.json["token"])
+
+    def insurer(self, name: str = "CNS") -> str:
+        made = self.post(f"/v1/insurers/{name}/tokens", OPERATOR)
+        assert made.status == 201, made.body
+        return str(made.json["token"])
+
+    def invoice(self, token: str, matricule: str = ADULT, **fields: Any) -> Answer:
+        body = {
+            "patient_matricule": matricule,
+            "service_date": "2026-11-20",
+            "lines": [{"code": "C1", "quantity": 1}],
+            "payment": {"method": "card", "amount_cents": 5770},
+            **fields,
+        }
+        return self.post("/v1/invoices", token, body)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[FixedClock]:
+    previous = clock.current()
+    fixed = FixedClock(NOW)
+    clock.use(fixed)
+    yield fixed
+    clock.use(previous)
+
+
+@pytest.fixture
+def api(fixed_clock: FixedClock) -> Iterator[Api]:
+    with mock_aws():
+        from chalicelib.store import provision
+
+        provision.create_all()
+        from app import app
+
+        with Client(app) as client:
+            yield Api(client)

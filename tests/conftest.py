@@ -1,0 +1,24 @@
+"""Shared test set-up: a fake AWS account in moto, a signing key, and an API client."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports chalicelib: table names and keys are read from here.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_REGION": "eu-central-1",
+        "DHN_STAGE": "test",
+        "DHN_OPERATOR_TOKEN": "operator-test-token",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+if "DHN_QR_SIGNING_KEY" not in os.environ:
+    from chalicelib import qr_keys
+
+    os.environ["DHN_QR_SIGNING_KEY"] = qr_keys.generate_seed()
