@@ -1,0 +1,1 @@
+"""Benchmarks of the hot paths, run by `make bench`; never imported by the app."""

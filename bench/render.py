@@ -1,0 +1,63 @@
+"""How long one invoice PDF takes to draw, its QR code included (budget: median 15 ms).
+
+`python -m bench.render` prints the figures; `run()` returns them for `make bench`.
+The first render is left out: it pays for importing fpdf2 and qrcode, which is cold-start
+time, measured with `python -X importtime`, not render time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import date
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from chalicelib.domain import qr_token
+from chalicelib.render import pdf
+
+ITERATIONS = 200
+
+
+def sample_document() -> pdf.InvoiceDocument:
+    """A typical invoice: two lines, accents, amounts in the thousands, a real token."""
+    claims = qr_token.QrClaims("inv_01JD5Z8K3M7Q9R2T4V6W8X0Y1Z", "CNS", 129226, date(2026, 11, 20))
+    return pdf.InvoiceDocument(
+        practice=pdf.Practice("Dr Élise Müller-Schmit", "123456-78", "Médecine générale"),
+        patient=pdf.Patient("1893120105732", "Jean Dupont"),
+        number="2026-000001",
+        issued_on=date(2026, 11, 20),
+        service_date=date(2026, 11, 20),
+        insurer="CNS",
+        lines=(
+            pdf.InvoiceLine("C1", "Consultation d'un médecin généraliste", 1, 5770, 5770, True),
+            pdf.InvoiceLine("CP1", "Convenance personnelle", 1, 123456, 123456, False),
+        ),
+        total_cents=129226,
+        insurer_share_cents=5078,
+        patient_share_cents=124148,
+        paid_cents=129226,
+        status="paid",
+        direct_payment=False,
+        qr=qr_token.encode(claims, Ed25519PrivateKey.generate()),
+    )
+
+
+def run(iterations: int = ITERATIONS) -> dict[str, float]:
+    """Median and 95th percentile, in milliseconds, of rendering the PDF and its QR code."""
+    document = sample_document()
+    pdf.invoice_pdf(document)  # warm-up: imports and fpdf2's font metrics
+    timings: list[float] = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        pdf.invoice_pdf(document)
+        timings.append((time.perf_counter() - start) * 1000)
+    return {
+        "pdf_median_ms": statistics.median(timings),
+        "pdf_p95_ms": statistics.quantiles(timings, n=20)[-1],
+    }
+
+
+if __name__ == "__main__":
+    for name, value in run().items():
+        print(f"{name}: {value:.2f}")

@@ -1,0 +1,225 @@
+"""The QR code (matrix, SVG) and the A4 invoice PDF, down to a real scan of the PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from chalicelib.domain import qr_token
+from chalicelib.render import pdf, qr
+
+A4_POINTS = (595.28, 841.89)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def token() -> str:
+    claims = qr_token.QrClaims("inv_01JD5Z8K3M7Q9R2T4V6W8X0Y1Z", "CNS", 129226, date(2026, 11, 20))
+    return qr_token.encode(claims, Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+
+
+@pytest.fixture(scope="module")
+def document(token: str) -> pdf.InvoiceDocument:
+    return pdf.InvoiceDocument(
+        practice=pdf.Practice("Dr Élise Müller-Schmit", "123456-78", "Médecine générale"),
+        patient=pdf.Patient("1893120105732", "Jean Dupont"),
+        number="2026-000001",
+        issued_on=date(2026, 11, 20),
+        service_date=date(2026, 11, 19),
+        insurer="CNS",
+        lines=(
+            pdf.InvoiceLine("C1", "Consultation d'un médecin généraliste", 1, 5770, 5770, True),
+            pdf.InvoiceLine("CP1", "Convenance personnelle", 1, 123456, 123456, False),
+        ),
+        total_cents=129226,
+        insurer_share_cents=5078,
+        patient_share_cents=124148,
+        paid_cents=129226,
+        status="paid",
+        direct_payment=False,
+        qr=token,
+    )
+
+
+def page_text(document: Any, index: int = 0) -> str:
+    # pdfium gives back the no-break spaces of amounts as they are; compare on plain ones.
+    return str(document[index].get_textpage().get_text_range()).replace("\u00a0", " ")
+
+
+def scan(data: bytes, index: int = 0) -> list[str]:
+    """The QR codes that a reader finds on a page rasterised at 150 dpi."""
+    image = pdfium.PdfDocument(data)[index].render(scale=150 / 72).to_pil()
+    return [found.text for found in zxingcpp.read_barcodes(image)]
+
+
+# --- QR matrix and SVG -----------------------------------------------------------------------
+
+
+def test_matrix_is_the_smallest_version_at_most_10_with_its_quiet_zone(token: str) -> None:
+    modules = qr.matrix(token)
+    size = len(modules)
+    assert all(len(row) == size for row in modules)
+    version = (size - 2 * qr.QUIET_ZONE - 17) // 4
+    assert size == 4 * version + 17 + 2 * qr.QUIET_ZONE
+    assert version == 6  # 149 alphanumeric characters: version 5 holds 122 at level M
+    assert version <= qr.MAX_VERSION
+    quiet = range(qr.QUIET_ZONE)
+    for i in quiet:
+        assert not any(modules[i]) and not any(modules[size - 1 - i])
+        assert not any(row[i] or row[size - 1 - i] for row in modules)
+    assert modules[qr.QUIET_ZONE][qr.QUIET_ZONE]  # the corner of the top-left finder
+
+
+def test_matrix_rows_are_independent(token: str) -> None:
+    modules = qr.matrix(token)
+    modules[0][0] = True
+    assert not modules[1][0] and not modules[-1][0]
+    assert qr.matrix(token) != modules
+
+
+@pytest.mark.parametrize("length", [312, 5000])
+def test_matrix_refuses_text_above_version_10(length: int) -> None:
+    with pytest.raises(ValueError, match="version"):
+        qr.matrix("A" * length)
+
+
+def test_dark_runs_cover_exactly_the_dark_modules(token: str) -> None:
+    modules = qr.matrix(token)
+    rebuilt = [[False] * len(row) for row in modules]
+    for y, x, n in qr.dark_runs(modules):
+        assert n > 0 and not any(rebuilt[y][x : x + n])
+        rebuilt[y][x : x + n] = [True] * n
+    assert rebuilt == modules
+
+
+def test_svg_is_xml_of_the_same_matrix(token: str) -> None:
+    document = qr.svg(token)
+    assert document.startswith(b"<?xml")
+    root = ET.fromstring(document)
+    assert root.tag == f"{SVG}svg"
+    modules = qr.matrix(token)
+    size = len(modules)
+    assert root.get("viewBox") == f"0 0 {size} {size}"
+    background = root.find(f"{SVG}rect")
+    assert background is not None and background.get("fill") == "#fff"
+    paths = root.findall(f"{SVG}path")
+    assert len(paths) == 1
+    rebuilt = [[False] * size for _ in range(size)]
+    commands = re.findall(r"M(\d+) (\d+)h(\d+)v1h-(\d+)z", paths[0].get("d", ""))
+    assert "".join(f"M{x} {y}h{n}v1h-{m}z" for x, y, n, m in commands) == paths[0].get("d")
+    for x, y, n, _ in commands:
+        for column in range(int(x), int(x) + int(n)):
+            rebuilt[int(y)][column] = True
+    assert rebuilt == modules
+
+
+# --- the invoice PDF -------------------------------------------------------------------------
+
+
+def test_pdf_is_one_a4_page_in_french(document: pdf.InvoiceDocument) -> None:
+    data = pdf.invoice_pdf(document)
+    assert data.startswith(b"%PDF-")
+    rendered = pdfium.PdfDocument(data)
+    assert len(rendered) == 1
+    assert rendered[0].get_size() == pytest.approx(A4_POINTS, abs=0.01)
+    text = page_text(rendered)
+    for expected in (
+        "Mémoire d'honoraires",
+        "N° 2026-000001",
+        "Dr Élise Müller-Schmit",
+        "Code médecin : 123456-78",
+        "Jean Dupont",
+        "1893120105732",
+        "Date d'émission : 20/11/2026",
+        "Date des soins : 19/11/2026",
+        "Consultation d'un médecin généraliste",
+        "57,70 €",
+        "1 292,26 €",
+        "Part assurance (CNS)",
+        "50,78 €",
+        "Part patient",
+        "1 241,48 €",
+        "Statut : payée",
+        "Paiement : réglé",
+        "Reste à payer",
+        "0,00 €",
+    ):
+        assert expected in text, expected
+    assert "Tiers payant" not in text
+
+
+def test_pdf_qr_code_scans_at_150_dpi(document: pdf.InvoiceDocument, token: str) -> None:
+    assert scan(pdf.invoice_pdf(document)) == [token]
+
+
+def test_tiers_payant_and_status_wording(document: pdf.InvoiceDocument) -> None:
+    claimed = dataclasses.replace(
+        document, direct_payment=True, status="claimed", paid_cents=0, patient=pdf.Patient("1")
+    )
+    text = page_text(pdfium.PdfDocument(pdf.invoice_pdf(claimed)))
+    assert "Tiers payant" in text
+    assert "Statut : remboursement demandé" in text
+    assert "Paiement : non réglé" in text
+    assert "Reste à payer 1 241,48 €" in text  # under tiers payant, only the patient's share
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        ("issued", "émise"),
+        ("paid", "payée"),
+        ("claimed", "remboursement demandé"),
+        ("reimbursed", "remboursée"),
+        ("rejected", "remboursement refusé"),
+        ("cancelled", "annulée"),
+    ],
+)
+def test_every_status_has_a_french_label(status: str, label: str) -> None:
+    assert pdf.STATUS_LABELS[status] == label
+
+
+def test_unknown_status_or_insurer_is_refused(document: pdf.InvoiceDocument) -> None:
+    with pytest.raises(ValueError, match="status"):
+        dataclasses.replace(document, status="lost")
+    with pytest.raises(ValueError, match="insurer"):
+        dataclasses.replace(document, insurer="AXA")
+
+
+def test_long_invoice_breaks_pages_and_keeps_the_qr_code_on_page_1(
+    document: pdf.InvoiceDocument, token: str
+) -> None:
+    long_label = "Consultation au cabinet un dimanche ou un jour férié légal, " * 3
+    lines = tuple(pdf.InvoiceLine(f"C{i}", long_label, 1, 5770, 5770, True) for i in range(40))
+    data = pdf.invoice_pdf(dataclasses.replace(document, lines=lines))
+    rendered = pdfium.PdfDocument(data)
+    assert len(rendered) > 1
+    assert "Libellé" in page_text(rendered, 1)  # the headings again on the next page
+    assert "Reste à payer" in page_text(rendered, len(rendered) - 1)
+    assert scan(data) == [token]
+
+
+def test_same_document_gives_the_same_bytes(document: pdf.InvoiceDocument) -> None:
+    assert pdf.invoice_pdf(document) == pdf.invoice_pdf(document)
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"),
+    [
+        (0, "0,00\u00a0€"),
+        (5, "0,05\u00a0€"),
+        (5770, "57,70\u00a0€"),
+        (123456, "1\u00a0234,56\u00a0€"),
+        (123456789, "1\u00a0234\u00a0567,89\u00a0€"),
+        (-5770, "-57,70\u00a0€"),
+    ],
+)
+def test_euros_in_french(cents: int, text: str) -> None:
+    assert pdf.euros(cents) == text
