@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 
 
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"
+
+
 def stage() -> str:
     """`local` on a laptop and in tests, `dev` or `prod` in AWS."""
     return os.environ.get("DHN_STAGE", "local")

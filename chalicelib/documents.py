@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids
+from chalicelib import ids, lazy
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import Principal
-from chalicelib.store import documents as store
-from chalicelib.store import vault
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.store import documents as store
+    from chalicelib.store import vault
+    from chalicelib.store.base import Page
+else:
+    store = lazy.module("chalicelib.store.documents")
+    vault = lazy.module("chalicelib.store.vault")
 
 
 @dataclass(frozen=True)

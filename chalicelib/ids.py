@@ -6,13 +6,13 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-from ulid import ULID
-
 Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay"]
 
 
 def new_id(prefix: Prefix, at: datetime) -> str:
     """A new id whose order follows `at`, so sorting by id sorts by creation time."""
+    from ulid import ULID  # here: python-ulid's import reads package metadata, slow at cold start
+
     return f"{prefix}_{ULID.from_datetime(at)}"
 
 
@@ -21,6 +21,8 @@ def has_prefix(value: str, prefix: Prefix) -> bool:
     head, _, body = value.partition("_")
     if head != prefix or len(body) != 26:
         return False
+    from ulid import ULID
+
     try:
         ULID.from_str(body)
     except ValueError:

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids, qr_keys
+from chalicelib import ids, lazy, qr_keys
 from chalicelib.clock import LUXEMBOURG, Clock, local_date
 from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
 from chalicelib.domain.shares import Line
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.identity import Principal
 from chalicelib.render import pdf as pdf_render
-from chalicelib.store import invoices as store
-from chalicelib.store import vault
-from chalicelib.store.base import Page
-from chalicelib.store.documents import Document
-from chalicelib.store.outbox import OutboxEvent, new_event
+
+if TYPE_CHECKING:
+    from chalicelib.store import documents, outbox, vault
+    from chalicelib.store import invoices as store
+    from chalicelib.store.base import Page
+else:
+    store = lazy.module("chalicelib.store.invoices")
+    vault = lazy.module("chalicelib.store.vault")
+    documents = lazy.module("chalicelib.store.documents")
+    outbox = lazy.module("chalicelib.store.outbox")
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64
@@ -158,12 +163,12 @@ def _payment(payment: Payment, now: datetime) -> store.PaymentMap:
     )
 
 
-def _store_vault_copy(invoice: store.Invoice, now: datetime) -> Document:
+def _store_vault_copy(invoice: store.Invoice, now: datetime) -> documents.Document:
     assert invoice.document_id is not None
     body = render_pdf(invoice)
     key = vault.object_key(invoice.document_id)
     vault.put_pdf(key, body)
-    return Document(
+    return documents.Document(
         invoice.patient_matricule,
         invoice.document_id,
         type="invoice",
@@ -177,11 +182,11 @@ def _store_vault_copy(invoice: store.Invoice, now: datetime) -> Document:
     )
 
 
-def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[OutboxEvent]:
+def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[outbox.OutboxEvent]:
     """`invoice.issued` and `document.received` concern the patient only where opted in."""
     if not opted_in:
         return [
-            new_event(
+            outbox.new_event(
                 ids.new_id("evt", now),
                 "invoice.issued",
                 now,
@@ -190,7 +195,7 @@ def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> lis
             )
         ]
     return [
-        new_event(
+        outbox.new_event(
             ids.new_id("evt", now),
             "invoice.issued",
             now,
@@ -198,7 +203,7 @@ def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> lis
             patient=invoice.patient_matricule,
             doctor_code=invoice.doctor_code,
         ),
-        new_event(
+        outbox.new_event(
             ids.new_id("evt", now),
             "document.received",
             now,

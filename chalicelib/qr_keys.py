@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import functools
 import os
-import secrets
 import string
 from typing import TYPE_CHECKING
 
@@ -78,6 +77,8 @@ def generate_seed() -> str:
 
     An Ed25519 private key is any 32 random bytes, so no crypto library is needed here.
     """
+    import secrets  # here, not at the top: only the local stack and the tests make keys
+
     return base64.urlsafe_b64encode(secrets.token_bytes(_KEY_SIZE)).rstrip(b"=").decode("ascii")
 
 

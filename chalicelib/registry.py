@@ -6,11 +6,17 @@ In production this is fed by the Agence eSanté registry; here the operator's ro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from chalicelib import lazy
 from chalicelib.clock import Clock
 from chalicelib.errors import NotFound
 from chalicelib.identity import issue_token
-from chalicelib.store import identity as store
+
+if TYPE_CHECKING:
+    from chalicelib.store import identity as store
+else:
+    store = lazy.module("chalicelib.store.identity")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from chalicelib.api.http import Call
 from chalicelib.domain import doctor_code, matricule
 from chalicelib.errors import Unprocessable
-from chalicelib.store.base import decode_cursor
+from chalicelib.store import cursor as cursors
 
 Matricule = Annotated[str, AfterValidator(matricule.normalize)]
 DoctorCode = Annotated[str, AfterValidator(doctor_code.normalize)]
@@ -21,16 +21,17 @@ Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 class Body(BaseModel):
     """A request body: unknown fields are refused, so a misspelt field never goes unnoticed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use, not at import: cold start.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ListQuery(BaseModel):
     """`?limit=&cursor=` of every list; other query parameters are the route's filters."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: Annotated[dict[str, Any] | None, BeforeValidator(decode_cursor)] = None
+    cursor: Annotated[dict[str, Any] | None, BeforeValidator(cursors.decode)] = None
 
 
 def path_matricule(call: Call) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -15,7 +15,9 @@ from chalicelib.clock import rfc3339
 from chalicelib.domain.insurers import Insurer
 from chalicelib.domain.invoice_status import Status
 from chalicelib.render import qr
-from chalicelib.store.invoices import Invoice
+
+if TYPE_CHECKING:
+    from chalicelib.store.invoices import Invoice
 
 bp = Blueprint(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,8 +11,10 @@ from chalicelib import documents
 from chalicelib.api.fields import ListQuery, Matricule
 from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.clock import rfc3339
-from chalicelib.store.documents import Document
 from chalicelib.store.vault import URL_LIFETIME_SECONDS
+
+if TYPE_CHECKING:
+    from chalicelib.store.documents import Document
 
 bp = Blueprint(__name__)
 

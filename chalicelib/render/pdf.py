@@ -57,6 +57,8 @@ _COLUMNS: Final = (
 )
 _LINE_HEIGHT: Final = 4.5
 _CELL_PAD: Final = 1.5
+# Letters with a stroke, which Unicode does not decompose into letter and accent.
+_NO_DECOMPOSITION: Final = str.maketrans("ŁłĐđĦħŦŧı", "LlDdHhTti")
 _GREY: Final = (90, 90, 90)
 _BLACK: Final = (0, 0, 0)
 
@@ -213,7 +215,7 @@ def _lines(pdf: FPDF, doc: InvoiceDocument) -> None:
             pdf.set_font("helvetica", size=9)
         top = pdf.get_y()
         values = (
-            [line.code],
+            [_winansi(line.code)],
             wrapped,
             [str(line.quantity)],
             [euros(line.unit_cents)],
@@ -310,6 +312,7 @@ def _wrap(pdf: FPDF, width: float, text: str) -> list[str]:
     Most texts fit on one line, and measuring them is far cheaper than fpdf2's line
     breaking (the larger part of the render time when every text went through it).
     """
+    text = _winansi(text)
     if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
         return [text]
     # output="LINES" returns the list of lines; fpdf2's annotation covers every output.
@@ -324,6 +327,31 @@ def _text(pdf: FPDF, width: float, height: float, text: str) -> None:
         pdf.set_x(x)
         pdf.cell(width, height, line, new_x="LEFT", new_y="NEXT")
     pdf.set_x(pdf.l_margin)
+
+
+def _winansi(text: str) -> str:
+    """`text` as the core fonts can show it (Windows-1252), which fpdf2 would refuse.
+
+    Names and labels come from outside: a "Łukasz" or a "Ștefan" must print as "Lukasz"
+    or "Stefan" rather than fail the whole invoice. Letters outside Windows-1252 lose their
+    accent; what has no plain letter left becomes "?".
+    """
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
+    import unicodedata  # only for the rare text that needs it
+
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFC", text).translate(_NO_DECOMPOSITION):
+        if char.encode("cp1252", "ignore"):
+            kept.append(char)
+        elif not unicodedata.combining(char):
+            base = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore")
+            kept.append(base.decode("cp1252") or "?")
+    return "".join(kept)
 
 
 def _french_date(day: date) -> str:

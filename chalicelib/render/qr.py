@@ -37,11 +37,11 @@ def matrix(text: str) -> Matrix:
     )
     code.add_data(text)  # qrcode picks the densest modes (alphanumeric for our tokens)
     try:
-        version = code.best_fit()
-    except DataOverflowError:
-        version = 41
-    if version > MAX_VERSION:  # checked before make(): building a large code is wasted work
-        raise ValueError(f"QR text needs version {version}, more than {MAX_VERSION}")
+        fits = code.best_fit() <= MAX_VERSION
+    except DataOverflowError:  # more than version 40 holds
+        fits = False
+    if not fits:  # checked before make(): building a large code would be wasted work
+        raise ValueError(f"QR text does not fit version {MAX_VERSION} at error correction M")
     code.make(fit=False)
     # A copy of plain bools: get_matrix() shares its border rows between rows.
     return [[bool(module) for module in row] for row in code.get_matrix()]

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
-import os
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.pagination import ResultIterator
 
 from chalicelib import config
-from chalicelib.errors import Unprocessable
+from chalicelib.config import region
+from chalicelib.store import cursor
 
 T = TypeVar("T")
 M = TypeVar("M")
-
-
-def region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"
 
 
 class TableMeta:
@@ -42,32 +36,11 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """The DynamoDB start key inside a cursor; a cursor we did not make is a 422."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable.field("cursor", "is not a cursor from a previous page") from exc
-    if not isinstance(key, dict):
-        raise Unprocessable.field("cursor", "is not a cursor from a previous page")
-    return key
-
-
 def page_of(results: ResultIterator[M], limit: int) -> Page[M]:
     """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume."""
     items = list(results)
     last = results.last_evaluated_key if len(items) >= limit else None
-    return Page(items, encode_cursor(last))
+    return Page(items, cursor.encode(last))
 
 
 def condition_failed(error: TransactWriteError) -> bool:

@@ -50,15 +50,21 @@ def _config() -> IdempotencyConfig:
     )
 
 
-def once(key: str, fingerprint: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The saved answer of the first run under `key`, or the answer of running `action` now."""
+def once(key: str, fingerprint: str, action: Callable[[], dict[str, Any]], context: Any) -> dict[str, Any]:
+    """The saved answer of the first run under `key`, or the answer of running `action` now.
+    With the Lambda context, a record left "in progress" by a crashed run expires when that
+    invocation's time is up instead of blocking its key for a day."""
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyValidationError,
     )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_config())
+    config = _config()
+    if context is not None:
+        config.register_lambda_context(context)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=config)
     def run(request: dict[str, str]) -> dict[str, Any]:  # noqa: ARG001 (Powertools keys on it)
         return action()
 

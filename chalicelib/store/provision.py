@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import boto3
 
+from chalicelib.config import region
 from chalicelib.store import schema
-from chalicelib.store.base import region
 
 
 def create_all() -> None:

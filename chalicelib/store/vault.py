@@ -6,7 +6,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
-from chalicelib.store.base import region
+from chalicelib.config import region
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

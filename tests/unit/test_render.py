@@ -206,6 +206,18 @@ def test_long_invoice_breaks_pages_and_keeps_the_qr_code_on_page_1(
     assert scan(data) == [token]
 
 
+def test_names_outside_windows_1252_print_without_their_accents(document: pdf.InvoiceDocument) -> None:
+    foreign = dataclasses.replace(
+        document,
+        practice=pdf.Practice("Dr Łukasz Dvořák", "123456-78", "Médecine générale 👍"),
+        patient=pdf.Patient("1893120105732", "Ștefan Țurcanu"),
+        lines=(pdf.InvoiceLine("C1", "Consultation 日本", 1, 5770, 5770, True),),
+    )
+    text = page_text(pdfium.PdfDocument(pdf.invoice_pdf(foreign)))
+    for expected in ("Dr Lukasz Dvorák", "Médecine générale ?", "Stefan Turcanu", "Consultation ??"):
+        assert expected in text, expected
+
+
 def test_same_document_gives_the_same_bytes(document: pdf.InvoiceDocument) -> None:
     assert pdf.invoice_pdf(document) == pdf.invoice_pdf(document)
 

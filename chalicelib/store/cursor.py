@@ -1,0 +1,29 @@
+"""Opaque list cursors: DynamoDB's resume key, base64url-encoded JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from chalicelib.errors import Unprocessable
+
+
+def encode(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str | None) -> dict[str, Any] | None:
+    """The DynamoDB start key inside a cursor; a cursor we did not make is a 422."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable.field("cursor", "is not a cursor from a previous page") from exc
+    if not isinstance(key, dict):
+        raise Unprocessable.field("cursor", "is not a cursor from a previous page")
+    return key
