@@ -45,6 +45,14 @@ class NotFound(DhnError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MethodNotAllowed(DhnError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed on this route"
+
+
+class UnsupportedMediaType(DhnError):
+    status, slug, title = 415, "unsupported-media-type", "Bodies are JSON (application/json)"
+
+
 class Conflict(DhnError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 

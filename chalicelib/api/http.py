@@ -22,8 +22,10 @@ from chalicelib.errors import (
     FieldError,
     Forbidden,
     MalformedRequest,
+    MethodNotAllowed,
     Unauthenticated,
     Unprocessable,
+    UnsupportedMediaType,
 )
 from chalicelib.identity import Principal, Role
 from chalicelib.observability import logger
@@ -117,6 +119,20 @@ def problem(err: DhnError) -> Response:
     if isinstance(err, Unprocessable):
         body["errors"] = [{"field": e.field, "message": e.message} for e in err.errors]
     return Response(json.dumps(body), headers={"Content-Type": PROBLEM}, status_code=err.status)
+
+
+# Chalice answers these itself, before any route runs, with a body of its own shape.
+_CHALICE_ERRORS: dict[int, type[DhnError]] = {405: MethodNotAllowed, 415: UnsupportedMediaType}
+
+
+def as_problem(response: Response) -> Response:
+    """Chalice's own error answers, reshaped as problem+json like every other error."""
+    error = _CHALICE_ERRORS.get(response.status_code)
+    if error is None or not isinstance(response.body, dict) or "Code" not in response.body:
+        return response
+    reshaped = problem(error(str(response.body.get("Message", ""))))
+    reshaped.headers.update({k: v for k, v in response.headers.items() if k.lower() == "allow"})
+    return reshaped
 
 
 def _json(body: Any, status: int = 200, headers: Mapping[str, str | list[str]] | None = None) -> Response:
