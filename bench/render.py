@@ -14,14 +14,17 @@ from datetime import date
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chalicelib.domain import qr_token
+from chalicelib.domain.shares import Line
 from chalicelib.render import pdf
 
 ITERATIONS = 200
 
 
-def sample_document() -> pdf.InvoiceDocument:
+SAMPLE_CLAIMS = qr_token.QrClaims("inv_01JD5Z8K3M7Q9R2T4V6W8X0Y1Z", "CNS", 129226, date(2026, 11, 20))
+
+
+def sample_document(key: Ed25519PrivateKey) -> pdf.InvoiceDocument:
     """A typical invoice: two lines, accents, amounts in the thousands, a real token."""
-    claims = qr_token.QrClaims("inv_01JD5Z8K3M7Q9R2T4V6W8X0Y1Z", "CNS", 129226, date(2026, 11, 20))
     return pdf.InvoiceDocument(
         practice=pdf.Practice("Dr Élise Müller-Schmit", "123456-78", "Médecine générale"),
         patient=pdf.Patient("1893120105732", "Jean Dupont"),
@@ -30,8 +33,8 @@ def sample_document() -> pdf.InvoiceDocument:
         service_date=date(2026, 11, 20),
         insurer="CNS",
         lines=(
-            pdf.InvoiceLine("C1", "Consultation d'un médecin généraliste", 1, 5770, 5770, True),
-            pdf.InvoiceLine("CP1", "Convenance personnelle", 1, 123456, 123456, False),
+            Line("C1", "Consultation d'un médecin généraliste", 1, 5770, 5770, True),
+            Line("CP1", "Convenance personnelle", 1, 123456, 123456, False),
         ),
         total_cents=129226,
         insurer_share_cents=5078,
@@ -39,13 +42,13 @@ def sample_document() -> pdf.InvoiceDocument:
         paid_cents=129226,
         status="paid",
         direct_payment=False,
-        qr=qr_token.encode(claims, Ed25519PrivateKey.generate()),
+        qr=qr_token.encode(SAMPLE_CLAIMS, key),
     )
 
 
 def run(iterations: int = ITERATIONS) -> dict[str, float]:
     """Median and 95th percentile, in milliseconds, of rendering the PDF and its QR code."""
-    document = sample_document()
+    document = sample_document(Ed25519PrivateKey.generate())
     pdf.invoice_pdf(document)  # warm-up: imports and fpdf2's font metrics
     timings: list[float] = []
     for _ in range(iterations):

@@ -184,33 +184,23 @@ def _store_vault_copy(invoice: store.Invoice, now: datetime) -> documents.Docume
 
 def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[outbox.OutboxEvent]:
     """`invoice.issued` and `document.received` concern the patient only where opted in."""
-    if not opted_in:
-        return [
-            outbox.new_event(
-                ids.new_id("evt", now),
-                "invoice.issued",
-                now,
-                _event_data(invoice),
-                doctor_code=invoice.doctor_code,
-            )
-        ]
-    return [
+    patient = invoice.patient_matricule if opted_in else None
+    events = [
         outbox.new_event(
             ids.new_id("evt", now),
             "invoice.issued",
             now,
             _event_data(invoice),
-            patient=invoice.patient_matricule,
+            patient=patient,
             doctor_code=invoice.doctor_code,
-        ),
-        outbox.new_event(
-            ids.new_id("evt", now),
-            "document.received",
-            now,
-            {"document_id": invoice.document_id, "type": "invoice", "invoice_id": invoice.invoice_id},
-            patient=invoice.patient_matricule,
-        ),
+        )
     ]
+    if opted_in:
+        document = {"document_id": invoice.document_id, "type": "invoice", "invoice_id": invoice.invoice_id}
+        events.append(
+            outbox.new_event(ids.new_id("evt", now), "document.received", now, document, patient=patient)
+        )
+    return events
 
 
 def _event_data(invoice: store.Invoice) -> dict[str, object]:
@@ -238,7 +228,7 @@ def render_pdf(invoice: store.Invoice) -> bytes:
             service_date=date.fromisoformat(invoice.service_date),
             insurer=invoice.insurer,
             lines=tuple(
-                pdf_render.InvoiceLine(
+                Line(
                     line.code,
                     line.label,
                     int(line.quantity),

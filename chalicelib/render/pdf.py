@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Final, cast
 
 from chalicelib.clock import LUXEMBOURG
+from chalicelib.domain.shares import Line
 from chalicelib.render import qr
 
 if TYPE_CHECKING:
@@ -77,16 +78,6 @@ class Patient:
 
 
 @dataclass(frozen=True)
-class InvoiceLine:
-    code: str
-    label: str
-    quantity: int
-    unit_cents: int
-    amount_cents: int
-    reimbursable: bool
-
-
-@dataclass(frozen=True)
 class InvoiceDocument:
     """Everything printed on the invoice, already computed by the invoice service."""
 
@@ -96,7 +87,7 @@ class InvoiceDocument:
     issued_on: date
     service_date: date
     insurer: str
-    lines: tuple[InvoiceLine, ...]
+    lines: tuple[Line, ...]
     total_cents: int
     insurer_share_cents: int
     patient_share_cents: int

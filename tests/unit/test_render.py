@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import xml.etree.ElementTree as ET
-from datetime import date
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -13,7 +12,8 @@ import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from chalicelib.domain import qr_token
+from bench.render import sample_document
+from chalicelib.domain.shares import Line
 from chalicelib.render import pdf, qr
 
 A4_POINTS = (595.28, 841.89)
@@ -21,32 +21,13 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def token() -> str:
-    claims = qr_token.QrClaims("inv_01JD5Z8K3M7Q9R2T4V6W8X0Y1Z", "CNS", 129226, date(2026, 11, 20))
-    return qr_token.encode(claims, Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+def document() -> pdf.InvoiceDocument:
+    return sample_document(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 
 
 @pytest.fixture(scope="module")
-def document(token: str) -> pdf.InvoiceDocument:
-    return pdf.InvoiceDocument(
-        practice=pdf.Practice("Dr Élise Müller-Schmit", "123456-78", "Médecine générale"),
-        patient=pdf.Patient("1893120105732", "Jean Dupont"),
-        number="2026-000001",
-        issued_on=date(2026, 11, 20),
-        service_date=date(2026, 11, 19),
-        insurer="CNS",
-        lines=(
-            pdf.InvoiceLine("C1", "Consultation d'un médecin généraliste", 1, 5770, 5770, True),
-            pdf.InvoiceLine("CP1", "Convenance personnelle", 1, 123456, 123456, False),
-        ),
-        total_cents=129226,
-        insurer_share_cents=5078,
-        patient_share_cents=124148,
-        paid_cents=129226,
-        status="paid",
-        direct_payment=False,
-        qr=token,
-    )
+def token(document: pdf.InvoiceDocument) -> str:
+    return document.qr
 
 
 def page_text(document: Any, index: int = 0) -> str:
@@ -139,7 +120,7 @@ def test_pdf_is_one_a4_page_in_french(document: pdf.InvoiceDocument) -> None:
         "Jean Dupont",
         "1893120105732",
         "Date d'émission : 20/11/2026",
-        "Date des soins : 19/11/2026",
+        "Date des soins : 20/11/2026",
         "Consultation d'un médecin généraliste",
         "57,70 €",
         "1 292,26 €",
@@ -197,7 +178,7 @@ def test_long_invoice_breaks_pages_and_keeps_the_qr_code_on_page_1(
     document: pdf.InvoiceDocument, token: str
 ) -> None:
     long_label = "Consultation au cabinet un dimanche ou un jour férié légal, " * 3
-    lines = tuple(pdf.InvoiceLine(f"C{i}", long_label, 1, 5770, 5770, True) for i in range(40))
+    lines = tuple(Line(f"C{i}", long_label, 1, 5770, 5770, True) for i in range(40))
     data = pdf.invoice_pdf(dataclasses.replace(document, lines=lines))
     rendered = pdfium.PdfDocument(data)
     assert len(rendered) > 1
@@ -211,7 +192,7 @@ def test_names_outside_windows_1252_print_without_their_accents(document: pdf.In
         document,
         practice=pdf.Practice("Dr Łukasz Dvořák", "123456-78", "Médecine générale 👍"),
         patient=pdf.Patient("1893120105732", "Ștefan Țurcanu"),
-        lines=(pdf.InvoiceLine("C1", "Consultation 日本", 1, 5770, 5770, True),),
+        lines=(Line("C1", "Consultation 日本", 1, 5770, 5770, True),),
     )
     text = page_text(pdfium.PdfDocument(pdf.invoice_pdf(foreign)))
     for expected in ("Dr Lukasz Dvorák", "Médecine générale ?", "Stefan Turcanu", "Consultation ??"):
