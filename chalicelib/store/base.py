@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
 from chalicelib import config
@@ -57,10 +59,43 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable.field("cursor", "is not a cursor from a previous page") from exc
-    if not isinstance(key, dict):
-        raise Unprocessable.field("cursor", "is not a cursor from a previous page")
+        raise _not_a_cursor() from exc
+    if not isinstance(key, dict) or not all(_is_key_value(value) for value in key.values()):
+        raise _not_a_cursor()
     return key
+
+
+def _not_a_cursor() -> Unprocessable:
+    return Unprocessable.field("cursor", "is not a cursor from a previous page")
+
+
+def _is_key_value(value: Any) -> bool:
+    """A key attribute as DynamoDB writes it: `{"S": "…"}` or `{"N": "…"}`."""
+    return (
+        isinstance(value, dict)
+        and len(value) == 1
+        and all(kind in {"S", "N"} and isinstance(text, str) for kind, text in value.items())
+    )
+
+
+def resume(
+    start: dict[str, Any] | None,
+    model: type[Model],
+    index: GlobalSecondaryIndex[Any] | None = None,
+    **partition: str,
+) -> dict[str, Any] | None:
+    """The start key of a query, checked against that query: exactly the key attributes of
+    the table and the index, with their types, in the partition being read. DynamoDB answers
+    any other start key with an error, and a cursor of another practice's or patient's list
+    must not resume this one: both are the caller's mistake, a 422."""
+    if start is None:
+        return None
+    attributes = [*model.get_attributes().values(), *(index.Meta.attributes.values() if index else [])]
+    expected = {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
+    given = {name: next(iter(value)) for name, value in start.items()}
+    if given != expected or any(start[name] != {"S": value} for name, value in partition.items()):
+        raise _not_a_cursor()
+    return start
 
 
 def page_of(results: ResultIterator[M], limit: int) -> Page[M]:
