@@ -149,7 +149,9 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
-def _once(request: Request, caller: Principal | None, call: Call, run: Callable[[], Reply]) -> Reply:
+def _once(
+    request: Request, caller: Principal | None, call: Call, run: Callable[[], Reply], context: Any
+) -> Reply:
     """Run a creating request at most once per idempotency key: the same key and body give the
     first answer again, the same key with another body is a 422, a key in flight is a 409."""
     key = _idempotency_key(request)
@@ -165,7 +167,7 @@ def _once(request: Request, caller: Principal | None, call: Call, run: Callable[
         reply = run()
         return {"status": reply.status, "body": reply.body, "headers": reply.headers}
 
-    saved = idempotency.once(scope, fingerprint, first)
+    saved = idempotency.once(scope, fingerprint, first, context)
     return Reply(saved["body"], int(saved["status"]), dict(saved["headers"]))
 
 
@@ -199,7 +201,7 @@ def route(
                     return _as_reply(handler(call), status)
 
                 if idempotent:
-                    reply = _once(request, caller, call, run)
+                    reply = _once(request, caller, call, run, bp.lambda_context)
                 else:
                     result = handler(call)
                     if isinstance(result, Response):
