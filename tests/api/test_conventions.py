@@ -3,8 +3,11 @@ idempotency keys."""
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
+from chalicelib.errors import Conflict
 from tests.api.conftest import ADULT, Answer, Api
 
 PROBLEM = "application/problem+json"
@@ -155,3 +158,29 @@ class TestIdempotency:
         body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
         got = api.post("/v1/invoices", doctor, body, headers={"Idempotency-Key": "x" * 256})
         assert field_errors(got) == ["Idempotency-Key"]
+
+
+def test_a_key_in_progress_is_409(api: Api) -> None:
+    from chalicelib.store import idempotency
+
+    def inner() -> dict[str, object]:
+        return {"status": 201, "body": {}, "headers": {}}
+
+    def outer() -> dict[str, object]:
+        idempotency.once("scope:key", "fingerprint", inner, None)
+        return inner()
+
+    with pytest.raises(Conflict):
+        idempotency.once("scope:key", "fingerprint", outer, None)
+
+
+def test_a_key_in_progress_expires_with_the_lambda(api: Api) -> None:
+    """The record of a request cut off by a timeout does not block its key for 24 hours."""
+    doctor = api.doctor()
+    api.patient()
+    body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
+    with warnings.catch_warnings():
+        # Powertools warns when it cannot tell when the request's time runs out.
+        warnings.simplefilter("error")
+        got = api.post("/v1/invoices", doctor, body, headers={"Idempotency-Key": "k-1"})
+    assert got.status == 201
