@@ -45,6 +45,18 @@ class NotFound(DhnError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MethodNotAllowed(DhnError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class NotAcceptable(DhnError):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
+
+
+class UnsupportedMediaType(DhnError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class Conflict(DhnError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 
