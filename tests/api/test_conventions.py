@@ -184,3 +184,16 @@ def test_a_key_in_progress_expires_with_the_lambda(api: Api) -> None:
         warnings.simplefilter("error")
         got = api.post("/v1/invoices", doctor, body, headers={"Idempotency-Key": "k-1"})
     assert got.status == 201
+
+
+def test_unsupported_method_is_problem_json(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.call("PATCH", "/v1/invoices", doctor)
+    assert_problem(got, 405)
+    assert set(got.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_unsupported_media_type_is_problem_json(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.post("/v1/invoices", doctor, "<invoice/>", headers={"content-type": "application/xml"})
+    assert_problem(got, 415)

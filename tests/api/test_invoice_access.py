@@ -53,7 +53,8 @@ class TestRead:
         api.patient()
         invoice_id = issued(api, doctor)["id"]
         for path in ("", "/pdf", "/qr.svg"):
-            assert_problem(api.get(f"/v1/invoices/{invoice_id}{path}", other), 404)
+            got = api.get(f"/v1/invoices/{invoice_id}{path}", other, headers={"Accept": "*/*"})
+            assert_problem(got, 404)
         assert_problem(
             api.post(f"/v1/invoices/{invoice_id}/payments", other, {"amount_cents": 1, "method": "cash"}), 404
         )
@@ -297,3 +298,22 @@ class TestCancel:
         path = f"/v1/invoices/{invoice['id']}/cancel"
         assert field_errors(api.post(path, doctor, {})) == ["reason"]
         assert field_errors(api.post(path, doctor, {"reason": "   "})) == ["reason"]
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/pdf", "text/html, application/pdf;q=0.9"])
+def test_pdf_for_any_accept_that_admits_it(api: Api, accept: str) -> None:
+    doctor = api.doctor()
+    api.patient()
+    invoice = issued(api, doctor)
+    got = api.get(invoice["links"]["pdf"], doctor, headers={"Accept": accept})
+    assert got.status == 200
+    assert got.body.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "application/*"])
+def test_pdf_without_an_accept_that_admits_it_is_406(api: Api, accept: str | None) -> None:
+    doctor = api.doctor()
+    api.patient()
+    invoice = issued(api, doctor)
+    got = api.get(invoice["links"]["pdf"], doctor, headers={"Accept": accept} if accept else {})
+    assert_problem(got, 406)
