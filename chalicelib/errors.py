@@ -46,11 +46,15 @@ class NotFound(DhnError):
 
 
 class MethodNotAllowed(DhnError):
-    status, slug, title = 405, "method-not-allowed", "Method not allowed on this route"
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class NotAcceptable(DhnError):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
 
 
 class UnsupportedMediaType(DhnError):
-    status, slug, title = 415, "unsupported-media-type", "Bodies are JSON (application/json)"
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 class Conflict(DhnError):

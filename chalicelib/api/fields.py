@@ -4,6 +4,7 @@ so a broken rule becomes a 422 that names the field."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -35,7 +36,9 @@ class ListQuery(BaseModel):
 
 
 def path_matricule(call: Call) -> str:
+    """The matricule in the path. Spaces are accepted there as in bodies: API Gateway passes
+    path parameters on still percent-encoded, so `1893%201201...` is decoded here."""
     try:
-        return matricule.normalize(call.params["matricule"])
+        return matricule.normalize(unquote(call.params["matricule"]))
     except ValueError as exc:
         raise Unprocessable.field("matricule", str(exc)) from exc

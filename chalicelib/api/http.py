@@ -23,6 +23,7 @@ from chalicelib.errors import (
     Forbidden,
     MalformedRequest,
     MethodNotAllowed,
+    NotAcceptable,
     Unauthenticated,
     Unprocessable,
     UnsupportedMediaType,
@@ -121,18 +122,32 @@ def problem(err: DhnError) -> Response:
     return Response(json.dumps(body), headers={"Content-Type": PROBLEM}, status_code=err.status)
 
 
-# Chalice answers these itself, before any route runs, with a body of its own shape.
-_CHALICE_ERRORS: dict[int, type[DhnError]] = {405: MethodNotAllowed, 415: UnsupportedMediaType}
+# The errors Chalice answers itself, before or after a handler runs.
+_CHALICE_ERRORS: dict[int, type[DhnError]] = {
+    400: MalformedRequest,
+    405: MethodNotAllowed,
+    415: UnsupportedMediaType,
+}
 
 
 def as_problem(response: Response) -> Response:
-    """Chalice's own error answers, reshaped as problem+json like every other error."""
-    error = _CHALICE_ERRORS.get(response.status_code)
-    if error is None or not isinstance(response.body, dict) or "Code" not in response.body:
+    """Chalice's own error answers (`{"Code", "Message"}`) as problem+json, like ours."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
         return response
-    reshaped = problem(error(str(response.body.get("Message", ""))))
-    reshaped.headers.update({k: v for k, v in response.headers.items() if k.lower() == "allow"})
-    return reshaped
+    kind = _CHALICE_ERRORS.get(response.status_code, DhnError)
+    converted = problem(kind(str(body["Message"])))
+    converted.headers = {**response.headers, **converted.headers}
+    return converted
+
+
+def _accepts(request: Request, media_type: str) -> bool:
+    """Whether the Accept header names `media_type` or `*/*`. API Gateway returns a binary
+    body only to such a request (Chalice refuses any other with a bare 400), so a missing
+    Accept header, or `application/*`, does not admit one."""
+    accept: str = request.headers.get("accept") or ""
+    ranges = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return bool(ranges & {"*/*", media_type})
 
 
 def _json(body: Any, status: int = 200, headers: Mapping[str, str | list[str]] | None = None) -> Response:
@@ -166,7 +181,7 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 def _once(
-    request: Request, context: Any, caller: Principal | None, call: Call, run: Callable[[], Reply]
+    request: Request, caller: Principal | None, call: Call, run: Callable[[], Reply], context: Any
 ) -> Reply:
     """Run a creating request at most once per idempotency key: the same key and body give the
     first answer again, the same key with another body is a 422, a key in flight is a 409."""
@@ -195,9 +210,11 @@ def route(
     roles: frozenset[Role] | None,
     status: int = 200,
     idempotent: bool = False,
+    binary: str | None = None,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     """Register `handler` on `bp`. `roles=None` makes the route public. A handler returns a
-    JSON-able value (sent with `status`), a `Reply`, or a chalice `Response` for other media."""
+    JSON-able value (sent with `status`), a `Reply`, or a chalice `Response` for other media;
+    `binary` names the media type of a binary answer, which the caller must accept (406)."""
 
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         @functools.wraps(handler)
@@ -205,6 +222,8 @@ def route(
             request = bp.current_request
             try:
                 caller = _authorise(request, roles)
+                if binary and not _accepts(request, binary):
+                    raise NotAcceptable(f"this answer is {binary}: send Accept: {binary}")
                 raw = request.raw_body or b""
                 call = Call(
                     caller,
@@ -217,7 +236,7 @@ def route(
                     return _as_reply(handler(call), status)
 
                 if idempotent:
-                    reply = _once(request, bp.lambda_context, caller, call, run)
+                    reply = _once(request, caller, call, run, bp.lambda_context)
                 else:
                     result = handler(call)
                     if isinstance(result, Response):

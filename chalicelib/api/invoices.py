@@ -135,7 +135,7 @@ def get_invoice(call: Call) -> dict[str, object]:
     return invoice_json(invoices.for_practice(call.me, call.params["invoice_id"]))
 
 
-@route(bp, "/invoices/{invoice_id}/pdf", roles=PRACTICE)
+@route(bp, "/invoices/{invoice_id}/pdf", roles=PRACTICE, binary="application/pdf")
 def invoice_pdf(call: Call) -> Response:
     invoice = invoices.for_practice(call.me, call.params["invoice_id"])
     return Response(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
 from chalicelib import config
@@ -34,6 +36,26 @@ def named(short: str) -> str:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+def resume(
+    start: dict[str, Any] | None,
+    model: type[Model],
+    index: GlobalSecondaryIndex[Any] | None = None,
+    **partition: str,
+) -> dict[str, Any] | None:
+    """The start key of a query, checked against that query: exactly the key attributes of
+    the table and the index, with their types, in the partition being read. DynamoDB answers
+    any other start key with an error, and a cursor of another practice's or patient's list
+    must not resume this one: both are the caller's mistake, a 422."""
+    if start is None:
+        return None
+    attributes = [*model.get_attributes().values(), *(index.Meta.attributes.values() if index else [])]
+    expected = {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
+    given = {name: next(iter(value)) for name, value in start.items()}
+    if given != expected or any(start[name] != {"S": value} for name, value in partition.items()):
+        raise cursor.not_a_cursor()
+    return start
 
 
 def page_of(results: ResultIterator[M], limit: int) -> Page[M]:

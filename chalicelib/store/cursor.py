@@ -23,7 +23,20 @@ def decode(cursor: str | None) -> dict[str, Any] | None:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable.field("cursor", "is not a cursor from a previous page") from exc
-    if not isinstance(key, dict):
-        raise Unprocessable.field("cursor", "is not a cursor from a previous page")
+        raise not_a_cursor() from exc
+    if not isinstance(key, dict) or not all(_is_key_value(value) for value in key.values()):
+        raise not_a_cursor()
     return key
+
+
+def not_a_cursor() -> Unprocessable:
+    return Unprocessable.field("cursor", "is not a cursor from a previous page")
+
+
+def _is_key_value(value: Any) -> bool:
+    """A key attribute as DynamoDB writes it: `{"S": "…"}` or `{"N": "…"}`."""
+    return (
+        isinstance(value, dict)
+        and len(value) == 1
+        and all(kind in {"S", "N"} and isinstance(text, str) for kind, text in value.items())
+    )

@@ -8,7 +8,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib.store.base import Page, TableMeta, named, page_of
+from chalicelib.store.base import Page, TableMeta, named, page_of, resume
 
 
 class Document(Model):
@@ -43,7 +43,7 @@ def list_for(owner: str, type: str | None, limit: int, start: dict[str, Any] | N
             filter_condition=(Document.type == type) if type else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=start,
+            last_evaluated_key=resume(start, Document, owner=owner),
         ),
         limit,
     )

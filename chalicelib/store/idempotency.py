@@ -52,22 +52,22 @@ def _config() -> IdempotencyConfig:
 
 def once(key: str, fingerprint: str, action: Callable[[], dict[str, Any]], context: Any) -> dict[str, Any]:
     """The saved answer of the first run under `key`, or the answer of running `action` now.
-    With the Lambda context, a record left "in progress" by a crashed run expires when that
-    invocation's time is up instead of blocking its key for a day."""
+
+    `context` is the Lambda context: its remaining time bounds how long the key stays "in
+    progress", so a request cut off by a timeout or a crash does not hold its key for 24 h.
+    """
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyValidationError,
     )
 
-    config = _config()
-    if context is not None:
-        config.register_lambda_context(context)
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=config)
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_config())
     def run(request: dict[str, str]) -> dict[str, Any]:  # noqa: ARG001 (Powertools keys on it)
         return action()
 
+    if context is not None:
+        _config().register_lambda_context(context)
     try:
         result: dict[str, Any] = run(request={"key": key, "fingerprint": fingerprint})
     except IdempotencyValidationError as exc:

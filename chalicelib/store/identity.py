@@ -21,7 +21,15 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, NotFound, Unprocessable
-from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of
+from chalicelib.store.base import (
+    Page,
+    TableMeta,
+    condition_failed,
+    connection,
+    named,
+    page_of,
+    resume,
+)
 
 
 class Doctor(Model):
@@ -169,6 +177,7 @@ def find_enrolment_code(code_hash: str) -> EnrolmentCode | None:
 
 
 def list_devices(doctor_code: str, limit: int, start: dict[str, Any] | None) -> Page[Device]:
+    start = resume(start, Device, doctor_code=doctor_code)
     return page_of(Device.query(doctor_code, limit=limit, last_evaluated_key=start), limit)
 
 

@@ -20,7 +20,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of
+from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
 from chalicelib.store.documents import Document
 from chalicelib.store.identity import Doctor, Patient
 from chalicelib.store.outbox import OutboxEvent
@@ -182,8 +182,9 @@ def list_for_practice(
     limit: int,
     start: dict[str, Any] | None,
 ) -> Page[Invoice]:
-    index = Invoice.by_doctor_patient if patient else Invoice.by_doctor
+    index: GlobalSecondaryIndex[Invoice] = Invoice.by_doctor_patient if patient else Invoice.by_doctor
     key = f"{doctor_code}#{patient}" if patient else doctor_code
+    partition = {"doctor_patient" if patient else "doctor_code": key}
     return page_of(
         index.query(
             key,
@@ -191,7 +192,7 @@ def list_for_practice(
             filter_condition=(Invoice.status == status) if status else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=start,
+            last_evaluated_key=resume(start, Invoice, index, **partition),
         ),
         limit,
     )

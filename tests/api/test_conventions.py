@@ -1,0 +1,199 @@
+"""The contract's conventions: public routes, authentication, problem+json, tracing and
+idempotency keys."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from chalicelib.errors import Conflict
+from tests.api.conftest import ADULT, Answer, Api
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(got: Answer, status: int) -> dict[str, object]:
+    assert got.status == status, got.body
+    assert got.headers["content-type"] == PROBLEM
+    body = got.json
+    assert set(body) >= {"type", "title", "status", "detail"}
+    assert body["status"] == status
+    assert isinstance(body["type"], str) and body["type"]
+    assert "Traceback" not in got.body.decode()
+    return dict(body)
+
+
+def field_errors(got: Answer) -> list[str]:
+    body = assert_problem(got, 422)
+    errors = body["errors"]
+    assert isinstance(errors, list) and errors
+    assert all(isinstance(e, dict) and set(e) == {"field", "message"} and e["message"] for e in errors)
+    return [e["field"] for e in errors]
+
+
+def test_health_needs_no_token(api: Api) -> None:
+    got = api.get("/v1/health")
+    assert got.status == 200
+    assert got.json == {"status": "ok"}
+
+
+def test_jwks_is_public_and_holds_ed25519_keys(api: Api) -> None:
+    got = api.get("/v1/.well-known/jwks.json")
+    assert got.status == 200
+    keys = got.json["keys"]
+    assert keys
+    assert all(key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["kid"] and key["x"] for key in keys)
+    assert all("d" not in key for key in keys)
+
+
+def test_request_id_is_echoed(api: Api) -> None:
+    got = api.get("/v1/health", headers={"X-Request-Id": "trace-42.a:b"})
+    assert got.headers["x-request-id"] == "trace-42.a:b"
+
+
+def test_request_id_is_made_when_absent_or_unsafe(api: Api) -> None:
+    assert api.get("/v1/health").headers["x-request-id"]
+    unsafe = api.get("/v1/health", headers={"X-Request-Id": "<script>"}).headers["x-request-id"]
+    assert unsafe and unsafe != "<script>"
+
+
+def test_request_id_on_errors_too(api: Api) -> None:
+    got = api.get("/v1/invoices", headers={"X-Request-Id": "r-1"})
+    assert got.status == 401
+    assert got.headers["x-request-id"] == "r-1"
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer ", "Basic abc", "Bearer dhn_unknown"])
+def test_no_or_unknown_token_is_401(api: Api, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    assert_problem(api.get("/v1/invoices", headers=headers), 401)
+
+
+def test_malformed_json_is_400(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.post("/v1/invoices", doctor, '{"patient_matricule": ')
+    assert_problem(got, 400)
+
+
+def test_a_body_that_is_not_an_object_is_422(api: Api) -> None:
+    doctor = api.doctor()
+    assert field_errors(api.post("/v1/invoices", doctor, "[1, 2]")) == ["body"]
+
+
+def test_unknown_body_field_is_named(api: Api) -> None:
+    doctor = api.doctor()
+    api.patient()
+    got = api.invoice(doctor, discount_cents=100)
+    assert field_errors(got) == ["discount_cents"]
+
+
+def test_validation_names_every_bad_field(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.post(
+        "/v1/invoices",
+        doctor,
+        {"patient_matricule": "1893120105733", "service_date": "yesterday", "lines": []},
+    )
+    assert set(field_errors(got)) == {"patient_matricule", "service_date", "lines"}
+
+
+def test_problem_detail_never_echoes_a_matricule(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.invoice(doctor, "1893120105733")
+    assert field_errors(got) == ["patient_matricule"]
+    assert "1893120105733" not in got.body.decode()
+
+
+class TestIdempotency:
+    def test_same_key_same_body_gives_the_first_answer(self, api: Api) -> None:
+        doctor = api.doctor()
+        api.patient()
+        body = {
+            "patient_matricule": ADULT,
+            "service_date": "2026-11-20",
+            "lines": [{"code": "C1", "quantity": 1}],
+        }
+        key = {"Idempotency-Key": "pc1-0001"}
+        first = api.post("/v1/invoices", doctor, body, headers=key)
+        again = api.post("/v1/invoices", doctor, body, headers=key)
+        assert first.status == again.status == 201
+        assert again.json == first.json
+        listed = api.get("/v1/invoices", doctor).json["items"]
+        assert [i["id"] for i in listed] == [first.json["id"]]
+
+    def test_same_key_other_body_is_422(self, api: Api) -> None:
+        doctor = api.doctor()
+        api.patient()
+        key = {"Idempotency-Key": "pc1-0002"}
+        body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
+        assert api.post("/v1/invoices", doctor, body, headers=key).status == 201
+        other = {**body, "service_date": "2026-11-19"}
+        assert field_errors(api.post("/v1/invoices", doctor, other, headers=key)) == ["Idempotency-Key"]
+
+    def test_a_failed_request_does_not_hold_its_key(self, api: Api) -> None:
+        doctor = api.doctor()
+        key = {"Idempotency-Key": "pc1-0003"}
+        body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
+        # The patient is not registered yet and no insurer is given: 422.
+        assert api.post("/v1/invoices", doctor, body, headers=key).status == 422
+        api.patient()
+        assert api.post("/v1/invoices", doctor, body, headers=key).status == 201
+
+    def test_keys_belong_to_one_caller(self, api: Api) -> None:
+        first = api.doctor()
+        second = api.doctor("234567-89", "Dr Paul Hoffmann")
+        api.patient()
+        key = {"Idempotency-Key": "same-key"}
+        body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
+        one = api.post("/v1/invoices", first, body, headers=key)
+        two = api.post("/v1/invoices", second, body, headers=key)
+        assert one.status == two.status == 201
+        assert one.json["id"] != two.json["id"]
+        assert two.json["doctor_code"] == "234567-89"
+
+    def test_a_malformed_key_is_422(self, api: Api) -> None:
+        doctor = api.doctor()
+        api.patient()
+        body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
+        got = api.post("/v1/invoices", doctor, body, headers={"Idempotency-Key": "x" * 256})
+        assert field_errors(got) == ["Idempotency-Key"]
+
+
+def test_a_key_in_progress_is_409(api: Api) -> None:
+    from chalicelib.store import idempotency
+
+    def inner() -> dict[str, object]:
+        return {"status": 201, "body": {}, "headers": {}}
+
+    def outer() -> dict[str, object]:
+        idempotency.once("scope:key", "fingerprint", inner, None)
+        return inner()
+
+    with pytest.raises(Conflict):
+        idempotency.once("scope:key", "fingerprint", outer, None)
+
+
+def test_a_key_in_progress_expires_with_the_lambda(api: Api) -> None:
+    """The record of a request cut off by a timeout does not block its key for 24 hours."""
+    doctor = api.doctor()
+    api.patient()
+    body = {"patient_matricule": ADULT, "service_date": "2026-11-20", "lines": [{"code": "C1"}]}
+    with warnings.catch_warnings():
+        # Powertools warns when it cannot tell when the request's time runs out.
+        warnings.simplefilter("error")
+        got = api.post("/v1/invoices", doctor, body, headers={"Idempotency-Key": "k-1"})
+    assert got.status == 201
+
+
+def test_unsupported_method_is_problem_json(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.call("PATCH", "/v1/invoices", doctor)
+    assert_problem(got, 405)
+    assert set(got.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_unsupported_media_type_is_problem_json(api: Api) -> None:
+    doctor = api.doctor()
+    got = api.post("/v1/invoices", doctor, "<invoice/>", headers={"content-type": "application/xml"})
+    assert_problem(got, 415)
