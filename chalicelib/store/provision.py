@@ -10,16 +10,9 @@ from chalicelib.store import schema
 
 
 def create_all() -> None:
-    dynamodb = boto3.client("dynamodb", region_name=region())
     for model in schema.MODELS:
-        if not model.exists():
-            model.create_table(wait=True)
-            ttl = schema.ttl_attribute(model)
-            if ttl:
-                dynamodb.update_time_to_live(
-                    TableName=model.Meta.table_name,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
-                )
+        # PynamoDB also switches on the TTL of a model that has a TTLAttribute.
+        model.create_table(wait=True)
     s3 = boto3.client("s3", region_name=region())
     for bucket in schema.bucket_names():
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region()})  # type: ignore[typeddict-item]
@@ -35,3 +28,31 @@ def create_all() -> None:
     sqs = boto3.client("sqs", region_name=region())
     for short in schema.QUEUES:
         sqs.create_queue(QueueName=schema.queue_name(short))
+
+
+def empty_all() -> None:
+    """Delete every item, object and message, keeping the resources: between tests. It scans,
+    which is fine for a test's handful of items and never happens on a request path."""
+    dynamodb = boto3.client("dynamodb", region_name=region())
+    for model in schema.MODELS:
+        keys = [
+            name
+            for name, attribute in model.get_attributes().items()
+            if attribute.is_hash_key or attribute.is_range_key
+        ]
+        names = [model.get_attributes()[k].attr_name for k in keys]
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=model.Meta.table_name,
+            ProjectionExpression=", ".join(f"#{i}" for i in range(len(names))),
+            ExpressionAttributeNames={f"#{i}": n for i, n in enumerate(names)},
+        ):
+            for item in page["Items"]:
+                dynamodb.delete_item(TableName=model.Meta.table_name, Key=item)
+    s3 = boto3.client("s3", region_name=region())
+    for bucket in schema.bucket_names():
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+    sqs = boto3.client("sqs", region_name=region())
+    for short in schema.QUEUES:
+        sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=schema.queue_name(short))["QueueUrl"])

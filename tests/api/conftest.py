@@ -122,13 +122,22 @@ def fixed_clock() -> Iterator[FixedClock]:
     clock.use(previous)
 
 
-@pytest.fixture
-def api(fixed_clock: FixedClock) -> Iterator[Api]:
+@pytest.fixture(scope="module")
+def aws() -> Iterator[None]:
+    """Moto with every table, bucket and queue, made once per module: creating them costs far
+    more than emptying them, which `api` does after each test."""
     with mock_aws():
         from chalicelib.store import provision
 
         provision.create_all()
-        from app import app
+        yield
 
-        with Client(app) as client:
-            yield Api(client)
+
+@pytest.fixture
+def api(aws: None, fixed_clock: FixedClock) -> Iterator[Api]:
+    from app import app
+    from chalicelib.store import provision
+
+    with Client(app) as client:
+        yield Api(client)
+    provision.empty_all()
