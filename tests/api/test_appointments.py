@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from bench.appointments import CallCounter
+from chalicelib import appointments, clock
 from chalicelib.clock import FixedClock
 from chalicelib.store.outbox import OutboxEvent
 from tests.api.conftest import ADULT, DOCTOR_CODE, Answer, Api
@@ -365,3 +367,21 @@ def test_no_reminder_for_a_booking_made_within_the_day(api: Api, practice: str, 
     book(api, patient, start=TOMORROW_8)  # 21 h 30 ahead: the booking itself is the reminder
     remind(api)
     assert events("appointment.reminder") == []
+
+
+# Cost
+
+
+def test_listing_a_month_costs_two_calls_whatever_others_booked(
+    api: Api, practice: str, patient: str
+) -> None:
+    other_practice = api.doctor(OTHER_DOCTOR, "Dr Paul Klein")
+    api.put("/v1/practice/availability", other_practice, HOURS)
+    for start in ("2026-11-24T08:00:00+01:00", "2026-11-25T08:00:00+01:00", "2026-11-27T09:00:00+01:00"):
+        api.post("/v1/appointments", patient, {"doctor_code": OTHER_DOCTOR, "start": start})
+    book(api, patient)
+    counter = CallCounter()
+    counter.attach()
+    free = appointments.free_slots(DOCTOR_CODE, date(2026, 11, 1), date(2026, 11, 30), clock.current())
+    assert counter.calls == 2
+    assert len(free) == 2 + (8 - 1) + 8 + 8 + 8  # the 26th is closed
