@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids, relatives
+from chalicelib import ids, lazy, relatives
 from chalicelib.clock import Clock, local_date, local_rfc3339
 from chalicelib.domain import slots
 from chalicelib.domain.slots import Availability, Slot
-from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
+from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.identity import Principal
-from chalicelib.store import appointments as store
-from chalicelib.store import identity as registry
-from chalicelib.store.base import Page
-from chalicelib.store.outbox import OutboxEvent, new_event
+
+if TYPE_CHECKING:
+    from chalicelib.store import appointments as store
+    from chalicelib.store import identity as registry
+    from chalicelib.store import outbox
+    from chalicelib.store.base import Page
+else:
+    store = lazy.module("chalicelib.store.appointments")
+    registry = lazy.module("chalicelib.store.identity")
+    outbox = lazy.module("chalicelib.store.outbox")
 
 REMINDER_LEAD = timedelta(hours=24)
 DEFAULT_RANGE = timedelta(days=6)
@@ -84,7 +90,7 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> store.Appointment
         ids.new_id("apt", now),
         doctor_code=booking.doctor_code,
         patient_matricule=patient,
-        booked_by=_own(caller),
+        booked_by=relatives.matricule_of(caller),
         start=slot.start,
         end=slot.end,
         status=store.BOOKED,
@@ -98,22 +104,16 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> store.Appointment
     return appointment
 
 
-def _own(caller: Principal) -> str:
-    if caller.matricule is None:
-        raise Forbidden()
-    return caller.matricule
-
-
 def _utc_day(instant: datetime) -> str:
     return instant.astimezone(UTC).date().isoformat()
 
 
-def _events(type: str, appointment: store.Appointment, now: datetime) -> list[OutboxEvent]:
+def _events(type: str, appointment: store.Appointment, now: datetime) -> list[outbox.OutboxEvent]:
     """The patient and the practice are told in one event; a relative who booked for the
     patient gets their own copy, without the practice being told twice."""
-    data = event_data(appointment)
+    data = _event_data(appointment)
     events = [
-        new_event(
+        outbox.new_event(
             ids.new_id("evt", now),
             type,
             now,
@@ -123,11 +123,12 @@ def _events(type: str, appointment: store.Appointment, now: datetime) -> list[Ou
         )
     ]
     if appointment.booked_by != appointment.patient_matricule:
-        events.append(new_event(ids.new_id("evt", now), type, now, data, patient=appointment.booked_by))
+        booker = appointment.booked_by
+        events.append(outbox.new_event(ids.new_id("evt", now), type, now, data, patient=booker))
     return events
 
 
-def event_data(appointment: store.Appointment) -> dict[str, Any]:
+def _event_data(appointment: store.Appointment) -> dict[str, Any]:
     return {"appointment_id": appointment.appointment_id, **details(appointment)}
 
 
@@ -166,11 +167,11 @@ def cancel(caller: Principal, appointment_id: str, clock: Clock) -> None:
     now = clock.now()
     if appointment.start <= now:
         raise Conflict("the appointment has already begun")
-    by = caller.matricule if caller.role == "patient" else "practice"
+    by = relatives.matricule_of(caller) if caller.role == "patient" else "practice"
     appointment.status = store.CANCELLED
     events = _events("appointment.cancelled", appointment, now)
     # False means the other side cancelled it meanwhile: the outcome the caller asked for.
-    store.cancel(appointment, str(by), now, events)
+    store.cancel(appointment, by, now, events)
 
 
 def for_patient(

@@ -4,14 +4,19 @@ whose vault may be read, and the one check every "on behalf of" goes through."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from chalicelib import lazy
 from chalicelib.clock import Clock, local_date
 from chalicelib.domain import relatives as rules
 from chalicelib.domain.relatives import Relationship
 from chalicelib.errors import Forbidden, NotFound, Unprocessable
 from chalicelib.identity import Principal
-from chalicelib.store import relatives as store
+
+if TYPE_CHECKING:
+    from chalicelib.store import relatives as store
+else:
+    store = lazy.module("chalicelib.store.relatives")
 
 Direction = Literal["acts_for", "acted_for_by"]
 
@@ -28,7 +33,8 @@ class Link:
     usable: bool
 
 
-def _own(caller: Principal) -> str:
+def matricule_of(caller: Principal) -> str:
+    """The caller's own matricule; only patients have one."""
     if caller.matricule is None:
         raise Forbidden()
     return caller.matricule
@@ -36,7 +42,7 @@ def _own(caller: Principal) -> str:
 
 def acting_for(caller: Principal, on_behalf_of: str | None, clock: Clock) -> str:
     """The patient the caller acts for: themself, or a relative whose link works today."""
-    own = _own(caller)
+    own = matricule_of(caller)
     if on_behalf_of is None or on_behalf_of == own:
         return own
     link = store.get(own, on_behalf_of)
@@ -55,7 +61,7 @@ def _view(link: store.RelativeLink, direction: Direction, clock: Clock) -> Link:
 
 
 def add(caller: Principal, relative: str, relationship: Relationship, clock: Clock) -> Link:
-    own = _own(caller)
+    own = matricule_of(caller)
     if relative == own:
         raise Unprocessable.field("matricule", "is your own")
     now = clock.now()
@@ -67,7 +73,7 @@ def add(caller: Principal, relative: str, relationship: Relationship, clock: Clo
 
 def accept(caller: Principal, requester: str, clock: Clock) -> Link:
     """The relative accepts the link `requester` asked for; accepting twice changes nothing."""
-    own = _own(caller)
+    own = matricule_of(caller)
     link = store.get(requester, own)
     if link is None:
         raise NotFound("no link from this patient to you")
@@ -78,12 +84,12 @@ def accept(caller: Principal, requester: str, clock: Clock) -> Link:
 
 def end(caller: Principal, other: str) -> None:
     """Either side ends the link; every link between the two goes."""
-    if not store.end_between(_own(caller), other):
+    if not store.end_between(matricule_of(caller), other):
         raise NotFound("no link with this patient")
 
 
 def links(caller: Principal, clock: Clock) -> list[Link]:
-    own = _own(caller)
+    own = matricule_of(caller)
     return [_view(link, "acts_for", clock) for link in store.made_by(own)] + [
         _view(link, "acted_for_by", clock) for link in store.made_towards(own)
     ]

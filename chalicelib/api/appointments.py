@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -14,7 +14,9 @@ from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
 from chalicelib.clock import local_rfc3339, rfc3339
 from chalicelib.domain import doctor_code, slots
 from chalicelib.errors import NotFound, Unprocessable
-from chalicelib.store.appointments import Appointment
+
+if TYPE_CHECKING:
+    from chalicelib.store.appointments import Appointment
 
 bp = Blueprint(__name__)
 
