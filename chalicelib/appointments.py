@@ -63,14 +63,19 @@ def free_slots(doctor_code: str, first: date | None, last: date | None, clock: C
     """Free slots from `first` (default today) to `last` (default a week on), inclusive: one
     GetItem for the hours and one Query on this doctor's booked slots, whatever the number
     of other doctors' appointments."""
-    first = first or local_date(clock.now())
+    today = local_date(clock.now())
+    first = first or today
     last = last or first + DEFAULT_RANGE
     if last < first:
         raise Unprocessable.field("to", "is before from")
     if (last - first).days >= slots.MAX_RANGE_DAYS:
         raise Unprocessable.field("to", f"is more than {slots.MAX_RANGE_DAYS} days after from")
+    if (last - today).days > slots.MAX_DAYS_AHEAD:
+        raise Unprocessable.field("to", f"is more than {slots.MAX_DAYS_AHEAD} days ahead")
     hours = _hours_of(doctor_code)
-    if hours is None:
+    # Days gone by have no free slots; they need not be read.
+    first = max(first, today)
+    if hours is None or last < first:
         return []
     since, until = slots.day_bounds(first, last)
     booked = store.booked_starts(doctor_code, since, until)
@@ -82,6 +87,8 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> store.Appointment
     now = clock.now()
     if booking.start <= now:
         raise Unprocessable.field("start", "is in the past")
+    if booking.start - now > timedelta(days=slots.MAX_DAYS_AHEAD):
+        raise Unprocessable.field("start", f"is more than {slots.MAX_DAYS_AHEAD} days ahead")
     hours = _hours_of(booking.doctor_code)
     slot = slots.slot_at(hours, booking.start) if hours is not None else None
     if slot is None:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 bp = Blueprint(__name__)
 
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# A calendar day far from the ends of Python's calendar, so day arithmetic cannot overflow.
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 
 
 class WindowIn(Body):
@@ -30,7 +32,7 @@ class WindowIn(Body):
 
 
 class ExceptionIn(Body):
-    date: date
+    date: Day
     closed: bool = True
 
 
@@ -43,8 +45,8 @@ class AvailabilityIn(Body):
 class SlotQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
 
 
 class NewAppointment(Body):
@@ -59,7 +61,7 @@ class PatientAppointmentQuery(ListQuery):
 
 
 class PracticeAppointmentQuery(ListQuery):
-    day: date | None = Field(default=None, alias="date")
+    day: Day | None = Field(default=None, alias="date")
 
 
 def availability_json(availability: slots.Availability) -> dict[str, object]:

@@ -128,6 +128,14 @@ def test_slots_carry_the_luxembourg_offset_and_skip_closed_days(
     assert len(items) == 2 + 3 * 8
 
 
+def test_days_gone_by_have_no_free_slots(api: Api, practice: str, patient: str) -> None:
+    assert slot_starts(api, patient, "?from=2026-11-02&to=2026-11-20") == []
+    assert slot_starts(api, patient, "?from=2026-11-20&to=2026-11-23") == [
+        "2026-11-23T11:00:00+01:00",
+        "2026-11-23T11:30:00+01:00",
+    ]
+
+
 def test_slots_default_to_the_coming_week(api: Api, practice: str, patient: str) -> None:
     items = slot_starts(api, patient, "")
     assert items[0] == "2026-11-23T11:00:00+01:00"
@@ -149,6 +157,8 @@ def test_slots_in_the_week_the_clocks_go_forward(
         ("?from=2026-11-30&to=2026-11-24", 422, "to"),
         ("?from=2026-11-24&to=2027-02-24", 422, "to"),
         ("?from=24.11.2026", 422, "from"),
+        ("?from=9999-12-31&to=9999-12-31", 422, "from"),
+        ("?from=2027-12-01&to=2027-12-02", 422, "to"),
     ],
 )
 def test_bad_slot_ranges(api: Api, practice: str, patient: str, query: str, status: int, field: str) -> None:
@@ -214,6 +224,9 @@ def test_a_taken_slot_is_409(api: Api, practice: str, patient: str) -> None:
         ("2026-11-28T08:00:00+01:00", "start"),  # Saturday
         ("2026-11-23T08:00:00+01:00", "start"),  # this morning, already past
         ("2026-11-24T08:00:00", "start"),  # no offset: which 08:00?
+        ("2027-11-30T08:00:00+01:00", "start"),  # more than a year ahead
+        ("9999-12-31T23:30:00-05:00", "start"),
+        ("0001-01-01T00:30:00+05:00", "start"),
         ("soon", "start"),
     ],
 )
@@ -322,6 +335,7 @@ def test_practice_lists_the_days_appointments_and_only_its_own(api: Api, practic
     theirs = api.get("/v1/practice/appointments?date=2026-11-24", other_practice).json["items"]
     assert [a["doctor_code"] for a in theirs] == [OTHER_DOCTOR]
     assert api.get("/v1/practice/appointments?date=tomorrow", practice).status == 422
+    assert api.get("/v1/practice/appointments?date=9999-12-31", practice).status == 422
     assert api.get("/v1/practice/appointments", patient).status == 403
 
 
