@@ -53,4 +53,5 @@ def appointment_reminders(_event: Any) -> None:
     from chalicelib import appointments as service
 
     sent = service.send_reminders(clock.current())
-    logger().info("appointment reminders", extra={"sent": sent})
+    if sent:
+        logger().info("appointment reminders", extra={"sent": sent})

@@ -43,7 +43,7 @@ class AvailabilityIn(Body):
 
 
 class SlotQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     from_: Day | None = Field(default=None, alias="from")
     to: Day | None = None
