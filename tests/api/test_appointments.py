@@ -151,6 +151,20 @@ def test_slots_in_the_week_the_clocks_go_forward(
     assert items[8] == "2026-03-30T08:00:00+02:00"
 
 
+def test_slots_and_booking_in_the_week_the_clocks_go_back(
+    api: Api, practice: str, patient: str, fixed_clock: FixedClock
+) -> None:
+    fixed_clock.advance(-timedelta(days=33))  # 21 October 2026
+    items = slot_starts(api, patient, "?from=2026-10-23&to=2026-10-26")
+    assert items[0] == "2026-10-23T08:00:00+02:00"
+    assert items[8] == "2026-10-26T08:00:00+01:00"
+    booked = book(api, patient, start="2026-10-26T07:00:00Z")
+    assert booked.status == 201, booked.body
+    assert booked.json["start"] == "2026-10-26T08:00:00+01:00"
+    assert booked.json["end"] == "2026-10-26T08:30:00+01:00"
+    assert book(api, patient, start="2026-10-26T06:00:00Z").status == 422  # 07:00 in Luxembourg
+
+
 @pytest.mark.parametrize(
     ("query", "status", "field"),
     [
