@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, Rate, Request, Response
 
-from chalicelib.api import health, invoices, onboarding, patient, practice
+from chalicelib import clock
+from chalicelib.api import appointments, health, invoices, onboarding, patient, practice, relatives
 from chalicelib.api.http import as_problem, request_id
 from chalicelib.observability import logger
 
@@ -14,7 +16,15 @@ from chalicelib.observability import logger
 app = Chalice(app_name="dhn", configure_logs=False)
 app.api.binary_types.append("application/pdf")
 
-for blueprint in (health.bp, onboarding.bp, practice.bp, invoices.bp, patient.bp):
+for blueprint in (
+    health.bp,
+    onboarding.bp,
+    practice.bp,
+    invoices.bp,
+    patient.bp,
+    appointments.bp,
+    relatives.bp,
+):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
 
@@ -35,3 +45,13 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
         },
     )
     return response
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def appointment_reminders(_event: Any) -> None:
+    """Remind patients of tomorrow's appointments; a run every 5 minutes keeps "about 24 hours"."""
+    from chalicelib import appointments as service
+
+    sent = service.send_reminders(clock.current())
+    if sent:
+        logger().info("appointment reminders", extra={"sent": sent})

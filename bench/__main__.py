@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module has `run() -> dict[str, float]`; targets are stated in its docstring.
-MODULES = ["bench.coldstart", "bench.render", "bench.invoices"]
+MODULES = ["bench.coldstart", "bench.render", "bench.invoices", "bench.appointments"]
 
 
 def main() -> None:

@@ -55,3 +55,9 @@ def local_date(instant: datetime) -> date:
 def rfc3339(instant: datetime) -> str:
     """An instant as RFC 3339 in UTC with millisecond precision and a `Z`."""
     return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def local_rfc3339(instant: datetime) -> str:
+    """An instant as RFC 3339 with the practice's offset (`2026-11-24T08:00:00+01:00`): the
+    reader sees the wall-clock time, and the instant stays exact."""
+    return instant.astimezone(LUXEMBOURG).isoformat(timespec="seconds")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids, lazy
-from chalicelib.errors import Forbidden, NotFound
+from chalicelib import ids, lazy, relatives
+from chalicelib.clock import Clock
+from chalicelib.errors import NotFound
 from chalicelib.identity import Principal
 
 if TYPE_CHECKING:
@@ -24,14 +25,9 @@ class Download:
     url: str
 
 
-def owner_for(caller: Principal, on_behalf_of: str | None) -> str:
+def owner_for(caller: Principal, on_behalf_of: str | None, clock: Clock) -> str:
     """Whose vault the caller reads: their own, or a relative's they may act for."""
-    own = caller.matricule
-    if own is None:
-        raise Forbidden()
-    if on_behalf_of is None or on_behalf_of == own:
-        return own
-    raise Forbidden("you may not act for this patient")
+    return relatives.acting_for(caller, on_behalf_of, clock)
 
 
 def list_documents(
@@ -40,12 +36,13 @@ def list_documents(
     type: str | None,
     limit: int,
     cursor: dict[str, Any] | None,
+    clock: Clock,
 ) -> Page[store.Document]:
-    return store.list_for(owner_for(caller, on_behalf_of), type, limit, cursor)
+    return store.list_for(owner_for(caller, on_behalf_of, clock), type, limit, cursor)
 
 
-def download(caller: Principal, on_behalf_of: str | None, document_id: str) -> Download:
-    owner = owner_for(caller, on_behalf_of)
+def download(caller: Principal, on_behalf_of: str | None, document_id: str, clock: Clock) -> Download:
+    owner = owner_for(caller, on_behalf_of, clock)
     found = store.get(owner, document_id) if ids.has_prefix(document_id, "doc") else None
     if found is None:
         raise NotFound("no such document")

@@ -8,8 +8,11 @@ delivered within about a second.
 from __future__ import annotations
 
 import functools
+import os
 import time
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -24,7 +27,18 @@ def _context(name: str) -> LambdaContext:
 
 
 def _scheduled_event() -> dict[str, Any]:
-    return {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    """Every field EventBridge sends: chalice reads them all into its `CloudWatchEvent`."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": os.environ.get("AWS_REGION", "eu-central-1"),
+        "resources": [],
+        "detail": {},
+    }
 
 
 def _sqs_event(messages: list[Any], queue_arn: str) -> dict[str, Any]:

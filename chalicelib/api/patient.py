@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib import documents
+from chalicelib import clock, documents
 from chalicelib.api.fields import ListQuery, Matricule
 from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.clock import rfc3339
@@ -38,14 +38,16 @@ def document_json(document: Document) -> dict[str, object]:
 @route(bp, "/patient/documents", roles=PATIENT)
 def list_documents(call: Call) -> dict[str, object]:
     query = call.args(DocumentQuery)
-    page = documents.list_documents(call.me, query.for_, query.type, query.limit, query.cursor)
+    page = documents.list_documents(
+        call.me, query.for_, query.type, query.limit, query.cursor, clock.current()
+    )
     return {"items": [document_json(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
 @route(bp, "/patient/documents/{document_id}", roles=PATIENT)
 def get_document(call: Call) -> dict[str, object]:
     query = call.args(DocumentQuery)
-    found = documents.download(call.me, query.for_, call.params["document_id"])
+    found = documents.download(call.me, query.for_, call.params["document_id"], clock.current())
     return {
         **document_json(found.document),
         "download_url": found.url,

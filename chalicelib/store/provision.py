@@ -50,8 +50,8 @@ def empty_all() -> None:
                 dynamodb.delete_item(TableName=model.Meta.table_name, Key=item)
     s3 = boto3.client("s3", region_name=region())
     for bucket in schema.bucket_names():
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+        for listing in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for version in [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]:
                 s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
     sqs = boto3.client("sqs", region_name=region())
     for short in schema.QUEUES:

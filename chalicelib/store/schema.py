@@ -7,11 +7,13 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib import config
+from chalicelib.store.appointments import Appointment, Availability, BookedSlot
 from chalicelib.store.documents import Document
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
 from chalicelib.store.invoices import Counter, Invoice
 from chalicelib.store.outbox import OutboxEvent
+from chalicelib.store.relatives import RelativeLink
 
 MODELS: list[type[Model]] = [
     Doctor,
@@ -24,6 +26,10 @@ MODELS: list[type[Model]] = [
     Document,
     OutboxEvent,
     IdempotencyRecord,
+    Availability,
+    BookedSlot,
+    Appointment,
+    RelativeLink,
 ]
 
 # Logical queue names; the physical name is `<resource prefix>-<name>`.

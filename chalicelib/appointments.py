@@ -1,0 +1,209 @@
+"""Appointments: a practice publishes its opening hours, patients list free slots and book
+them for themselves or a relative, either side cancels, and reminders go out the day before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import ids, lazy, relatives
+from chalicelib.clock import Clock, local_date, local_rfc3339
+from chalicelib.domain import slots
+from chalicelib.domain.slots import Availability, Slot
+from chalicelib.errors import Conflict, NotFound, Unprocessable
+from chalicelib.identity import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.store import appointments as store
+    from chalicelib.store import identity as registry
+    from chalicelib.store import outbox
+    from chalicelib.store.base import Page
+else:
+    store = lazy.module("chalicelib.store.appointments")
+    registry = lazy.module("chalicelib.store.identity")
+    outbox = lazy.module("chalicelib.store.outbox")
+
+REMINDER_LEAD = timedelta(hours=24)
+DEFAULT_RANGE = timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class Booking:
+    doctor_code: str
+    start: datetime
+    patient_matricule: str | None
+    reason: str | None
+
+
+def publish(caller: Principal, availability: Availability, clock: Clock) -> Availability:
+    try:
+        slots.check(availability)
+    except slots.InvalidAvailability as exc:
+        raise Unprocessable.field(exc.field, exc.message) from exc
+    store.save_availability(caller.practice(), availability, clock.now())
+    return availability
+
+
+def published(caller: Principal) -> Availability | None:
+    return store.get_availability(caller.practice())
+
+
+def _hours_of(doctor_code: str) -> Availability | None:
+    """The doctor's hours; 404 for a doctor we do not know, None for one without hours."""
+    found = store.get_availability(doctor_code)
+    if found is not None:
+        return found
+    if registry.get_doctor(doctor_code) is None:
+        raise NotFound("no such doctor")
+    return None
+
+
+def free_slots(doctor_code: str, first: date | None, last: date | None, clock: Clock) -> list[Slot]:
+    """Free slots from `first` (default today) to `last` (default a week on), inclusive: one
+    GetItem for the hours and one Query on this doctor's booked slots, whatever the number
+    of other doctors' appointments."""
+    today = local_date(clock.now())
+    first = first or today
+    last = last or first + DEFAULT_RANGE
+    if last < first:
+        raise Unprocessable.field("to", "is before from")
+    if (last - first).days >= slots.MAX_RANGE_DAYS:
+        raise Unprocessable.field("to", f"is more than {slots.MAX_RANGE_DAYS} days after from")
+    if (last - today).days > slots.MAX_DAYS_AHEAD:
+        raise Unprocessable.field("to", f"is more than {slots.MAX_DAYS_AHEAD} days ahead")
+    hours = _hours_of(doctor_code)
+    # Days gone by have no free slots; they need not be read.
+    first = max(first, today)
+    if hours is None or last < first:
+        return []
+    since, until = slots.day_bounds(first, last)
+    booked = store.booked_starts(doctor_code, since, until)
+    return slots.free_slots(hours, first, last, booked, clock.now())
+
+
+def book(caller: Principal, booking: Booking, clock: Clock) -> store.Appointment:
+    patient = relatives.acting_for(caller, booking.patient_matricule, clock)
+    now = clock.now()
+    if booking.start <= now:
+        raise Unprocessable.field("start", "is in the past")
+    if booking.start - now > timedelta(days=slots.MAX_DAYS_AHEAD):
+        raise Unprocessable.field("start", f"is more than {slots.MAX_DAYS_AHEAD} days ahead")
+    hours = _hours_of(booking.doctor_code)
+    slot = slots.slot_at(hours, booking.start) if hours is not None else None
+    if slot is None:
+        raise Unprocessable.field("start", "is not the start of a slot within the opening hours")
+    appointment = store.Appointment(
+        ids.new_id("apt", now),
+        doctor_code=booking.doctor_code,
+        patient_matricule=patient,
+        booked_by=relatives.matricule_of(caller),
+        start=slot.start,
+        end=slot.end,
+        status=store.BOOKED,
+        reason=booking.reason,
+        created_at=now,
+        # A reminder is owed only where there is still a day to remind of.
+        reminder_day=_utc_day(slot.start) if slot.start - now > REMINDER_LEAD else None,
+    )
+    if not store.book(appointment, _events("appointment.booked", appointment, now)):
+        raise Conflict("this slot is already booked")
+    return appointment
+
+
+def _utc_day(instant: datetime) -> str:
+    return instant.astimezone(UTC).date().isoformat()
+
+
+def _events(type: str, appointment: store.Appointment, now: datetime) -> list[outbox.OutboxEvent]:
+    """The patient and the practice are told in one event; a relative who booked for the
+    patient gets their own copy, without the practice being told twice."""
+    data = _event_data(appointment)
+    events = [
+        outbox.new_event(
+            ids.new_id("evt", now),
+            type,
+            now,
+            data,
+            patient=appointment.patient_matricule,
+            doctor_code=appointment.doctor_code,
+        )
+    ]
+    if appointment.booked_by != appointment.patient_matricule:
+        booker = appointment.booked_by
+        events.append(outbox.new_event(ids.new_id("evt", now), type, now, data, patient=booker))
+    return events
+
+
+def _event_data(appointment: store.Appointment) -> dict[str, Any]:
+    return {"appointment_id": appointment.appointment_id, **details(appointment)}
+
+
+def details(appointment: store.Appointment) -> dict[str, Any]:
+    """What both sides are shown of an appointment, in events and in answers."""
+    return {
+        "doctor_code": appointment.doctor_code,
+        "patient_matricule": appointment.patient_matricule,
+        "booked_by": appointment.booked_by,
+        "start": local_rfc3339(appointment.start),
+        "end": local_rfc3339(appointment.end),
+        "status": appointment.status,
+    }
+
+
+def _visible(caller: Principal, appointment_id: str) -> store.Appointment:
+    """The appointment, if the caller is its patient, its booker or its practice; any other
+    is "not found", so its existence is not revealed."""
+    found = store.get(appointment_id) if ids.has_prefix(appointment_id, "apt") else None
+    if found is None:
+        raise NotFound("no such appointment")
+    if caller.role == "patient":
+        allowed = caller.matricule in (found.patient_matricule, found.booked_by)
+    else:
+        allowed = found.doctor_code == caller.doctor_code
+    if not allowed:
+        raise NotFound("no such appointment")
+    return found
+
+
+def cancel(caller: Principal, appointment_id: str, clock: Clock) -> None:
+    """Cancel and free the slot at once; cancelling a cancelled appointment changes nothing."""
+    appointment = _visible(caller, appointment_id)
+    if appointment.status == store.CANCELLED:
+        return
+    now = clock.now()
+    if appointment.start <= now:
+        raise Conflict("the appointment has already begun")
+    by = relatives.matricule_of(caller) if caller.role == "patient" else "practice"
+    appointment.status = store.CANCELLED
+    events = _events("appointment.cancelled", appointment, now)
+    # False means the other side cancelled it meanwhile: the outcome the caller asked for.
+    store.cancel(appointment, by, now, events)
+
+
+def for_patient(
+    caller: Principal, on_behalf_of: str | None, limit: int, cursor: dict[str, Any] | None, clock: Clock
+) -> Page[store.Appointment]:
+    return store.for_patient(relatives.acting_for(caller, on_behalf_of, clock), limit, cursor)
+
+
+def for_practice(
+    caller: Principal, day: date | None, limit: int, cursor: dict[str, Any] | None, clock: Clock
+) -> Page[store.Appointment]:
+    wanted = day or local_date(clock.now())
+    since, until = slots.day_bounds(wanted, wanted)
+    return store.for_doctor(caller.practice(), since, until, limit, cursor)
+
+
+def send_reminders(clock: Clock) -> int:
+    """Remind of every appointment starting within the next 24 hours that is still owed a
+    reminder; each is marked in the same transaction as its event, so it goes out once even
+    when two runs overlap. Reads one or two day partitions of a sparse index, never a scan."""
+    now = clock.now()
+    horizon = now + REMINDER_LEAD
+    sent = 0
+    for day in sorted({_utc_day(now), _utc_day(horizon)}):
+        for appointment in store.reminders_due(day, now, horizon):
+            if store.mark_reminded(appointment, now, _events("appointment.reminder", appointment, now)):
+                sent += 1
+    return sent

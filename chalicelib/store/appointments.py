@@ -1,0 +1,270 @@
+"""Opening hours, appointments, and the one-item-per-slot lock that makes a booking unique.
+
+A booking writes a `BookedSlot` keyed by doctor and start on the condition that it does not
+exist yet: DynamoDB lets exactly one of any number of racing bookings through, with no read
+first. Cancelling deletes that item in the same transaction, so the slot is free at once;
+the appointment itself stays, cancelled, for both sides' history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain import slots
+from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
+from chalicelib.store.outbox import OutboxEvent
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+
+
+class WindowMap(MapAttribute[str, Any]):
+    weekday = NumberAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+
+
+class ExceptionMap(MapAttribute[str, Any]):
+    date = UnicodeAttribute()
+    closed = BooleanAttribute()
+
+
+class Availability(Model):
+    """A practice's opening hours, replaced as a whole by each publication."""
+
+    class Meta(TableMeta):
+        table_name = named("availability")
+
+    doctor_code = UnicodeAttribute(hash_key=True)
+    slot_minutes = NumberAttribute()
+    weekly = ListAttribute(of=WindowMap)
+    exceptions = ListAttribute(of=ExceptionMap)
+    updated_at = UTCDateTimeAttribute()
+
+
+class BookedSlot(Model):
+    """The lock on one slot of one doctor; exists exactly while the slot is booked."""
+
+    class Meta(TableMeta):
+        table_name = named("booked-slots")
+
+    doctor_code = UnicodeAttribute(hash_key=True)
+    start = UTCDateTimeAttribute(range_key=True)
+    appointment_id = UnicodeAttribute()
+
+
+class ByPatient(GlobalSecondaryIndex["Appointment"]):
+    class Meta:
+        index_name = "by-patient"
+        projection = AllProjection()
+
+    patient_matricule = UnicodeAttribute(hash_key=True)
+    start = UTCDateTimeAttribute(range_key=True)
+
+
+class ByDoctor(GlobalSecondaryIndex["Appointment"]):
+    class Meta:
+        index_name = "by-doctor"
+        projection = AllProjection()
+
+    doctor_code = UnicodeAttribute(hash_key=True)
+    start = UTCDateTimeAttribute(range_key=True)
+
+
+class RemindersDue(GlobalSecondaryIndex["Appointment"]):
+    """Sparse: only appointments still owed a reminder carry `reminder_day` (the UTC date of
+    their start), so the scheduler reads one or two day partitions and never the past."""
+
+    class Meta:
+        index_name = "reminders-due"
+        projection = AllProjection()
+
+    reminder_day = UnicodeAttribute(hash_key=True)
+    start = UTCDateTimeAttribute(range_key=True)
+
+
+class Appointment(Model):
+    class Meta(TableMeta):
+        table_name = named("appointments")
+
+    appointment_id = UnicodeAttribute(hash_key=True)
+    doctor_code = UnicodeAttribute()
+    patient_matricule = UnicodeAttribute()
+    booked_by = UnicodeAttribute()
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)
+    reminder_day = UnicodeAttribute(null=True)
+    reminded_at = UTCDateTimeAttribute(null=True)
+    by_patient = ByPatient()
+    by_doctor = ByDoctor()
+    reminders_due = RemindersDue()
+
+
+def _before(instant: datetime) -> datetime:
+    """The last stored instant before `instant`: BETWEEN is inclusive, our ranges are not."""
+    return instant - timedelta(microseconds=1)
+
+
+def save_availability(doctor_code: str, hours: slots.Availability, now: datetime) -> None:
+    Availability(
+        doctor_code,
+        slot_minutes=hours.slot_minutes,
+        weekly=[
+            WindowMap(weekday=w.weekday, start=w.start.strftime("%H:%M"), end=w.end.strftime("%H:%M"))
+            for w in sorted(hours.weekly)
+        ],
+        exceptions=[ExceptionMap(date=d.isoformat(), closed=True) for d in sorted(hours.closed)],
+        updated_at=now,
+    ).save()
+
+
+def get_availability(doctor_code: str) -> slots.Availability | None:
+    try:
+        record = Availability.get(doctor_code)
+    except DoesNotExist:
+        return None
+    return slots.Availability(
+        slot_minutes=int(record.slot_minutes),
+        weekly=tuple(
+            slots.Window(int(w.weekday), time.fromisoformat(w.start), time.fromisoformat(w.end))
+            for w in record.weekly
+        ),
+        closed=frozenset(date.fromisoformat(e.date) for e in record.exceptions if e.closed),
+    )
+
+
+def booked_starts(doctor_code: str, since: datetime, until: datetime) -> list[datetime]:
+    """Starts of this doctor's booked slots in [since, until): one query on the doctor's own
+    partition, whatever other doctors have booked."""
+    return [
+        found.start
+        for found in BookedSlot.query(
+            doctor_code,
+            range_key_condition=BookedSlot.start.between(since, _before(until)),
+            attributes_to_get=["start"],
+        )
+    ]
+
+
+def book(appointment: Appointment, events: list[OutboxEvent]) -> bool:
+    """Take the slot, record the appointment and its events together; False when the slot is
+    already taken."""
+    lock = BookedSlot(appointment.doctor_code, appointment.start, appointment_id=appointment.appointment_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(lock, condition=BookedSlot.doctor_code.does_not_exist())
+            tx.save(appointment)
+            for event in events:
+                tx.save(event)
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def get(appointment_id: str) -> Appointment | None:
+    try:
+        return Appointment.get(appointment_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def cancel(appointment: Appointment, by: str, at: datetime, events: list[OutboxEvent]) -> bool:
+    """Cancel, free the slot and record the events together; False when the appointment was
+    no longer booked (cancelled meanwhile)."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                appointment,
+                actions=[
+                    Appointment.status.set(CANCELLED),
+                    Appointment.cancelled_at.set(at),
+                    Appointment.cancelled_by.set(by),
+                    Appointment.reminder_day.remove(),
+                ],
+                condition=Appointment.status == BOOKED,
+            )
+            tx.delete(
+                BookedSlot(appointment.doctor_code, appointment.start),
+                condition=BookedSlot.appointment_id == appointment.appointment_id,
+            )
+            for event in events:
+                tx.save(event)
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[Appointment]:
+    return page_of(
+        Appointment.by_patient.query(
+            matricule,
+            limit=limit,
+            last_evaluated_key=resume(
+                start, Appointment, Appointment.by_patient, patient_matricule=matricule
+            ),
+        ),
+        limit,
+    )
+
+
+def for_doctor(
+    doctor_code: str, since: datetime, until: datetime, limit: int, start: dict[str, Any] | None
+) -> Page[Appointment]:
+    """The practice's appointments starting in [since, until), earliest first."""
+    return page_of(
+        Appointment.by_doctor.query(
+            doctor_code,
+            range_key_condition=Appointment.start.between(since, _before(until)),
+            limit=limit,
+            last_evaluated_key=resume(start, Appointment, Appointment.by_doctor, doctor_code=doctor_code),
+        ),
+        limit,
+    )
+
+
+def reminders_due(day: str, since: datetime, until: datetime) -> list[Appointment]:
+    return list(
+        Appointment.reminders_due.query(day, range_key_condition=Appointment.start.between(since, until))
+    )
+
+
+def mark_reminded(appointment: Appointment, at: datetime, events: list[OutboxEvent]) -> bool:
+    """Record the reminder and its events together, only if it is still owed: of two
+    schedulers that race, one sends it, and a cancelled appointment gets none."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                appointment,
+                actions=[Appointment.reminder_day.remove(), Appointment.reminded_at.set(at)],
+                condition=Appointment.reminder_day.exists() & (Appointment.status == BOOKED),
+            )
+            for event in events:
+                tx.save(event)
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
