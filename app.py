@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
-from chalicelib.api import health, invoices, onboarding, patient, practice
+from chalicelib import clock
+from chalicelib.api import health, invoices, onboarding, patient, practice, webhooks
 from chalicelib.api.http import request_id
 from chalicelib.observability import logger
+from chalicelib.store import schema
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
 app = Chalice(app_name="dhn", configure_logs=False)
 app.api.binary_types.append("application/pdf")
 
-for blueprint in (health.bp, onboarding.bp, practice.bp, invoices.bp, patient.bp):
+for blueprint in (health.bp, onboarding.bp, practice.bp, invoices.bp, patient.bp, webhooks.bp):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
 
@@ -35,3 +37,28 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
         },
     )
     return response
+
+
+# Webhooks. The local worker runs these in this order every half second, so an event goes
+# from the outbox to the receiver within one round.
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def dispatch_events(_event: CloudWatchEvent) -> None:
+    from chalicelib import webhook_delivery
+
+    webhook_delivery.dispatch(clock.current())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def requeue_deliveries(_event: CloudWatchEvent) -> None:
+    from chalicelib import webhook_delivery
+
+    webhook_delivery.requeue(clock.current())
+
+
+@app.on_sqs_message(queue=schema.queue_name("webhooks"), batch_size=10)
+def send_webhooks(event: SQSEvent) -> dict[str, object]:
+    from chalicelib import webhook_delivery
+
+    return webhook_delivery.handle_batch(event.to_dict(), event.context, clock.current())

@@ -51,7 +51,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
-def stack_env(aws_port: int, operator_token: str, signing_key: str) -> dict[str, str]:
+def stack_env(aws_port: int, operator_token: str, signing_key: str, webhook_key: str) -> dict[str, str]:
     """What every process of the stack sees: moto as AWS, fake credentials, the local stage."""
     return {
         **os.environ,
@@ -63,6 +63,7 @@ def stack_env(aws_port: int, operator_token: str, signing_key: str) -> dict[str,
         "DHN_STAGE": "local",
         "DHN_OPERATOR_TOKEN": operator_token,
         "DHN_QR_SIGNING_KEY": signing_key,
+        "DHN_WEBHOOK_KEY": webhook_key,
         "PYTHONPATH": str(ROOT),
     }
 
@@ -80,12 +81,17 @@ def _provision(env: dict[str, str]) -> None:
 @contextmanager
 def running(port: int | None = None, operator_token: str | None = None) -> Iterator[Stack]:
     """The whole stack for as long as the block runs; used by `make run` and the e2e tests."""
-    from chalicelib import qr_keys
+    from chalicelib import qr_keys, webhook_secrets
 
     api_port = port or free_port()
     aws_port = free_port()
     token = operator_token or DEFAULT_OPERATOR_TOKEN
-    env = stack_env(aws_port, token, os.environ.get("DHN_QR_SIGNING_KEY") or qr_keys.generate_seed())
+    env = stack_env(
+        aws_port,
+        token,
+        os.environ.get("DHN_QR_SIGNING_KEY") or qr_keys.generate_seed(),
+        os.environ.get("DHN_WEBHOOK_KEY") or webhook_secrets.generate_key(),
+    )
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(*args: str, quiet: bool = False) -> subprocess.Popen[bytes]:

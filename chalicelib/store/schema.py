@@ -12,6 +12,7 @@ from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
 from chalicelib.store.invoices import Counter, Invoice
 from chalicelib.store.outbox import OutboxEvent
+from chalicelib.store.webhooks import Delivery, Endpoint
 
 MODELS: list[type[Model]] = [
     Doctor,
@@ -24,10 +25,12 @@ MODELS: list[type[Model]] = [
     Document,
     OutboxEvent,
     IdempotencyRecord,
+    Endpoint,
+    Delivery,
 ]
 
 # Logical queue names; the physical name is `<resource prefix>-<name>`.
-QUEUES: list[str] = []
+QUEUES: list[str] = ["webhooks"]
 
 
 def ttl_attribute(model: type[Model]) -> str | None:
