@@ -72,11 +72,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, extra = receiver.answer()
-            self.send_response(status)
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.send_header("content-length", "0")
-            self.end_headers()
             record = Received(
                 headers.get("webhook-id", ""),
                 headers,
@@ -85,9 +80,15 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 status,
                 time.monotonic(),
             )
+            # Recorded before answering: once the sender has its answer, the test sees it.
             with receiver.arrived:
                 receiver.received.append(record)
                 receiver.arrived.notify_all()
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("content-length", "0")
+            self.end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
             """Quiet: the tests read `received` instead."""

@@ -24,7 +24,18 @@ def _context(name: str) -> LambdaContext:
 
 
 def _scheduled_event() -> dict[str, Any]:
-    return {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    """EventBridge's event, with every field Chalice's `CloudWatchEvent` reads."""
+    return {
+        "version": "0",
+        "id": "local",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": "1970-01-01T00:00:00Z",
+        "region": "eu-central-1",
+        "resources": [],
+        "detail": {},
+    }
 
 
 def _sqs_event(messages: list[Any], queue_arn: str) -> dict[str, Any]:
