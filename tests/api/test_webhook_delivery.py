@@ -134,7 +134,13 @@ def test_an_endpoint_gets_only_the_event_types_it_asked_for(
 
 @pytest.mark.parametrize(
     "event_type",
-    ["claim.submitted", "claim.decided", "appointment.booked", "appointment.cancelled", "appointment.reminder"],
+    [
+        "claim.submitted",
+        "claim.decided",
+        "appointment.booked",
+        "appointment.cancelled",
+        "appointment.reminder",
+    ],
 )
 def test_routing_follows_the_outbox_fields_for_every_event_type(
     api: Api, rounds: Rounds, receiver: receivers.Receiver, fixed_clock: FixedClock, event_type: str

@@ -95,7 +95,7 @@ def test_outside_the_local_stage_only_https_to_public_addresses(
         "mixed.example.com": ["93.184.215.14", "169.254.169.254"],
         "sneaky.example.com": ["::ffff:127.0.0.1"],
     }
-    monkeypatch.setattr(outbound, "resolve", lambda host, port: names.get(host) or [host])
+    monkeypatch.setattr(outbound, "resolve", lambda host, _port: names.get(host) or [host])
     assert api.post("/v1/webhooks", token, {"url": "https://hooks.example.com/dhn"}).status == 201
     for url in (
         URL,
