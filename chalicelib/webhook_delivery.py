@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import config, outbound, webhook_secrets
 from chalicelib.clock import Clock, SystemClock, rfc3339
@@ -37,9 +39,11 @@ QUEUE = "webhooks"
 LEASE = timedelta(minutes=15)
 # How late a queued message may be before the re-enqueue job sends another.
 GRACE = timedelta(minutes=2)
-EVENTS_PER_RUN = 100
-REQUEUE_PER_RUN = 100
+PAGE = 100
+# A scheduled run stops taking new work after this long, well within its Lambda timeout.
+RUN_SECONDS = 20.0
 _random = secrets.SystemRandom()
+T = TypeVar("T")
 
 
 def message(delivery: store.Delivery, delay_seconds: int = 0) -> queues.Message:
@@ -72,46 +76,69 @@ def _endpoints_for(event: OutboxEvent) -> list[store.Endpoint]:
     return found
 
 
+def _drain(fetch: Callable[[], Sequence[T]], key: Callable[[T], str], handle: Callable[[T], None]) -> int:
+    """Handle pages from an index until it has nothing new or the run's time is up. An index
+    lags behind its table, so a page may repeat items handled a moment ago: skipped."""
+    started = time.monotonic()
+    seen: set[str] = set()
+    while time.monotonic() - started < RUN_SECONDS:
+        fresh = [item for item in fetch() if key(item) not in seen]
+        if not fresh:
+            break
+        for item in fresh:
+            handle(item)
+            seen.add(key(item))
+    return len(seen)
+
+
 def dispatch(clock: Clock) -> int:
     """Hand pending outbox events to the delivery queue; the number of events handled."""
-    events = outbox.pending_events(EVENTS_PER_RUN)
-    for event in events:
-        now = clock.now()
-        ready = []
-        for endpoint in _endpoints_for(event):
-            delivery = store.Delivery(
-                endpoint.endpoint_id,
-                delivery_id(event, endpoint.endpoint_id),
-                event_id=event.event_id,
-                event_type=event.type,
-                created_at=now,
-                state=store.PENDING,
-                attempts=0,
-                final_attempt=rules.MAX_ATTEMPTS,
-                next_attempt_at=now,
-                history=[],
-                due=store.DUE,
-                due_at=now + GRACE,
-            )
-            stored = delivery if store.add_delivery(delivery) else None
-            if stored is None:
-                # A run that died before queueing: queue what is still owed.
-                stored = store.get_delivery(endpoint.endpoint_id, delivery.delivery_id)
-            if stored is not None and stored.state == store.PENDING:
-                ready.append(message(stored))
-        queues.send(QUEUE, ready)
-        outbox.mark_dispatched(event)
-    return len(events)
+    return _drain(
+        lambda: outbox.pending_events(PAGE),
+        lambda event: str(event.event_id),
+        lambda event: _dispatch_one(event, clock.now()),
+    )
+
+
+def _dispatch_one(event: OutboxEvent, now: datetime) -> None:
+    ready = []
+    for endpoint in _endpoints_for(event):
+        delivery = store.Delivery(
+            endpoint.endpoint_id,
+            delivery_id(event, endpoint.endpoint_id),
+            event_id=event.event_id,
+            event_type=event.type,
+            created_at=now,
+            state=store.PENDING,
+            attempts=0,
+            final_attempt=rules.MAX_ATTEMPTS,
+            next_attempt_at=now,
+            history=[],
+            due=store.DUE,
+            due_at=now + GRACE,
+        )
+        stored = delivery if store.add_delivery(delivery) else None
+        if stored is None:
+            # A run that died before queueing: queue what is still owed.
+            stored = store.get_delivery(endpoint.endpoint_id, delivery.delivery_id)
+        if stored is not None and stored.state == store.PENDING:
+            ready.append(message(stored))
+    queues.send(QUEUE, ready)
+    outbox.mark_dispatched(event)
 
 
 def requeue(clock: Clock) -> int:
     """Queue the deliveries whose attempt is due and not on its way; how many were."""
     now = clock.now()
-    due = [d for d in store.due_deliveries(now, REQUEUE_PER_RUN) if d.state == store.PENDING]
-    queues.send(QUEUE, [message(d) for d in due])
-    for delivery in due:
+
+    def due() -> list[store.Delivery]:
+        return [d for d in store.due_deliveries(now, PAGE) if d.state == store.PENDING]
+
+    def again(delivery: store.Delivery) -> None:
+        queues.send(QUEUE, [message(delivery)])
         store.postpone(delivery, now + GRACE)
-    return len(due)
+
+    return _drain(due, lambda d: str(d.delivery_id), again)
 
 
 def send(body: str, clock: Clock) -> str:

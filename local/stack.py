@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -96,7 +96,11 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
 
     def start(*args: str, quiet: bool = False) -> subprocess.Popen[bytes]:
         output = subprocess.DEVNULL if quiet else None
-        process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=output, stderr=output)
+        # A session of its own, so stopping it also stops what it started (chalice local's
+        # auto-reloading child would otherwise outlive it).
+        process = subprocess.Popen(
+            args, env=env, cwd=ROOT, stdout=output, stderr=output, start_new_session=True
+        )
         processes.append(process)
         return process
 
@@ -120,12 +124,17 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
         yield Stack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", token, env)
     finally:
         for process in reversed(processes):
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
         for process in reversed(processes):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 (signal handler signature)
