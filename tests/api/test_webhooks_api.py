@@ -126,3 +126,22 @@ def test_at_most_ten_endpoints(api: Api) -> None:
     for _ in range(10):
         register(api, token, {"url": URL})
     assert api.post("/v1/webhooks", token, {"url": URL}).status == 409
+
+
+def test_a_repeated_registration_with_the_same_key_makes_one_endpoint(api: Api) -> None:
+    token = api.patient()
+    key = {"Idempotency-Key": "register-1"}
+    first = api.post("/v1/webhooks", token, {"url": URL}, headers=key)
+    again = api.post("/v1/webhooks", token, {"url": URL}, headers=key)
+    assert first.status == again.status == 201
+    assert first.json == again.json
+    assert len(api.get("/v1/webhooks", token).json["items"]) == 1
+
+
+def test_endpoints_are_listed_in_pages(api: Api) -> None:
+    token = api.patient()
+    made = [register(api, token, {"url": URL})["id"] for _ in range(3)]
+    first = api.get("/v1/webhooks?limit=2", token).json
+    rest = api.get(f"/v1/webhooks?limit=2&cursor={first['next_cursor']}", token).json
+    assert [e["id"] for e in first["items"] + rest["items"]] == made
+    assert rest["next_cursor"] is None
