@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from chalice.app import Chalice, Rate, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib import clock
-from chalicelib.api import appointments, health, invoices, onboarding, patient, practice, relatives
+from chalicelib.api import appointments, health, invoices, onboarding, patient, practice, relatives, webhooks
 from chalicelib.api.http import as_problem, request_id
 from chalicelib.observability import logger
+from chalicelib.store import schema
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
 app = Chalice(app_name="dhn", configure_logs=False)
@@ -24,6 +24,7 @@ for blueprint in (
     patient.bp,
     appointments.bp,
     relatives.bp,
+    webhooks.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
@@ -48,10 +49,35 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
-def appointment_reminders(_event: Any) -> None:
+def appointment_reminders(_event: CloudWatchEvent) -> None:
     """Remind patients of tomorrow's appointments; a run every 5 minutes keeps "about 24 hours"."""
     from chalicelib import appointments as service
 
     sent = service.send_reminders(clock.current())
     if sent:
         logger().info("appointment reminders", extra={"sent": sent})
+
+
+# Webhooks. The local worker runs these in this order every half second, so an event goes
+# from the outbox to the receiver within one round.
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def dispatch_events(_event: CloudWatchEvent) -> None:
+    from chalicelib import webhook_delivery
+
+    webhook_delivery.dispatch(clock.current())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def requeue_deliveries(_event: CloudWatchEvent) -> None:
+    from chalicelib import webhook_delivery
+
+    webhook_delivery.requeue(clock.current())
+
+
+@app.on_sqs_message(queue=schema.queue_name("webhooks"), batch_size=10)
+def send_webhooks(event: SQSEvent) -> dict[str, object]:
+    from chalicelib import webhook_delivery
+
+    return webhook_delivery.handle_batch(event.to_dict(), event.context, clock.current())

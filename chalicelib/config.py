@@ -18,6 +18,12 @@ def stage() -> str:
     return os.environ.get("DHN_STAGE", "local")
 
 
+def local_network_allowed() -> bool:
+    """Whether webhooks may go to loopback over plain http: on a laptop and in the tests,
+    never in a deployed stage."""
+    return stage() in ("local", "test")
+
+
 def resource_prefix() -> str:
     return os.environ.get("DHN_RESOURCE_PREFIX", f"dhn-{stage()}")
 

@@ -51,7 +51,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
-def stack_env(aws_port: int, operator_token: str, signing_key: str) -> dict[str, str]:
+def stack_env(aws_port: int, operator_token: str, signing_key: str, webhook_key: str) -> dict[str, str]:
     """What every process of the stack sees: moto as AWS, fake credentials, the local stage."""
     return {
         **os.environ,
@@ -63,6 +63,7 @@ def stack_env(aws_port: int, operator_token: str, signing_key: str) -> dict[str,
         "DHN_STAGE": "local",
         "DHN_OPERATOR_TOKEN": operator_token,
         "DHN_QR_SIGNING_KEY": signing_key,
+        "DHN_WEBHOOK_KEY": webhook_key,
         "PYTHONPATH": str(ROOT),
     }
 
@@ -80,18 +81,23 @@ def _provision(env: dict[str, str]) -> None:
 @contextmanager
 def running(port: int | None = None, operator_token: str | None = None) -> Iterator[Stack]:
     """The whole stack for as long as the block runs; used by `make run` and the e2e tests."""
-    from chalicelib import qr_keys
+    from chalicelib import qr_keys, webhook_secrets
 
     api_port = port or free_port()
     aws_port = free_port()
     token = operator_token or DEFAULT_OPERATOR_TOKEN
-    env = stack_env(aws_port, token, os.environ.get("DHN_QR_SIGNING_KEY") or qr_keys.generate_seed())
+    env = stack_env(
+        aws_port,
+        token,
+        os.environ.get("DHN_QR_SIGNING_KEY") or qr_keys.generate_seed(),
+        os.environ.get("DHN_WEBHOOK_KEY") or webhook_secrets.generate_key(),
+    )
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(*args: str, quiet: bool = False) -> subprocess.Popen[bytes]:
         output = subprocess.DEVNULL if quiet else None
-        # Own process group: `chalice local` reloads through a child process, and stopping the
-        # stack must stop that child too.
+        # A session of its own, so stopping it also stops what it started (chalice local's
+        # auto-reloading child would otherwise outlive it).
         process = subprocess.Popen(
             args, env=env, cwd=ROOT, stdout=output, stderr=output, start_new_session=True
         )
@@ -126,7 +132,7 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
                 _signal_group(process, signal.SIGKILL)
 
 
-def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
 

@@ -18,6 +18,10 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+if "DHN_WEBHOOK_KEY" not in os.environ:
+    from chalicelib import webhook_secrets
+
+    os.environ["DHN_WEBHOOK_KEY"] = webhook_secrets.generate_key()
 if "DHN_QR_SIGNING_KEY" not in os.environ:
     from chalicelib import qr_keys
 

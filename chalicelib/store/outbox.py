@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -58,3 +59,20 @@ def new_event(
         doctor_code=doctor_code,
         pending=PENDING,
     )
+
+
+def pending_events(limit: int) -> list[OutboxEvent]:
+    """Events not yet handed to the delivery queue, oldest first (ids sort by time)."""
+    return list(OutboxEvent.pending_index.query(PENDING, limit=limit))
+
+
+def mark_dispatched(event: OutboxEvent) -> None:
+    """Leave the sparse index; the event itself stays, as replays read its payload."""
+    event.update(actions=[OutboxEvent.pending.remove()])
+
+
+def get(event_id: str) -> OutboxEvent | None:
+    try:
+        return OutboxEvent.get(event_id)
+    except DoesNotExist:
+        return None

@@ -55,4 +55,7 @@ def empty_all() -> None:
                 s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
     sqs = boto3.client("sqs", region_name=region())
     for short in schema.QUEUES:
-        sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=schema.queue_name(short))["QueueUrl"])
+        # Deleted and made again: SQS allows one purge a minute, and delayed messages could not
+        # be received to delete them one by one.
+        sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=schema.queue_name(short))["QueueUrl"])
+        sqs.create_queue(QueueName=schema.queue_name(short))

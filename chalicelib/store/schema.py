@@ -14,6 +14,7 @@ from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode,
 from chalicelib.store.invoices import Counter, Invoice
 from chalicelib.store.outbox import OutboxEvent
 from chalicelib.store.relatives import RelativeLink
+from chalicelib.store.webhooks import Delivery, Endpoint
 
 MODELS: list[type[Model]] = [
     Doctor,
@@ -30,10 +31,12 @@ MODELS: list[type[Model]] = [
     BookedSlot,
     Appointment,
     RelativeLink,
+    Endpoint,
+    Delivery,
 ]
 
 # Logical queue names; the physical name is `<resource prefix>-<name>`.
-QUEUES: list[str] = []
+QUEUES: list[str] = ["webhooks"]
 
 
 def ttl_attribute(model: type[Model]) -> str | None:

@@ -1,0 +1,107 @@
+"""Webhook endpoints of patients' apps and practice software, and their delivery logs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from chalice.app import Blueprint
+from pydantic import Field
+
+from chalicelib import clock, notifications
+from chalicelib.api.fields import Body, ListQuery
+from chalicelib.api.http import DOCTOR, PATIENT, Call, Reply, route
+from chalicelib.clock import rfc3339
+from chalicelib.domain.webhooks import EventType
+from chalicelib.store.webhooks import Delivery, Endpoint
+
+bp = Blueprint(__name__)
+OWNERS = PATIENT | DOCTOR
+
+
+class NewEndpoint(Body):
+    url: Annotated[str, Field(min_length=1)]
+    events: Annotated[list[EventType], Field(min_length=1, max_length=20)] | None = None
+
+
+class DeliveryQuery(ListQuery):
+    status: Literal["pending", "delivered", "dead", "cancelled"] | None = None
+
+
+def _instant(value: object) -> str | None:
+    return rfc3339(value) if value is not None else None  # type: ignore[arg-type]
+
+
+def endpoint_json(endpoint: Endpoint) -> dict[str, object]:
+    return {
+        "id": endpoint.endpoint_id,
+        "url": endpoint.url,
+        "events": endpoint.subscribed(),
+        "status": endpoint.status,
+        "created_at": rfc3339(endpoint.created_at),
+        "disabled_at": _instant(endpoint.disabled_at),
+        "disabled_reason": endpoint.disabled_reason,
+    }
+
+
+def delivery_json(delivery: Delivery) -> dict[str, object]:
+    return {
+        "id": delivery.delivery_id,
+        "event_id": delivery.event_id,
+        "event_type": delivery.event_type,
+        "status": delivery.state,
+        "created_at": rfc3339(delivery.created_at),
+        "attempt_count": int(delivery.attempts),
+        "last_attempt_at": _instant(delivery.last_attempt_at),
+        "last_status_code": int(delivery.last_status_code) if delivery.last_status_code is not None else None,
+        "next_attempt_at": _instant(delivery.next_attempt_at),
+        "finished_at": _instant(delivery.finished_at),
+        "reason": delivery.reason,
+        "attempts": [
+            {
+                "at": rfc3339(a.at),
+                "status_code": int(a.status_code) if a.status_code is not None else None,
+                "error": a.error,
+                "duration_ms": int(a.duration_ms),
+            }
+            for a in delivery.history
+        ],
+    }
+
+
+@route(bp, "/webhooks", method="POST", roles=OWNERS, status=201, idempotent=True)
+def register(call: Call) -> dict[str, object]:
+    body = call.body(NewEndpoint)
+    made = notifications.register(
+        call.me, body.url, list(body.events) if body.events else None, clock.current()
+    )
+    return {**endpoint_json(made.endpoint), "secret": made.secret}
+
+
+@route(bp, "/webhooks", roles=OWNERS)
+def list_endpoints(call: Call) -> dict[str, object]:
+    query = call.args(ListQuery)
+    page = notifications.list_endpoints(call.me, query.limit, query.cursor)
+    return {"items": [endpoint_json(e) for e in page.items], "next_cursor": page.next_cursor}
+
+
+@route(bp, "/webhooks/{endpoint_id}", method="DELETE", roles=OWNERS)
+def delete_endpoint(call: Call) -> Reply:
+    notifications.delete(call.me, call.params["endpoint_id"])
+    return Reply(None, 204)
+
+
+@route(bp, "/webhooks/{endpoint_id}/deliveries", roles=OWNERS)
+def list_deliveries(call: Call) -> dict[str, object]:
+    query = call.args(DeliveryQuery)
+    page = notifications.deliveries(
+        call.me, call.params["endpoint_id"], query.status, query.limit, query.cursor
+    )
+    return {"items": [delivery_json(d) for d in page.items], "next_cursor": page.next_cursor}
+
+
+@route(bp, "/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", method="POST", roles=OWNERS, status=202)
+def retry(call: Call) -> dict[str, object]:
+    found = notifications.retry(
+        call.me, call.params["endpoint_id"], call.params["delivery_id"], clock.current()
+    )
+    return delivery_json(found)

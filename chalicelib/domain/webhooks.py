@@ -1,0 +1,155 @@
+"""The rules of webhook delivery, without I/O: event types, who an endpoint belongs to, which
+URLs and addresses may be called, and the Standard Webhooks retry schedule."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+EventType = Literal[
+    "invoice.issued",
+    "document.received",
+    "claim.submitted",
+    "claim.decided",
+    "appointment.booked",
+    "appointment.cancelled",
+    "appointment.reminder",
+]
+
+# Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last
+# about three days after the event.
+RETRY_SCHEDULE: tuple[int, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+MAX_ATTEMPTS = len(RETRY_SCHEDULE)
+# Waits are stretched by up to this fraction, so endpoints that failed together (an outage)
+# are not all retried in the same second; never shortened, so Retry-After still holds.
+JITTER = 0.1
+LONGEST_WAIT = timedelta(seconds=RETRY_SCHEDULE[-1])
+MAX_URL_LENGTH = 2048
+# Endpoints one owner may register: all of them are read with one query per event.
+MAX_ENDPOINTS_PER_OWNER = 10
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def owner_key(role: str, identifier: str) -> str:
+    """The owner of an endpoint: a patient (by matricule) or a doctor (by doctor code)."""
+    return f"{role}#{identifier}"
+
+
+def event_owners(patient: str | None, doctor_code: str | None) -> list[str]:
+    """Whose endpoints an event is for, from the outbox's routing fields."""
+    owners = []
+    if patient:
+        owners.append(owner_key("patient", patient))
+    if doctor_code:
+        owners.append(owner_key("doctor", doctor_code))
+    return owners
+
+
+def wants(subscribed: list[str] | None, event_type: str) -> bool:
+    """An endpoint without a list takes every event type."""
+    return subscribed is None or event_type in subscribed
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+
+
+def check_url(url: str, allow_local: bool) -> Target:
+    """The shape rules of an endpoint URL; the addresses it resolves to are checked apart
+    (`address_allowed`) because that takes DNS. Raises ValueError with the reason."""
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"must be at most {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("is not a valid URL") from exc
+    schemes = ("https", "http") if allow_local else ("https",)
+    if parts.scheme not in schemes:
+        raise ValueError("must be an https:// URL")
+    if not parts.hostname:
+        raise ValueError("must name a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not carry credentials")
+    if parts.fragment:
+        raise ValueError("must not have a fragment")
+    return Target(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80))
+
+
+def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one tunnels to, if any: such an address reaches that host."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def address_allowed(address: Address, allow_loopback: bool) -> bool:
+    """Whether we may connect to `address`: public unicast only (no private, loopback,
+    link-local, shared, multicast or reserved range); loopback as well on a laptop."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_v4(address)
+        if embedded is not None:
+            return address_allowed(embedded, allow_loopback)
+    if allow_loopback and address.is_loopback:
+        return True
+    return address.is_global and not address.is_multicast and not address.is_reserved
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """`Retry-After` as seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when - now, timedelta(0))
+
+
+Fate = Literal["delivered", "disable", "retry", "dead"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    fate: Fate
+    next_attempt_at: datetime | None = None
+
+
+def judge(
+    status: int | None,
+    attempts: int,
+    final_attempt: int,
+    retry_after: timedelta | None,
+    now: datetime,
+    spread: float,
+) -> Verdict:
+    """What follows an attempt: only 2xx is delivered, 410 Gone turns the endpoint off, and
+    anything else waits for the next slot of the schedule (or for Retry-After, if later)
+    until `final_attempt` attempts have been made. `spread` in [0, 1) picks the jitter."""
+    if status is not None and 200 <= status < 300:
+        return Verdict("delivered")
+    if status == 410:
+        return Verdict("disable")
+    if attempts >= final_attempt:
+        return Verdict("dead")
+    wait = timedelta(seconds=RETRY_SCHEDULE[min(attempts, MAX_ATTEMPTS - 1)] * (1 + JITTER * spread))
+    if retry_after is not None:
+        wait = max(wait, min(retry_after, LONGEST_WAIT))
+    return Verdict("retry", now + wait)

@@ -1,0 +1,55 @@
+"""Sending to DHN's SQS queues (the names are listed in `store.schema.QUEUES`)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.config import region
+from chalicelib.store import schema
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+# SQS's limits: ten messages per batch call, and a delay of at most fifteen minutes.
+BATCH = 10
+MAX_DELAY_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Message:
+    body: str
+    delay_seconds: int = 0
+
+
+@functools.cache
+def _client() -> SQSClient:
+    import boto3
+
+    return boto3.client("sqs", region_name=region())
+
+
+@functools.cache
+def _url(name: str) -> str:
+    return _client().get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def send(short: str, messages: list[Message]) -> None:
+    """Send every message or raise: a caller that gets no exception may forget them."""
+    url = _url(schema.queue_name(short))
+    for start in range(0, len(messages), BATCH):
+        chunk = messages[start : start + BATCH]
+        answer = _client().send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {
+                    "Id": str(i),
+                    "MessageBody": m.body,
+                    "DelaySeconds": max(0, min(m.delay_seconds, MAX_DELAY_SECONDS)),
+                }
+                for i, m in enumerate(chunk)
+            ],
+        )
+        if answer.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(answer['Failed'])} of {len(chunk)} messages")

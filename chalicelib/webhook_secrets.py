@@ -1,0 +1,63 @@
+"""Endpoint signing secrets: made here, shown to their owner once, stored sealed.
+
+The sender must sign with the secret itself, so it cannot be stored hashed like a bearer
+token. It is sealed with AES-256-GCM under `DHN_WEBHOOK_KEY` (base64url of 32 bytes; in AWS
+the CDK app fills it from Secrets Manager), bound to its endpoint id, so a copied table
+yields nothing and a sealed secret moved to another endpoint does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_ENV = "DHN_WEBHOOK_KEY"
+PREFIX = "whsec_"
+_NONCE_SIZE = 12
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def generate_key() -> str:
+    """A new value for `DHN_WEBHOOK_KEY` (the local stack and the tests)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+@functools.cache
+def _cipher() -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    text = os.environ.get(KEY_ENV, "").strip()
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        # The message names the variable only: its value is a secret.
+        raise RuntimeError(f"{KEY_ENV} must hold 32 bytes in base64url")
+    return AESGCM(key)
+
+
+def seal(secret: str, endpoint_id: str) -> str:
+    nonce = secrets.token_bytes(_NONCE_SIZE)
+    sealed = _cipher().encrypt(nonce, secret.encode(), endpoint_id.encode())
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal(sealed: str, endpoint_id: str) -> str:
+    raw = base64.b64decode(sealed)
+    return _cipher().decrypt(raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], endpoint_id.encode()).decode()
+
+
+def reset() -> None:
+    """Forget the cached key, so the next call reads the environment again."""
+    _cipher.cache_clear()
