@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
-from chalicelib.api import health, invoices, onboarding, patient, practice
+from chalicelib import clock
+from chalicelib.api import claims, health, invoices, onboarding, patient, practice, reconciliation
 from chalicelib.api.http import request_id
 from chalicelib.observability import logger
 
@@ -14,7 +15,15 @@ from chalicelib.observability import logger
 app = Chalice(app_name="dhn", configure_logs=False)
 app.api.binary_types.append("application/pdf")
 
-for blueprint in (health.bp, onboarding.bp, practice.bp, invoices.bp, patient.bp):
+for blueprint in (
+    health.bp,
+    onboarding.bp,
+    practice.bp,
+    invoices.bp,
+    patient.bp,
+    claims.bp,
+    reconciliation.bp,
+):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
 
@@ -35,3 +44,11 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
         },
     )
     return response
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def mark_overdue_claims(_event: CloudWatchEvent) -> None:
+    """Claims not decided within five days of submission are marked overdue."""
+    from chalicelib import claims as claim_service
+
+    claim_service.sweep_overdue(clock.current())

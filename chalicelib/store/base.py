@@ -63,10 +63,14 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return key
 
 
-def page_of(results: ResultIterator[M], limit: int) -> Page[M]:
-    """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume."""
+def page_of(results: ResultIterator[M], limit: int, private: tuple[str, ...] = ()) -> Page[M]:
+    """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume. Key
+    attributes named in `private` (personal data) stay out of the cursor; the caller knows
+    them and puts them back when it resumes."""
     items = list(results)
     last = results.last_evaluated_key if len(items) >= limit else None
+    if last:
+        last = {name: value for name, value in last.items() if name not in private}
     return Page(items, encode_cursor(last))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib import config
+from chalicelib.store.claims import Claim
 from chalicelib.store.documents import Document
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
@@ -21,6 +22,7 @@ MODELS: list[type[Model]] = [
     Device,
     Counter,
     Invoice,
+    Claim,
     Document,
     OutboxEvent,
     IdempotencyRecord,
