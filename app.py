@@ -9,6 +9,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 from chalicelib import clock
 from chalicelib.api import claims, health, invoices, onboarding, patient, practice, reconciliation
 from chalicelib.api.http import request_id
+from chalicelib.claims import sweep_overdue
 from chalicelib.observability import logger
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
@@ -49,6 +50,4 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def mark_overdue_claims(_event: CloudWatchEvent) -> None:
     """Claims not decided within five days of submission are marked overdue."""
-    from chalicelib import claims as claim_service
-
-    claim_service.sweep_overdue(clock.current())
+    sweep_overdue(clock.current())

@@ -318,18 +318,19 @@ def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clo
         int(invoice.paid_cents) + payment.amount_cents,
         owed,
     )
-    return store.add_payment(invoice, _payment(payment, clock.now()), new_status, payable)
+    return store.add_payment(invoice, _payment(payment, clock.now()), new_status)
 
 
 def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:
     invoice = for_practice(caller, invoice_id)
     if invoice.status == "cancelled":
         return invoice
-    if invoice.status not in invoice_status.CANCELLABLE:
-        raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
-    if invoice.claim_id is not None:
-        return claim_store.withdraw(invoice, reason, clock.now())
-    return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
+    if invoice.status in invoice_status.CANCELLABLE:
+        if invoice.claim_id is None:
+            return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
+        if claim_store.withdraw(invoice, reason, clock.now()):
+            return invoice
+    raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
 
 
 def scan(caller: Principal, token: str) -> store.Invoice:

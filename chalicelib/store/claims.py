@@ -26,7 +26,6 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import rfc3339
 from chalicelib.domain import claims as rules
-from chalicelib.errors import Conflict
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of
 from chalicelib.store.invoices import Invoice
 from chalicelib.store.outbox import OutboxEvent, new_event
@@ -258,9 +257,9 @@ def _as_decided(claim: Claim, decision: rules.Decision, at: datetime) -> Claim:
     return claim
 
 
-def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice:
-    """Cancel an invoice whose claim is still pending, taking the claim out of the queue. Once
-    the insurer has decided, that is a conflict."""
+def withdraw(invoice: Invoice, reason: str, at: datetime) -> bool:
+    """Cancel an invoice whose claim is still pending, taking the claim out of the queue.
+    False when the insurer has decided meanwhile."""
     claim_id = invoice.claim_id
     assert claim_id is not None
     try:
@@ -286,14 +285,12 @@ def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice:
             )
     except TransactWriteError as exc:
         if condition_failed(exc):
-            raise Conflict(
-                "the insurer has decided this invoice's claim; it can no longer be cancelled"
-            ) from exc
+            return False
         raise
     invoice.status = "cancelled"
     invoice.cancel_reason = reason
     invoice.cancelled_at = at
-    return invoice
+    return True
 
 
 def mark_overdue(claim: Claim, at: datetime) -> bool:

@@ -218,9 +218,10 @@ def issued_between(doctor_code: str, start: datetime, end: datetime) -> Iterator
     return Invoice.by_doctor.query(doctor_code, Invoice.issued_at.between(start, end), page_size=500)
 
 
-def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str, payable: tuple[str, ...]) -> Invoice:
-    """Record a payment on the invoice as it was read: if another payment or a cancellation
-    came in between, DynamoDB refuses, so two racing payments can never overpay."""
+def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str) -> Invoice:
+    """Record a payment on the invoice as it was read: if another payment, a cancellation or
+    a claim's progress came in between, DynamoDB refuses, so two racing payments can never
+    overpay and a payment never sets back a status it did not see."""
     actions: list[Action] = [
         Invoice.paid_cents.add(payment.amount_cents),
         Invoice.payments.set(Invoice.payments.append([payment])),
@@ -229,7 +230,7 @@ def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str, payable:
     try:
         invoice.update(
             actions=actions,
-            condition=(Invoice.paid_cents == invoice.paid_cents) & Invoice.status.is_in(*payable),
+            condition=(Invoice.paid_cents == invoice.paid_cents) & (Invoice.status == invoice.status),
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -251,7 +252,7 @@ def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[str, 
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the invoice can no longer be cancelled") from exc
+            raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
         raise
     return invoice
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import FixedClock
+from chalicelib.errors import Conflict
 from tests.api.conftest import ADULT, Answer, Api
 
 OTHER = "1985031200182"
@@ -357,7 +358,13 @@ def test_direct_payment_files_the_insurers_claim_with_the_invoice(world: World) 
 
     decided = world.decide(claim["id"], outcome="reimbursed", payment_reference="VIR-2026-77")
     assert decided.status == 200
-    assert world.invoice_status(invoice["id"]) == "reimbursed"
+    settled = world.api.get(f"/v1/invoices/{invoice['id']}", world.doctor).json
+    assert settled["status"] == "reimbursed"
+    assert settled["claim"] == {
+        "id": claim["id"],
+        "settled_cents": SHARE,
+        "settlement_reference": "VIR-2026-77",
+    }
     [event] = events("claim.decided")
     assert (event.patient, event.doctor_code) == (ADULT, "123456-78")
 
@@ -373,6 +380,20 @@ def test_direct_payment_patient_pays_their_share_later(world: World) -> None:
         f"/v1/invoices/{invoice['id']}/payments", world.doctor, {"amount_cents": 1, "method": "cash"}
     )
     assert field_of(more) == "amount_cents"
+
+
+def test_a_payment_read_before_a_decision_does_not_set_its_status_back(world: World) -> None:
+    from chalicelib.store import invoices as store
+
+    invoice = world.paid_invoice(direct_payment=True, payment=None)
+    stale = store.get(invoice["id"])
+    assert stale is not None
+    [claim] = world.queue("?status=pending").json["items"]
+    world.decide(claim["id"])
+    payment = store.PaymentMap(amount_cents=692, method="cash", paid_at=stale.issued_at)  # type: ignore[no-untyped-call]
+    with pytest.raises(Conflict):
+        store.add_payment(stale, payment, "claimed")
+    assert world.invoice_status(invoice["id"]) == "reimbursed"
 
 
 def test_direct_payment_is_not_for_rcam(world: World) -> None:
