@@ -7,9 +7,11 @@ delivered within about a second.
 
 from __future__ import annotations
 
-import functools
+import os
 import time
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -23,8 +25,27 @@ def _context(name: str) -> LambdaContext:
     return LambdaContext(function_name=name, memory_size=512, max_runtime_ms=60_000)
 
 
-def _scheduled_event() -> dict[str, Any]:
-    return {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+def _scheduled_event(name: str) -> dict[str, Any]:
+    """What EventBridge sends a scheduled function; chalice reads every one of these keys."""
+    region = os.environ.get("AWS_REGION", "eu-central-1")
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/{name}"],
+        "detail": {},
+    }
+
+
+def _scheduled(handler: Callable[..., Any], name: str) -> Callable[[], None]:
+    def run() -> None:
+        handler(_scheduled_event(name), _context(name))
+
+    return run
 
 
 def _sqs_event(messages: list[Any], queue_arn: str) -> dict[str, Any]:
@@ -80,7 +101,7 @@ def jobs() -> list[Callable[[], None]]:
     for source in application.app.event_sources:
         handler = getattr(application, source.name)
         if isinstance(source, ScheduledEventConfig):
-            found.append(functools.partial(handler, _scheduled_event(), _context(source.name)))
+            found.append(_scheduled(handler, source.name))
         elif isinstance(source, SQSEventConfig):
             found.append(SqsPoller(handler, source).poll)
     return found
