@@ -6,17 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids, invoices, observability
+from chalicelib import ids, invoices, lazy, observability
 from chalicelib.clock import Clock, local_date
 from chalicelib.domain import claims as rules
 from chalicelib.domain.insurers import INSURERS
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.identity import Principal
-from chalicelib.store import claims as store
-from chalicelib.store import invoices as invoice_store
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.store import claims as store
+    from chalicelib.store import invoices as invoice_store
+    from chalicelib.store.base import Page
+else:
+    store = lazy.module("chalicelib.store.claims")
+    invoice_store = lazy.module("chalicelib.store.invoices")
 
 
 @dataclass(frozen=True)

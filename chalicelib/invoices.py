@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids, qr_keys
+from chalicelib import ids, lazy, qr_keys
 from chalicelib.clock import LUXEMBOURG, Clock, local_date
 from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
 from chalicelib.domain.shares import Line
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.identity import Principal
 from chalicelib.render import pdf as pdf_render
-from chalicelib.store import claims as claim_store
 from chalicelib.store import invoices as store
 from chalicelib.store import vault
 from chalicelib.store.base import Page
 from chalicelib.store.documents import Document
 from chalicelib.store.outbox import OutboxEvent, new_event
+
+if TYPE_CHECKING:
+    from chalicelib.store import claims as claim_store
+else:
+    claim_store = lazy.module("chalicelib.store.claims")
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64

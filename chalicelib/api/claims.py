@@ -4,7 +4,7 @@ claims, work through their queue and decide."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, Field
@@ -14,8 +14,10 @@ from chalicelib.api.fields import Body, Cents, ListQuery, Text
 from chalicelib.api.http import INSURER, PATIENT, Call, route
 from chalicelib.clock import rfc3339
 from chalicelib.domain.claims import DecisionRequest, Outcome, Status
-from chalicelib.store.base import Page
-from chalicelib.store.claims import Claim
+
+if TYPE_CHECKING:
+    from chalicelib.store.base import Page
+    from chalicelib.store.claims import Claim
 
 bp = Blueprint(__name__)
 
