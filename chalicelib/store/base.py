@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
 from chalicelib import config
@@ -61,6 +63,28 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(key, dict):
         raise Unprocessable.field("cursor", "is not a cursor from a previous page")
     return key
+
+
+def resume(
+    start: dict[str, Any] | None,
+    model: type[Model],
+    index: GlobalSecondaryIndex[Any] | None = None,
+    **partition: str,
+) -> dict[str, Any] | None:
+    """The start key of a query, checked against that query: exactly the key attributes of
+    the table and the index, with their types, in the partition being read. DynamoDB answers
+    any other start key with an error, and a cursor of another list must not resume this one:
+    both are the caller's mistake, a 422."""
+    if start is None:
+        return None
+    attributes = [*model.get_attributes().values(), *(index.Meta.attributes.values() if index else [])]
+    expected = {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
+    given = {
+        name: next(iter(value), None) if isinstance(value, dict) else None for name, value in start.items()
+    }
+    if given != expected or any(start[name] != {"S": value} for name, value in partition.items()):
+        raise Unprocessable.field("cursor", "is not a cursor from a previous page")
+    return start
 
 
 def page_of(results: ResultIterator[M], limit: int, private: tuple[str, ...] = ()) -> Page[M]:

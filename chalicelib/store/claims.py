@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import rfc3339
 from chalicelib.domain import claims as rules
-from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of
+from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
 from chalicelib.store.invoices import Invoice
 from chalicelib.store.outbox import OutboxEvent, new_event
 
@@ -317,21 +317,22 @@ def for_insurer(
     insurer: str, status: str | None, late: bool | None, limit: int, start: dict[str, Any] | None
 ) -> Page[Claim]:
     """Oldest first. `late` picks pending claims past (True) or within (False) their deadline."""
+    index: GlobalSecondaryIndex[Claim]
     if late is not None:
-        key = overdue(insurer) if late else watching(insurer)
-        results = Claim.by_deadline.query(key, limit=limit, last_evaluated_key=start)
+        index, attribute, key = Claim.by_deadline, "deadline", overdue(insurer) if late else watching(insurer)
     elif status is not None:
-        results = Claim.by_insurer_status.query(f"{insurer}#{status}", limit=limit, last_evaluated_key=start)
+        index, attribute, key = Claim.by_insurer_status, "insurer_status", f"{insurer}#{status}"
     else:
-        results = Claim.by_insurer.query(insurer, limit=limit, last_evaluated_key=start)
-    return page_of(results, limit)
+        index, attribute, key = Claim.by_insurer, "insurer", insurer
+    start = resume(start, Claim, index, **{attribute: key})
+    return page_of(index.query(key, limit=limit, last_evaluated_key=start), limit)
 
 
 def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[Claim]:
     """Newest first. The matricule is the index key; it is kept out of the cursor, which
     travels in URLs, and put back from the caller's identity."""
     if start is not None:
-        start = {**start, "patient_matricule": {"S": matricule}}
+        start = resume({**start, "patient_matricule": {"S": matricule}}, Claim, Claim.by_patient)
     results = Claim.by_patient.query(
         matricule, scan_index_forward=False, limit=limit, last_evaluated_key=start
     )

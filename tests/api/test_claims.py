@@ -184,6 +184,9 @@ def test_patient_lists_only_their_own_claims_newest_first(world: World, fixed_cl
     assert [c["id"] for c in rest["items"]] == [first["id"]]
     stranger = world.api.patient(OTHER)
     assert world.api.get("/v1/patient/claims", stranger).json["items"] == []
+    # A cursor names no patient: in another patient's hands it resumes their own (empty) list.
+    resumed = world.api.get(f"/v1/patient/claims?limit=1&cursor={page['next_cursor']}", stranger)
+    assert (resumed.status, resumed.json["items"]) == (200, [])
 
 
 # The insurer's queue.
@@ -205,6 +208,12 @@ def test_queue_is_oldest_first_paginated_and_only_the_insurers_own(
     assert [c["id"] for c in world.queue().json["items"]] == filed
     assert world.queue("?status=pending", world.api.insurer("CMFEP")).json["items"] == []
     assert world.queue("?cursor=%%%").status == 422
+    for other_list in ("?overdue=false", "", "?status=reimbursed"):
+        resumed = world.queue(f"{other_list}{'&' if other_list else '?'}cursor={page.json['next_cursor']}")
+        assert field_of(resumed) == "cursor"
+    assert field_of(
+        world.queue(f"?status=pending&cursor={page.json['next_cursor']}", world.api.insurer("CMFEP"))
+    ) == ("cursor")
     assert field_of(world.queue("?status=reimbursed&overdue=true")) == "overdue"
     assert field_of(world.queue("?status=lost")) == "status"
 
