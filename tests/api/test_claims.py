@@ -307,7 +307,9 @@ def test_a_decided_invoice_can_no_longer_be_cancelled(world: World) -> None:
     assert world.invoice_status(claim["invoice_id"]) == "reimbursed"
 
 
-def test_cancelling_an_invoice_withdraws_its_pending_claim(world: World) -> None:
+def test_cancelling_an_invoice_withdraws_its_pending_claim(world: World, fixed_clock: FixedClock) -> None:
+    from chalicelib import claims
+
     claim = world.filed()
     got = world.api.post(f"/v1/invoices/{claim['invoice_id']}/cancel", world.doctor, {"reason": "erreur"})
     assert got.status == 200
@@ -317,6 +319,8 @@ def test_cancelling_an_invoice_withdraws_its_pending_claim(world: World) -> None
     assert withdrawn["status"] == "withdrawn" and withdrawn["withdrawn_at"]
     assert world.decide(claim["id"]).status == 409
     assert field_of(world.claim(claim["invoice_id"])) == "invoice_id"
+    fixed_clock.advance(timedelta(days=6))
+    assert claims.sweep_overdue(fixed_clock) == 0
 
 
 # The paper channel.
