@@ -7,7 +7,18 @@ from collections.abc import Callable
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib import clock
-from chalicelib.api import appointments, health, invoices, onboarding, patient, practice, relatives, webhooks
+from chalicelib.api import (
+    appointments,
+    claims,
+    health,
+    invoices,
+    onboarding,
+    patient,
+    practice,
+    reconciliation,
+    relatives,
+    webhooks,
+)
 from chalicelib.api.http import as_problem, request_id
 from chalicelib.observability import logger
 from chalicelib.store import schema
@@ -25,6 +36,8 @@ for blueprint in (
     appointments.bp,
     relatives.bp,
     webhooks.bp,
+    claims.bp,
+    reconciliation.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
@@ -46,6 +59,14 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
         },
     )
     return response
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def mark_overdue_claims(_event: CloudWatchEvent) -> None:
+    """Claims not decided within five days of submission are marked overdue."""
+    from chalicelib import claims as service
+
+    service.sweep_overdue(clock.current())
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -6,7 +6,14 @@ import importlib
 import sys
 
 # Each module has `run() -> dict[str, float]`; targets are stated in its docstring.
-MODULES = ["bench.coldstart", "bench.render", "bench.invoices", "bench.appointments"]
+MODULES = [
+    "bench.coldstart",
+    "bench.render",
+    "bench.invoices",
+    "bench.appointments",
+    "bench.claims",
+    "bench.webhooks",
+]
 
 
 def main() -> None:

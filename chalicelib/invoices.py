@@ -16,6 +16,7 @@ from chalicelib.identity import Principal
 from chalicelib.render import pdf as pdf_render
 
 if TYPE_CHECKING:
+    from chalicelib.store import claims as claim_store
     from chalicelib.store import documents, outbox, vault
     from chalicelib.store import invoices as store
     from chalicelib.store.base import Page
@@ -24,6 +25,7 @@ else:
     vault = lazy.module("chalicelib.store.vault")
     documents = lazy.module("chalicelib.store.documents")
     outbox = lazy.module("chalicelib.store.outbox")
+    claim_store = lazy.module("chalicelib.store.claims")
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64
@@ -129,7 +131,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         insurer=insurer,
         service_date=request.service_date.isoformat(),
         issued_at=now,
-        status=invoice_status.after_payment(paid, owed),
+        status=invoice_status.at_issue(paid, owed, request.direct_payment),
         nomenclature_version=nomenclature.table().version,
         lines=[store.LineMap(**vars(line)) for line in lines],
         total_cents=split.total_cents,
@@ -143,6 +145,8 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
     opted_in = patient is not None and patient.digital_admin == "opted_in"
     if opted_in:
         invoice.document_id = ids.new_id("doc", now)
+    if request.direct_payment:
+        invoice.claim_id = ids.new_id("clm", now)
 
     previous = snapshot.counter
     for _ in range(MAX_NUMBER_ATTEMPTS):
@@ -151,10 +155,21 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         # never points at a missing object, and a retry overwrites the same key.
         document = _store_vault_copy(invoice, now) if opted_in else None
         events = _issued_events(invoice, now, opted_in)
-        if store.issue(invoice, sequence, previous, document, events):
+        claim = _direct_payment_claim(invoice, now)
+        if claim is not None:
+            events.append(claim_store.event(claim, "claim.submitted", ids.new_id("evt", now), now))
+        if store.issue(invoice, sequence, previous, document, events, claim):
             return Issued(invoice, opted_in)
         previous = store.read_counter(sequence)
     raise Conflict("too many invoices are being issued at once for this practice; retry")
+
+
+def _direct_payment_claim(invoice: store.Invoice, now: datetime) -> claim_store.Claim | None:
+    """With direct payment the insurer's share is claimed by the practice at issuance: the
+    claim enters the insurer's queue in the same transaction as the invoice."""
+    if invoice.claim_id is None:
+        return None
+    return claim_store.open_claim(invoice.claim_id, invoice, "direct_payment", "practice", None, now)
 
 
 def _payment(payment: Payment, now: datetime) -> store.PaymentMap:
@@ -266,22 +281,26 @@ def list_for_practice(
     limit: int,
     cursor: dict[str, Any] | None,
 ) -> Page[store.Invoice]:
-    between = None
-    if issued_from or issued_to:
-        start = _day_start(issued_from or date(2000, 1, 1))
-        end = _day_start((issued_to or date(9998, 12, 31)) + timedelta(days=1)) - timedelta(microseconds=1)
-        between = (start, end)
+    between = period(issued_from, issued_to) if issued_from or issued_to else None
     return store.list_for_practice(caller.practice(), patient, status, between, limit, cursor)
 
 
+def period(first: date | None, last: date | None) -> tuple[datetime, datetime]:
+    """The instants of the practice's calendar days `first` to `last`, both included
+    (Europe/Luxembourg); an open end reaches as far as any invoice can."""
+    start = _day_start(first or date(2000, 1, 1))
+    end = _day_start((last or date(9998, 12, 31)) + timedelta(days=1)) - timedelta(microseconds=1)
+    return start, end
+
+
 def _day_start(day: date) -> datetime:
-    """Dates in filters are the practice's calendar days (Europe/Luxembourg)."""
     return datetime.combine(day, time(), tzinfo=LUXEMBOURG)
 
 
 def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clock) -> store.Invoice:
     invoice = for_practice(caller, invoice_id)
-    if invoice.status not in invoice_status.PAYABLE:
+    payable = invoice_status.payable(bool(invoice.direct_payment))
+    if invoice.status not in payable:
         raise Conflict(f"an invoice that is {invoice.status} takes no payment")
     owed = invoice_status.owed_by_patient(
         int(invoice.total_cents), int(invoice.patient_share_cents), bool(invoice.direct_payment)
@@ -290,15 +309,24 @@ def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clo
         invoice_status.check_payment(int(invoice.paid_cents), payment.amount_cents, owed)
     except ValueError as exc:
         raise Unprocessable.field("amount_cents", str(exc)) from exc
-    new_status = invoice_status.after_payment(int(invoice.paid_cents) + payment.amount_cents, owed)
-    return store.add_payment(invoice, _payment(payment, clock.now()), new_status, invoice_status.PAYABLE)
+    new_status = invoice_status.after_payment(
+        invoice.status,
+        int(invoice.paid_cents) + payment.amount_cents,
+        owed,
+    )
+    return store.add_payment(invoice, _payment(payment, clock.now()), new_status)
 
 
 def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:
     invoice = for_practice(caller, invoice_id)
     if invoice.status == "cancelled":
         return invoice
-    return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
+    if invoice.status in invoice_status.CANCELLABLE:
+        if invoice.claim_id is None:
+            return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
+        if claim_store.withdraw(invoice, reason, clock.now()):
+            return invoice
+    raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
 
 
 def scan(caller: Principal, token: str) -> store.Invoice:

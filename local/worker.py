@@ -7,7 +7,6 @@ delivered within about a second.
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 import uuid
@@ -26,8 +25,9 @@ def _context(name: str) -> LambdaContext:
     return LambdaContext(function_name=name, memory_size=512, max_runtime_ms=60_000)
 
 
-def _scheduled_event() -> dict[str, Any]:
-    """Every field EventBridge sends: chalice reads them all into its `CloudWatchEvent`."""
+def _scheduled_event(name: str) -> dict[str, Any]:
+    """What EventBridge sends a scheduled function; chalice reads every one of these keys."""
+    region = os.environ.get("AWS_REGION", "eu-central-1")
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -35,10 +35,17 @@ def _scheduled_event() -> dict[str, Any]:
         "source": "aws.events",
         "account": "000000000000",
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": os.environ.get("AWS_REGION", "eu-central-1"),
-        "resources": [],
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/{name}"],
         "detail": {},
     }
+
+
+def _scheduled(handler: Callable[..., Any], name: str) -> Callable[[], None]:
+    def run() -> None:
+        handler(_scheduled_event(name), _context(name))
+
+    return run
 
 
 def _sqs_event(messages: list[Any], queue_arn: str) -> dict[str, Any]:
@@ -94,7 +101,7 @@ def jobs() -> list[Callable[[], None]]:
     for source in application.app.event_sources:
         handler = getattr(application, source.name)
         if isinstance(source, ScheduledEventConfig):
-            found.append(functools.partial(handler, _scheduled_event(), _context(source.name)))
+            found.append(_scheduled(handler, source.name))
         elif isinstance(source, SQSEventConfig):
             found.append(SqsPoller(handler, source).poll)
     return found

@@ -99,6 +99,13 @@ def invoice_json(invoice: Invoice) -> dict[str, object]:
         "qr": invoice.qr,
         "vault": {"stored": invoice.document_id is not None, "document_id": invoice.document_id},
         "cancel_reason": invoice.cancel_reason,
+        "claim": {
+            "id": invoice.claim_id,
+            "settled_cents": None if invoice.settled_cents is None else int(invoice.settled_cents),
+            "settlement_reference": invoice.settlement_reference,
+        }
+        if invoice.claim_id
+        else None,
         "links": {"pdf": f"{base}/pdf", "qr_svg": f"{base}/qr.svg"},
     }
 

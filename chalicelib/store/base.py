@@ -52,16 +52,22 @@ def resume(
         return None
     attributes = [*model.get_attributes().values(), *(index.Meta.attributes.values() if index else [])]
     expected = {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
-    given = {name: next(iter(value)) for name, value in start.items()}
+    given = {
+        name: next(iter(value), None) if isinstance(value, dict) else None for name, value in start.items()
+    }
     if given != expected or any(start[name] != {"S": value} for name, value in partition.items()):
         raise cursor.not_a_cursor()
     return start
 
 
-def page_of(results: ResultIterator[M], limit: int) -> Page[M]:
-    """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume."""
+def page_of(results: ResultIterator[M], limit: int, private: tuple[str, ...] = ()) -> Page[M]:
+    """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume. Key
+    attributes named in `private` (personal data) stay out of the cursor; the caller knows
+    them and puts them back when it resumes."""
     items = list(results)
     last = results.last_evaluated_key if len(items) >= limit else None
+    if last:
+        last = {name: value for name, value in last.items() if name not in private}
     return Page(items, cursor.encode(last))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -24,6 +25,9 @@ from chalicelib.store.base import Page, TableMeta, condition_failed, connection,
 from chalicelib.store.documents import Document
 from chalicelib.store.identity import Doctor, Patient
 from chalicelib.store.outbox import OutboxEvent
+
+if TYPE_CHECKING:
+    from chalicelib.store.claims import Claim
 
 
 class LineMap(MapAttribute[str, Any]):
@@ -92,6 +96,10 @@ class Invoice(Model):
     document_id = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     cancelled_at = UTCDateTimeAttribute(null=True)
+    # The invoice's one claim (set in the transaction that files it) and what the insurer paid.
+    claim_id = UnicodeAttribute(null=True)
+    settled_cents = NumberAttribute(null=True)
+    settlement_reference = UnicodeAttribute(null=True)
     by_doctor = ByDoctor()
     by_doctor_patient = ByDoctorPatient()
 
@@ -147,10 +155,16 @@ def read_counter(sequence: str) -> int:
 
 
 def issue(
-    invoice: Invoice, sequence: str, previous: int, document: Document | None, events: list[OutboxEvent]
+    invoice: Invoice,
+    sequence: str,
+    previous: int,
+    document: Document | None,
+    events: list[OutboxEvent],
+    claim: Claim | None = None,
 ) -> bool:
-    """Write the invoice, its number, its vault record and its event together. False when
-    another issuance took the number first (the caller reads the counter again and retries)."""
+    """Write the invoice, its number, its vault record, its direct-payment claim and its events
+    together. False when another issuance took the number first (the caller reads the counter
+    again and retries)."""
     expected = Counter.value == previous if previous else Counter.name.does_not_exist()
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -158,6 +172,8 @@ def issue(
             tx.save(invoice)
             if document is not None:
                 tx.save(document)
+            if claim is not None:
+                tx.save(claim)
             for event in events:
                 tx.save(event)
     except TransactWriteError as exc:
@@ -167,9 +183,9 @@ def issue(
     return True
 
 
-def get(invoice_id: str) -> Invoice | None:
+def get(invoice_id: str, consistent: bool = False) -> Invoice | None:
     try:
-        return Invoice.get(invoice_id)
+        return Invoice.get(invoice_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 
@@ -198,9 +214,15 @@ def list_for_practice(
     )
 
 
-def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str, payable: tuple[str, ...]) -> Invoice:
-    """Record a payment on the invoice as it was read: if another payment or a cancellation
-    came in between, DynamoDB refuses, so two racing payments can never overpay."""
+def issued_between(doctor_code: str, start: datetime, end: datetime) -> Iterator[Invoice]:
+    """All of a practice's invoices issued in [start, end], oldest first, page by page."""
+    return Invoice.by_doctor.query(doctor_code, Invoice.issued_at.between(start, end), page_size=500)
+
+
+def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str) -> Invoice:
+    """Record a payment on the invoice as it was read: if another payment, a cancellation or
+    a claim's progress came in between, DynamoDB refuses, so two racing payments can never
+    overpay and a payment never sets back a status it did not see."""
     actions: list[Action] = [
         Invoice.paid_cents.add(payment.amount_cents),
         Invoice.payments.set(Invoice.payments.append([payment])),
@@ -209,7 +231,7 @@ def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str, payable:
     try:
         invoice.update(
             actions=actions,
-            condition=(Invoice.paid_cents == invoice.paid_cents) & Invoice.status.is_in(*payable),
+            condition=(Invoice.paid_cents == invoice.paid_cents) & (Invoice.status == invoice.status),
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -219,6 +241,7 @@ def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str, payable:
 
 
 def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[str, ...]) -> Invoice:
+    """Cancel an invoice that has no claim (`store.claims.withdraw` cancels one that has)."""
     try:
         invoice.update(
             actions=[
@@ -226,11 +249,11 @@ def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[str, 
                 Invoice.cancel_reason.set(reason),
                 Invoice.cancelled_at.set(at),
             ],
-            condition=Invoice.status.is_in(*cancellable),
+            condition=Invoice.status.is_in(*cancellable) & Invoice.claim_id.does_not_exist(),
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the invoice can no longer be cancelled") from exc
+            raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
         raise
     return invoice
 

@@ -8,6 +8,7 @@ from pynamodb.models import Model
 
 from chalicelib import config
 from chalicelib.store.appointments import Appointment, Availability, BookedSlot
+from chalicelib.store.claims import Claim
 from chalicelib.store.documents import Document
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
@@ -24,6 +25,7 @@ MODELS: list[type[Model]] = [
     Device,
     Counter,
     Invoice,
+    Claim,
     Document,
     OutboxEvent,
     IdempotencyRecord,

@@ -168,7 +168,7 @@ class TestShares:
         api.patient()
         invoice = issued(api, doctor, direct_payment=True, payment={"method": "cash", "amount_cents": 692})
         assert invoice["direct_payment"] is True
-        assert invoice["status"] == "paid"
+        assert invoice["status"] == "claimed"
         assert invoice["paid_cents"] == 692
 
     def test_tariff_in_force_on_the_service_date(self, api: Api, fixed_clock: FixedClock) -> None:

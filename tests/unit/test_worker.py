@@ -4,6 +4,6 @@ from local import worker
 
 
 def test_the_worker_sends_schedules_a_complete_event() -> None:
-    event = CloudWatchEvent(worker._scheduled_event(), None)
+    event = CloudWatchEvent(worker._scheduled_event("reminders"), None)
     assert event.detail_type == "Scheduled Event"
     assert event.source == "aws.events"

@@ -1,0 +1,69 @@
+"""The practice's reconciliation, for its accounting software: JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import date
+from typing import Literal
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import reconciliation
+from chalicelib.api.http import DOCTOR, Call, route
+
+bp = Blueprint(__name__)
+
+COLUMNS = [field.name for field in dataclasses.fields(reconciliation.Row)]
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    format: Literal["json", "csv"] = "json"
+
+
+def _record(row: reconciliation.Row) -> dict[str, object]:
+    record = dataclasses.asdict(row)
+    record["issued_on"] = row.issued_on.isoformat()
+    return record
+
+
+def _csv(rows: list[reconciliation.Row], period: Period) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    # Spreadsheets and accounting imports read lower-case booleans and empty cells best.
+    writer.writerows(
+        {k: str(v).lower() if isinstance(v, bool) else v for k, v in _record(row).items()} for row in rows
+    )
+    return Response(
+        out.getvalue(),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": (f'attachment; filename="reconciliation-{period.from_}-{period.to}.csv"'),
+        },
+    )
+
+
+@route(bp, "/practice/reconciliation", roles=DOCTOR)
+def report(call: Call) -> dict[str, object] | Response:
+    period = call.args(Period)
+    rows = reconciliation.report(call.me, period.from_, period.to)
+    if period.format == "csv":
+        return _csv(rows, period)
+    totals = {
+        column: sum(int(getattr(row, column)) for row in rows)
+        for column in COLUMNS
+        if column.endswith("_cents")
+    }
+    return {
+        "from": period.from_.isoformat(),
+        "to": period.to.isoformat(),
+        "items": [_record(row) for row in rows],
+        "totals": totals,
+    }

@@ -1,0 +1,152 @@
+"""Reimbursement claims: a patient files one from the app, an insurer files one from a printed
+invoice, the insurer works through its queue and decides, and the overdue sweep marks what was
+not decided in time. Direct-payment claims are filed with their invoice (`invoices.issue`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import ids, invoices, lazy, observability
+from chalicelib.clock import Clock, local_date
+from chalicelib.domain import claims as rules
+from chalicelib.domain.insurers import INSURERS
+from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
+from chalicelib.identity import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.store import claims as store
+    from chalicelib.store import invoices as invoice_store
+    from chalicelib.store.base import Page
+else:
+    store = lazy.module("chalicelib.store.claims")
+    invoice_store = lazy.module("chalicelib.store.invoices")
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The patient's proof of payment, as they state it."""
+
+    method: str
+    reference: str | None
+    paid_at: datetime
+
+
+def submit(caller: Principal, invoice_id: str, proof: Proof, clock: Clock) -> store.Claim:
+    """The patient asks their insurer to reimburse an invoice they paid."""
+    found = invoice_store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
+    if found is None or found.patient_matricule != caller.matricule:
+        raise NotFound("no such invoice")
+    return _file(found, "app", proof, clock, field="invoice_id")
+
+
+def file_paper(caller: Principal, qr: str, proof: Proof, clock: Clock) -> store.Claim:
+    """The insurer files the claim of a printed invoice that came by post, from its QR code."""
+    return _file(invoices.scan(caller, qr), "paper", proof, clock, field="qr")
+
+
+def _file(
+    invoice: invoice_store.Invoice, channel: rules.Channel, proof: Proof, clock: Clock, field: str
+) -> store.Claim:
+    now = clock.now()
+    _check_claimable(invoice, field)
+    try:
+        rules.check_paid_at(
+            proof.paid_at, local_date(proof.paid_at), date.fromisoformat(invoice.service_date), now
+        )
+    except ValueError as exc:
+        raise Unprocessable.field("proof_of_payment.paid_at", str(exc)) from exc
+    paid = store.proof(proof.method, proof.reference, proof.paid_at)
+    claim = store.open_claim(ids.new_id("clm", now), invoice, "reimbursement", channel, paid, now)
+    if store.file(claim, "paid", store.event(claim, "claim.submitted", ids.new_id("evt", now), now)):
+        return claim
+    # Refused: the invoice changed since it was read. Say what it has become.
+    latest = invoice_store.get(invoice.invoice_id, consistent=True)
+    assert latest is not None
+    _check_claimable(latest, field)
+    raise Conflict("the invoice changed meanwhile; read it again and retry")
+
+
+def _check_claimable(invoice: invoice_store.Invoice, field: str) -> None:
+    if invoice.status == "cancelled":
+        raise Unprocessable.field(field, "the invoice is cancelled")
+    if invoice.claim_id is not None:
+        raise Conflict("this invoice already has a claim")
+    if invoice.status != "paid":
+        raise Unprocessable.field(field, "the invoice is not paid yet")
+
+
+def _insurer(caller: Principal) -> str:
+    if caller.insurer is None:
+        raise Forbidden()
+    return caller.insurer
+
+
+def for_insurer(caller: Principal, claim_id: str) -> store.Claim:
+    """The claim, if it is in this insurer's care; any other is 'not found'."""
+    found = store.get(claim_id) if ids.has_prefix(claim_id, "clm") else None
+    if found is None or found.insurer != _insurer(caller):
+        raise NotFound("no such claim")
+    return found
+
+
+def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clock: Clock) -> store.Claim:
+    """Record the insurer's decision once. The same decision again answers with the claim as it
+    is; another decision, or one on a withdrawn claim, is a conflict."""
+    claim = for_insurer(caller, claim_id)
+    try:
+        decision = rules.settle(request, int(claim.amount_claimed_cents))
+    except rules.InvalidDecision as exc:
+        raise Unprocessable.field(exc.field, str(exc)) from exc
+    if claim.status == store.PENDING:
+        now = clock.now()
+        if store.decide(claim, decision, now, ids.new_id("evt", now)):
+            return claim
+        # Another decider got there first: its decision is the one that counts.
+        latest = store.get(claim_id, consistent=True)
+        assert latest is not None
+        claim = latest
+    if claim.status == "withdrawn":
+        raise Conflict("the practice cancelled this invoice; its claim was withdrawn")
+    if _recorded(claim) != decision:
+        raise Conflict("this claim was already decided otherwise")
+    return claim
+
+
+def _recorded(claim: store.Claim) -> rules.Decision:
+    return rules.Decision(
+        claim.status,  # type: ignore[arg-type]
+        int(claim.reimbursed_cents or 0),
+        claim.reason,
+        claim.payment_reference,
+    )
+
+
+def queue(
+    caller: Principal,
+    status: rules.Status | None,
+    overdue: bool | None,
+    limit: int,
+    cursor: dict[str, Any] | None,
+) -> Page[store.Claim]:
+    """The insurer's own claims, oldest first. `overdue` concerns pending claims only."""
+    if overdue is not None and status not in (None, store.PENDING):
+        raise Unprocessable.field("overdue", "applies to pending claims only")
+    return store.for_insurer(_insurer(caller), status, overdue, limit, cursor)
+
+
+def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[store.Claim]:
+    """The patient's claims, newest first."""
+    if caller.matricule is None:
+        raise Forbidden()
+    return store.for_patient(caller.matricule, limit, cursor)
+
+
+def sweep_overdue(clock: Clock) -> int:
+    """Mark every pending claim past its deadline as overdue; how many were marked. Reads only
+    the due part of each insurer's watch list, never the whole table."""
+    now = clock.now()
+    marked = sum(store.mark_overdue(claim, now) for insurer in INSURERS for claim in store.due(insurer, now))
+    observability.count("ClaimsMarkedOverdue", marked)
+    return marked
