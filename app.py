@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
 from chalicelib.api import health, invoices, onboarding, patient, practice
 from chalicelib.api.http import request_id
-from chalicelib.observability import logger
+from chalicelib.observability import flush, logger
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
 app = Chalice(app_name="dhn", configure_logs=False)
@@ -35,3 +36,12 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
         },
     )
     return response
+
+
+@app.middleware("all")
+def count(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every invocation, whatever triggered it, writes the metrics it counted."""
+    try:
+        return get_response(event)
+    finally:
+        flush()

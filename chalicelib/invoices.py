@@ -13,6 +13,7 @@ from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token,
 from chalicelib.domain.shares import Line
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.identity import Principal
+from chalicelib.observability import INVOICES_ISSUED, metric
 from chalicelib.render import pdf as pdf_render
 from chalicelib.store import invoices as store
 from chalicelib.store import vault
@@ -147,6 +148,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         document = _store_vault_copy(invoice, now) if opted_in else None
         events = _issued_events(invoice, now, opted_in)
         if store.issue(invoice, sequence, previous, document, events):
+            metric(INVOICES_ISSUED)
             return Issued(invoice, opted_in)
         previous = store.read_counter(sequence)
     raise Conflict("too many invoices are being issued at once for this practice; retry")

@@ -1,6 +1,8 @@
-"""Structured JSON logs (Powertools) with the request id as correlation id.
+"""Structured JSON logs (Powertools) with the request id as correlation id, and business
+metrics in CloudWatch's embedded metric format, written once at the end of each invocation.
 
-Log keys, never values that identify a person: no matricule, name, token or secret.
+Log keys, never values that identify a person: no matricule, name, token or secret. Metrics are
+counts without dimensions that could identify anyone either.
 """
 
 from __future__ import annotations
@@ -9,7 +11,15 @@ import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools import Logger, Metrics
+
+# Metric names: the code that counts and the alarms in infra/ share these.
+INVOICES_ISSUED = "InvoicesIssued"
+CLAIMS_SUBMITTED = "ClaimsSubmitted"
+CLAIMS_DECIDED = "ClaimsDecided"
+CLAIMS_OVERDUE = "ClaimsOverdue"
+WEBHOOK_FAILURES = "WebhookFailures"
+DEAD_LETTERS = "DeadLetters"
 
 
 @functools.cache
@@ -18,3 +28,30 @@ def logger() -> Logger:
     from aws_lambda_powertools import Logger
 
     return Logger(service="dhn")
+
+
+@functools.cache
+def _metrics() -> Metrics:
+    # The namespace comes from POWERTOOLS_METRICS_NAMESPACE, set per stage by infra/.
+    from aws_lambda_powertools import Metrics
+
+    return Metrics(service="dhn")
+
+
+def metric(name: str, value: float = 1) -> None:
+    """Count `value` of `name` (one of the names above) in this invocation."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    _metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def flush() -> None:
+    """Write the counts of this invocation and start afresh; called once per invocation by the
+    app's middleware. Costs nothing in an invocation that counted nothing."""
+    if _metrics.cache_info().currsize == 0:
+        return
+    metrics = _metrics()
+    if metrics.metric_set:
+        metrics.flush_metrics()
+        # Where metrics are switched off (tests, the local stack) flushing keeps them.
+        metrics.clear_metrics()
