@@ -179,10 +179,14 @@ class DhnStack(Stack):
     def _wire(self, function: Function) -> None:
         """Give one function its role and the real names of what it uses."""
         resource = self.app.get_resource(function.logical_id)
+        # Named here, so that its log group and role need no reference to the function, which
+        # itself waits for its role's policies.
+        physical_name = f"{self.stage.prefix}-{function.logical_id}"
+        resource.add_property_override("FunctionName", physical_name)
         log_group = logs.CfnLogGroup(
             self,
             f"Logs-{function.logical_id}",
-            log_group_name=f"/aws/lambda/{resource.ref}",
+            log_group_name=f"/aws/lambda/{physical_name}",
             retention_in_days=self.stage.log_retention_days,
             kms_key_id=self.key.key_arn,
         )
