@@ -32,10 +32,12 @@ def logger() -> Logger:
 
 @functools.cache
 def _metrics() -> Metrics:
-    # The namespace comes from POWERTOOLS_METRICS_NAMESPACE, set per stage by infra/.
     from aws_lambda_powertools import Metrics
 
-    return Metrics(service="dhn")
+    from chalicelib import config
+
+    # One namespace per stage (`dhn-prod`): infra/'s alarms read the metrics from there.
+    return Metrics(namespace=config.resource_prefix(), service="dhn")
 
 
 def metric(name: str, value: float = 1) -> None:
@@ -51,7 +53,11 @@ def flush() -> None:
     if _metrics.cache_info().currsize == 0:
         return
     metrics = _metrics()
-    if metrics.metric_set:
+    if not metrics.metric_set:
+        return
+    try:
         metrics.flush_metrics()
-        # Where metrics are switched off (tests, the local stack) flushing keeps them.
-        metrics.clear_metrics()
+    except Exception as exc:  # a lost count must never fail the request that made it
+        logger().error("metrics not written", extra={"error_type": type(exc).__name__})
+    # Where metrics are switched off, flushing keeps them; they must not pile up.
+    metrics.clear_metrics()

@@ -25,7 +25,7 @@ Raise = Callable[[str, str, cloudwatch.IMetric, float], None]
 
 
 def metrics_namespace(stage: Stage) -> str:
-    """Where the app's business metrics land (POWERTOOLS_METRICS_NAMESPACE)."""
+    """Where the app's business metrics land: chalicelib.observability names it so too."""
     return stage.prefix
 
 

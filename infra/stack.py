@@ -170,7 +170,6 @@ class DhnStack(Stack):
                 "DHN_STAGE": stage.name,
                 "DHN_RESOURCE_PREFIX": stage.prefix,
                 "POWERTOOLS_SERVICE_NAME": "dhn",
-                "POWERTOOLS_METRICS_NAMESPACE": alarms.metrics_namespace(stage),
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 qr_keys.RETIRED_KEYS_ENV: ",".join(stage.retired_qr_keys),
             },
