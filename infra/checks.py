@@ -1,5 +1,6 @@
-"""Checks of checkov that do not fit DHN, skipped on the resources they name, each with its
-reason, in one place so a reader sees every exception at once. CI fails on any other finding."""
+"""Checks of checkov and cfn-lint that do not fit DHN, skipped on the resources they name, each
+with its reason, in one place so a reader sees every exception at once. CI fails on any other
+finding."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ SKIPS: dict[str, list[tuple[str, str]]] = {
     ],
     "AWS::Serverless::Api": [
         ("CKV_AWS_120", "answers are per caller and carry personal data: they must never be cached"),
+    ],
+}
+
+# cfn-lint rules ignored by resource type → why.
+LINT_IGNORES: dict[str, list[tuple[str, str]]] = {
+    "AWS::Serverless::Function": [
+        ("W3005", "it waits for its whole role, policies included: an SQS trigger needs them to exist"),
     ],
 }
 
@@ -36,3 +44,6 @@ def apply(stack: Stack) -> None:
             construct.add_metadata(
                 "checkov", {"skip": [{"id": check, "comment": reason} for check, reason in skips]}
             )
+        ignored = LINT_IGNORES.get(construct.cfn_resource_type)
+        if ignored:
+            construct.add_metadata("cfn-lint", {"config": {"ignore_checks": [rule for rule, _ in ignored]}})

@@ -159,6 +159,9 @@ class DhnStack(Stack):
         stage = self.stage
         return {
             "api_gateway_stage": API_STAGE,
+            # Dependencies in a layer of their own: Chalice rebuilds it only when
+            # requirements.txt changes, not at every change of the code.
+            "automatic_layer": True,
             # Regional: requests stay in the stage's region instead of crossing CloudFront.
             "api_gateway_endpoint_type": "REGIONAL",
             "lambda_memory_size": stage.lambda_memory_mb,
