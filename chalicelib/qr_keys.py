@@ -1,8 +1,9 @@
 """The key material of the QR tokens, read from configuration.
 
 - `DHN_QR_SIGNING_KEY_SECRET_ARN`: in AWS, the Secrets Manager secret that holds the signing
-  key's seed. It is read on first use and again at most every SECRET_MAX_AGE_SECONDS, so a
-  rotation reaches every warm container without a deployment.
+  key's seed. It is read on first use and again at most every
+  `config.SECRET_MAX_AGE_SECONDS`, so a rotation reaches every warm container without a
+  deployment.
 - `DHN_QR_SIGNING_KEY`: base64url of the 32-byte Ed25519 seed that signs new tokens, where
   no secret is named (the local stack and the tests).
 - `DHN_QR_RETIRED_KEYS`: comma-separated base64url raw 32-byte public keys of earlier
@@ -12,7 +13,7 @@
 
 Nothing is read or parsed at import time (cold start): keys are derived on first use and
 cached for as long as the configuration stays the same; `reset()` forgets them. `cryptography`
-and Powertools' parameters are imported inside the functions for the same reason.
+is imported inside the functions for the same reason.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import secrets
 import string
 from typing import TYPE_CHECKING
 
+from chalicelib import config
 from chalicelib.domain import qr_token
 
 if TYPE_CHECKING:
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
 SIGNING_KEY_ENV = "DHN_QR_SIGNING_KEY"
 SECRET_ARN_ENV = "DHN_QR_SIGNING_KEY_SECRET_ARN"  # noqa: S105 (a variable's name, not a secret)
 RETIRED_KEYS_ENV = "DHN_QR_RETIRED_KEYS"
-SECRET_MAX_AGE_SECONDS = 300
 _KEY_SIZE = 32
 _BASE64URL = frozenset(string.ascii_letters + string.digits + "-_")
 
@@ -61,14 +62,7 @@ def jwks() -> dict[str, list[dict[str, str]]]:
 
 def _seed() -> tuple[str, str]:
     """The active seed and the name of the setting it came from (for error messages)."""
-    arn = os.environ.get(SECRET_ARN_ENV, "").strip()
-    if arn:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
-        text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
-        return text.strip(), SECRET_ARN_ENV
-    return os.environ.get(SIGNING_KEY_ENV, "").strip(), SIGNING_KEY_ENV
+    return config.secret(SIGNING_KEY_ENV, SECRET_ARN_ENV)
 
 
 @functools.lru_cache(maxsize=4)

@@ -2,10 +2,10 @@
 
 Chalice's own policy generation is off; infra/stack.py gives every function a role of its own
 and grants it exactly what its entry here names. The API handler serves every route, so it
-reaches every table, the vault, the QR signing key and every queue it may enqueue to. An event
-handler (`@app.schedule`, `@app.on_sqs_message`) that has no entry gets the table and queue
-access its work needs by default, and never the vault or the signing key; an entry narrows or
-widens that for one handler, by its function name in app.py.
+reaches every table, the vault, both secrets (QR signing key, operator token) and every queue
+it may enqueue to. An event handler (`@app.schedule`, `@app.on_sqs_message`) that has no entry
+gets read and write on the tables and sending to the queues by default, never the vault or a
+secret; an entry in HANDLERS narrows or widens that for one handler, by its function name.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ class Access:
     sends_to: tuple[str, ...] | None = None
     vault: bool = False
     qr_signing_key: bool = False
+    operator_token: bool = False
 
 
-API = Access(vault=True, qr_signing_key=True)
+API = Access(vault=True, qr_signing_key=True, operator_token=True)
 HANDLER_DEFAULT = Access()
 
 # Event handlers whose needs differ from HANDLER_DEFAULT, by their Python function name.

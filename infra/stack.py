@@ -20,7 +20,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from chalicelib import qr_keys
+from chalicelib import config, qr_keys
 from chalicelib.store import schema
 from infra import access, alarms, checks, storage
 from infra.stages import API_STAGE, Stage
@@ -98,7 +98,12 @@ class DhnStack(Stack):
         self.vault = storage.vault(self, stage, self.key, storage.access_log_bucket(self, stage))
         visibility = Duration.seconds(6 * LAMBDA_TIMEOUT_SECONDS)
         self.queues = {short: storage.queue(self, short, self.key, visibility) for short in schema.QUEUES}
-        self.qr_secret = self._qr_signing_key()
+        self.qr_secret = self._secret(
+            "QrSigningKey", "qr-signing-key", "base64url Ed25519 seed that signs the invoices' QR codes", 43
+        )
+        self.operator_secret = self._secret(
+            "OperatorToken", "operator-token", "bearer token of DHN's operator (onboarding)", 48
+        )
         self.app = Chalice(self, "App", source_dir=str(source_dir), stage_config=self._chalice_config())
         self.functions = functions(event_sources)
         for function in self.functions:
@@ -139,17 +144,18 @@ class DhnStack(Stack):
             )
         )
 
-    def _qr_signing_key(self) -> secretsmanager.Secret:
-        """The Ed25519 seed that signs QR tokens. 43 letters and digits are a valid base64url
-        encoding of 32 bytes, so Secrets Manager's own generator makes a usable seed."""
+    def _secret(self, construct_id: str, name: str, description: str, length: int) -> secretsmanager.Secret:
+        """A secret Secrets Manager generates: letters and digits only, so that it needs no
+        quoting anywhere. 43 of them are also a valid base64url encoding of 32 bytes, which
+        is what the QR signing key's seed is."""
         return secretsmanager.Secret(
             self,
-            "QrSigningKey",
-            secret_name=f"{self.stage.prefix}/qr-signing-key",
-            description="base64url Ed25519 seed that signs the QR codes of DHN's invoices",
+            construct_id,
+            secret_name=f"{self.stage.prefix}/{name}",
+            description=description,
             encryption_key=self.key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=43, exclude_punctuation=True, include_space=False
+                password_length=length, exclude_punctuation=True, include_space=False
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -200,6 +206,7 @@ class DhnStack(Stack):
             "DHN_VAULT_BUCKET": self.vault.bucket_name,
             "DHN_VAULT_KMS_KEY_ID": self.key.key_arn,
             qr_keys.SECRET_ARN_ENV: self.qr_secret.secret_arn,
+            config.OPERATOR_TOKEN_SECRET_ARN_ENV: self.operator_secret.secret_arn,
         }
         for name, value in environment.items():
             resource.add_property_override(f"Environment.Variables.{name}", value)
@@ -250,6 +257,8 @@ class DhnStack(Stack):
             self.vault.grant_read_write(role)
         if needs.qr_signing_key:
             self.qr_secret.grant_read(role)
+        if needs.operator_token:
+            self.operator_secret.grant_read(role)
 
     def _configure_api(self) -> None:
         """Access logs, X-Ray tracing and a throttle on the REST API Chalice declares."""

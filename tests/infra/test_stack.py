@@ -193,9 +193,15 @@ def test_functions_get_the_real_resource_names_and_tracing(template: dict[str, A
         variables = props["Environment"]["Variables"]
         assert variables["DHN_STAGE"] == "test"
         assert variables["DHN_RESOURCE_PREFIX"] == "dhn-test"
-        for name in ("DHN_VAULT_BUCKET", "DHN_VAULT_KMS_KEY_ID", "DHN_QR_SIGNING_KEY_SECRET_ARN"):
+        for name in (
+            "DHN_VAULT_BUCKET",
+            "DHN_VAULT_KMS_KEY_ID",
+            "DHN_QR_SIGNING_KEY_SECRET_ARN",
+            "DHN_OPERATOR_TOKEN_SECRET_ARN",
+        ):
             assert isinstance(variables[name], dict), name  # a reference to the declared resource
         assert "DHN_QR_SIGNING_KEY" not in variables
+        assert "DHN_OPERATOR_TOKEN" not in variables
         assert props["Tracing"] == "Active"
 
 
