@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import CfnResource, Duration, Environment, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, CfnResource, Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -96,13 +96,14 @@ class DhnStack(Stack):
             storage.short_table_name(m, stage): storage.table(self, m, stage, self.key) for m in schema.MODELS
         }
         self.vault = storage.vault(self, stage, self.key, storage.access_log_bucket(self, stage))
+        CfnOutput(self, "VaultBucket", value=self.vault.bucket_name)
         visibility = Duration.seconds(6 * LAMBDA_TIMEOUT_SECONDS)
         self.queues = {short: storage.queue(self, short, self.key, visibility) for short in schema.QUEUES}
         self.qr_secret = self._secret(
-            "QrSigningKey", "qr-signing-key", "base64url Ed25519 seed that signs the invoices' QR codes", 43
+            "QrSigningKey", "base64url Ed25519 seed that signs the invoices' QR codes", 43
         )
         self.operator_secret = self._secret(
-            "OperatorToken", "operator-token", "bearer token of DHN's operator (onboarding)", 48
+            "OperatorToken", "bearer token of DHN's operator (onboarding)", 48
         )
         self.app = Chalice(self, "App", source_dir=str(source_dir), stage_config=self._chalice_config())
         self.functions = functions(event_sources)
@@ -144,21 +145,25 @@ class DhnStack(Stack):
             )
         )
 
-    def _secret(self, construct_id: str, name: str, description: str, length: int) -> secretsmanager.Secret:
+    def _secret(self, construct_id: str, description: str, length: int) -> secretsmanager.Secret:
         """A secret Secrets Manager generates: letters and digits only, so that it needs no
         quoting anywhere. 43 of them are also a valid base64url encoding of 32 bytes, which
         is what the QR signing key's seed is."""
-        return secretsmanager.Secret(
+        # No fixed name: a stage torn down and deployed again must not collide with the old
+        # secret, which Secrets Manager keeps for its recovery window. The functions get the ARN.
+        made = secretsmanager.Secret(
             self,
             construct_id,
-            secret_name=f"{self.stage.prefix}/{name}",
-            description=description,
+            description=f"DHN {self.stage.name}: {description}",
             encryption_key=self.key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=length, exclude_punctuation=True, include_space=False
             ),
-            removal_policy=RemovalPolicy.RETAIN,
+            # Production's QR key must outlive the stack: its invoices are verified for years.
+            removal_policy=RemovalPolicy.RETAIN if self.stage.protect_data else RemovalPolicy.DESTROY,
         )
+        CfnOutput(self, f"{construct_id}SecretArn", value=made.secret_arn)
+        return made
 
     def _chalice_config(self) -> dict[str, object]:
         """Stage settings passed to `chalice package` on top of `.chalice/config.json`."""
@@ -301,6 +306,9 @@ class DhnStack(Stack):
                 )
             ],
         )
+        # Kept when a stage is torn down: the setting is account-wide, and another stage's
+        # API still logs through this role.
+        cloudwatch_role.apply_removal_policy(RemovalPolicy.RETAIN)
         account = apigateway.CfnAccount(
             self, "ApiGatewayAccount", cloud_watch_role_arn=cloudwatch_role.role_arn
         )
