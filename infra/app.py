@@ -44,7 +44,10 @@ def main() -> None:
     from infra.stack import DhnStack
 
     # `cdk deploy` names the account of the caller's credentials; `make synth` a stand-in one.
-    env = cdk.Environment(account=os.environ["CDK_DEFAULT_ACCOUNT"], region=stage.region)
+    account = os.environ.get("CDK_DEFAULT_ACCOUNT")
+    if not account:
+        raise SystemExit("no AWS account: deploy with credentials set, or synthesize with `make synth`")
+    env = cdk.Environment(account=account, region=stage.region)
     DhnStack(app, stage, ROOT, chalice_app.app.event_sources, env)
     app.synth()
 
