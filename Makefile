@@ -46,7 +46,7 @@ test: lint check-infra
 
 # The CloudFormation of every stage, offline: no AWS credentials are needed or used.
 synth: venv
-	rm -rf $(CDK_OUT)
+	rm -rf $(CDK_OUT) infra/chalice.out
 	for stage in $(STAGES); do \
 		(cd infra && CDK_DEFAULT_ACCOUNT=$(SYNTH_ACCOUNT) CDK_OUTDIR=$(CDK_OUT)/$$stage \
 			CDK_CONTEXT_JSON='{"stage":"'$$stage'"}' ../$(BIN)/python app.py) || exit 1; \
