@@ -1,20 +1,37 @@
-# DHN: `make run` starts the whole product locally, `make test` runs every test.
-# Both create .venv and install what they need on first use.
+# DHN: `make run` starts the whole product locally, `make test` runs every test,
+# `make deploy STAGE=dev` puts a stage in AWS. Each creates what it needs on first use.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt infra/requirements.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
+STAGES := dev prod
 
-.PHONY: venv run test lint bench clean
+# checkov pins its own dependencies, so it lives apart from the app's virtualenv.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(shell cksum < infra/requirements-scan.txt | cut -d' ' -f1)
+
+CDK_OUT := $(CURDIR)/infra/cdk.out
+CDK := infra/node_modules/.bin/cdk
+# A stand-in account for synthesizing without credentials; `cdk deploy` names the real one.
+SYNTH_ACCOUNT := 123456789012
+# jsii's notice about the machine's Node.js version is not about DHN.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
+
+.PHONY: venv run test lint check-infra synth deploy destroy bench clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+$(SCAN_STAMP): infra/requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-scan.txt
+	rm -f $(SCAN_VENV)/.installed-* && touch $(SCAN_STAMP)
 
 run: venv
 	$(BIN)/python -m local.stack
@@ -24,11 +41,36 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint check-infra
 	$(BIN)/pytest
+
+# The CloudFormation of every stage, offline: no AWS credentials are needed or used.
+synth: venv
+	rm -rf $(CDK_OUT) infra/chalice.out
+	for stage in $(STAGES); do \
+		(cd infra && CDK_DEFAULT_ACCOUNT=$(SYNTH_ACCOUNT) CDK_OUTDIR=$(CDK_OUT)/$$stage \
+			CDK_CONTEXT_JSON='{"stage":"'$$stage'"}' ../$(BIN)/python app.py) || exit 1; \
+	done
+
+# What a deploy would ship, checked: CloudFormation's rules, then security rules.
+check-infra: synth $(SCAN_STAMP)
+	$(SCAN_VENV)/bin/cfn-lint $(CDK_OUT)/*/*.template.json
+	$(SCAN_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+		$(foreach stage,$(STAGES),-f $(CDK_OUT)/$(stage)/$(stage).template.json)
+
+$(CDK): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund
+	touch $(CDK)
+
+deploy: venv $(CDK)
+	cd infra && ./node_modules/.bin/cdk bootstrap -c stage=$(STAGE)
+	cd infra && ./node_modules/.bin/cdk deploy -c stage=$(STAGE) --require-approval never
+
+destroy: venv $(CDK)
+	cd infra && ./node_modules/.bin/cdk destroy -c stage=$(STAGE) --force
 
 bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/chalice.out infra/node_modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
@@ -20,7 +21,7 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.api.http import as_problem, request_id
-from chalicelib.observability import logger
+from chalicelib.observability import flush, logger
 from chalicelib.store import schema
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
@@ -59,6 +60,15 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
         },
     )
     return response
+
+
+@app.middleware("all")
+def count(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every invocation, whatever triggered it, writes the metrics it counted."""
+    try:
+        return get_response(event)
+    finally:
+        flush()
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import ids, invoices, lazy, observability
+from chalicelib import ids, invoices, lazy
 from chalicelib.clock import Clock, local_date
 from chalicelib.domain import claims as rules
 from chalicelib.domain.insurers import INSURERS
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.identity import Principal
+from chalicelib.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
 
 if TYPE_CHECKING:
     from chalicelib.store import claims as store
@@ -60,6 +61,7 @@ def _file(
     paid = store.proof(proof.method, proof.reference, proof.paid_at)
     claim = store.open_claim(ids.new_id("clm", now), invoice, "reimbursement", channel, paid, now)
     if store.file(claim, "paid", store.event(claim, "claim.submitted", ids.new_id("evt", now), now)):
+        metric(CLAIMS_SUBMITTED)
         return claim
     # Refused: the invoice changed since it was read. Say what it has become.
     latest = invoice_store.get(invoice.invoice_id, consistent=True)
@@ -102,6 +104,7 @@ def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clo
     if claim.status == store.PENDING:
         now = clock.now()
         if store.decide(claim, decision, now, ids.new_id("evt", now)):
+            metric(CLAIMS_DECIDED)
             return claim
         # Another decider got there first: its decision is the one that counts.
         latest = store.get(claim_id, consistent=True)
@@ -148,5 +151,6 @@ def sweep_overdue(clock: Clock) -> int:
     the due part of each insurer's watch list, never the whole table."""
     now = clock.now()
     marked = sum(store.mark_overdue(claim, now) for insurer in INSURERS for claim in store.due(insurer, now))
-    observability.count("ClaimsMarkedOverdue", marked)
+    if marked:
+        metric(CLAIMS_OVERDUE, marked)
     return marked

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import os
 
+# How long a container keeps a value read from Secrets Manager before reading it again: a
+# rotated secret reaches every warm container within this time, without a deployment.
+SECRET_MAX_AGE_SECONDS = 300
+OPERATOR_TOKEN_ENV = "DHN_OPERATOR_TOKEN"  # noqa: S105 (a variable's name, not a secret)
+OPERATOR_TOKEN_SECRET_ARN_ENV = "DHN_OPERATOR_TOKEN_SECRET_ARN"  # noqa: S105 (likewise)
+
 
 def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"
@@ -44,4 +50,19 @@ def vault_kms_key_id() -> str | None:
 
 def operator_token() -> str | None:
     """The operator's bearer token; onboarding is closed while it is unset."""
-    return os.environ.get("DHN_OPERATOR_TOKEN") or None
+    value, _ = secret(OPERATOR_TOKEN_ENV, OPERATOR_TOKEN_SECRET_ARN_ENV)
+    return value or None
+
+
+def secret(variable: str, arn_variable: str) -> tuple[str, str]:
+    """A secret setting and the name of the variable it came from: in AWS, the Secrets Manager
+    secret whose ARN `arn_variable` holds (cached for SECRET_MAX_AGE_SECONDS); elsewhere the
+    value of `variable` itself. Empty when neither is set."""
+    arn = os.environ.get(arn_variable, "").strip()
+    if not arn:
+        return os.environ.get(variable, "").strip(), variable
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+    return text.strip(), arn_variable

@@ -13,6 +13,7 @@ from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token,
 from chalicelib.domain.shares import Line
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.identity import Principal
+from chalicelib.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
 from chalicelib.render import pdf as pdf_render
 
 if TYPE_CHECKING:
@@ -159,6 +160,9 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         if claim is not None:
             events.append(claim_store.event(claim, "claim.submitted", ids.new_id("evt", now), now))
         if store.issue(invoice, sequence, previous, document, events, claim):
+            metric(INVOICES_ISSUED)
+            if claim is not None:
+                metric(CLAIMS_SUBMITTED)
             return Issued(invoice, opted_in)
         previous = store.read_counter(sequence)
     raise Conflict("too many invoices are being issued at once for this practice; retry")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalicelib import config, outbound, webhook_secrets
 from chalicelib.clock import Clock, SystemClock, rfc3339
 from chalicelib.domain import webhooks as rules
-from chalicelib.observability import logger
+from chalicelib.observability import DEAD_LETTERS, WEBHOOK_FAILURES, logger, metric
 from chalicelib.store import outbox, queues
 from chalicelib.store import webhooks as store
 from chalicelib.store.outbox import OutboxEvent
@@ -208,13 +208,16 @@ def _record(
     log = {"delivery_id": delivery.delivery_id, "attempt": int(delivery.attempts), "status": answer.status}
     if verdict.fate == "delivered":
         store.record_attempt(delivery, attempt, store.DELIVERED, None, None)
-    elif verdict.fate == "disable":
+        return verdict.fate
+    metric(WEBHOOK_FAILURES)
+    if verdict.fate == "disable":
         store.disable_endpoint(endpoint, "the endpoint answered 410 Gone", now)
         store.record_attempt(delivery, attempt, store.CANCELLED, None, None, "endpoint answered 410 Gone")
         logger().warning("webhook endpoint disabled", extra=log)
     elif verdict.fate == "dead":
         store.record_attempt(delivery, attempt, store.DEAD, None, None, "retries exhausted")
         logger().warning("webhook dead-lettered", extra=log)
+        metric(DEAD_LETTERS)
     else:
         _schedule_retry(delivery, attempt, verdict.next_attempt_at, now)
     return verdict.fate

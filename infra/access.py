@@ -1,0 +1,41 @@
+"""Which AWS resources each Lambda function may touch: the one place least privilege is decided.
+
+Chalice's own policy generation is off; infra/stack.py gives every function a role of its own
+and grants it exactly what its entry here names. The API handler serves every route, so it
+reaches every table, the vault, both secrets (QR signing key, operator token) and every queue
+it may enqueue to. An event handler (`@app.schedule`, `@app.on_sqs_message`) that has no entry
+gets read and write on the tables and sending to the queues by default, never the vault or a
+secret; an entry in HANDLERS narrows or widens that for one handler, by its function name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API_HANDLER = "APIHandler"
+
+
+@dataclass(frozen=True)
+class Access:
+    # Short table names (`invoices`) read and written; None means every table of the schema.
+    tables: tuple[str, ...] | None = None
+    # Queues it sends to, by short name; None means every queue. Consuming the queue of its own
+    # SQS trigger is always granted, with nothing to write here.
+    sends_to: tuple[str, ...] | None = None
+    vault: bool = False
+    qr_signing_key: bool = False
+    operator_token: bool = False
+
+
+API = Access(vault=True, qr_signing_key=True, operator_token=True)
+HANDLER_DEFAULT = Access()
+
+# Event handlers whose needs differ from HANDLER_DEFAULT, by their Python function name.
+HANDLERS: dict[str, Access] = {}
+
+
+def for_function(name: str) -> Access:
+    """`name` is the handler's function name, or API_HANDLER for the REST API's function."""
+    if name == API_HANDLER:
+        return API
+    return HANDLERS.get(name, HANDLER_DEFAULT)

@@ -1,0 +1,53 @@
+"""What differs between the deployed stages. Everything else in infra/ is the same for all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# API Gateway's stage in every deployed stage: URLs end in `/api/v1/...`.
+API_STAGE = "api"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    region: str
+    # Production keeps its data when the stack goes: tables are protected and retained.
+    protect_data: bool
+    log_retention_days: int
+    # API Gateway's throttle for the whole stage, in requests per second and burst.
+    throttle_rate: int
+    throttle_burst: int
+    lambda_memory_mb: int
+    # Where alarms are sent; None keeps them on the console only.
+    alarm_email: str | None = None
+    # Public keys (base64url, the `x` of the JWKS entry) of earlier QR signing keys, kept
+    # until every invoice signed with them is settled.
+    retired_qr_keys: tuple[str, ...] = ()
+
+    @property
+    def prefix(self) -> str:
+        """Every physical name of the stage starts with it (`dhn-dev-invoices`)."""
+        return f"dhn-{self.name}"
+
+
+STAGES: dict[str, Stage] = {
+    "dev": Stage(
+        name="dev",
+        region="eu-central-1",
+        protect_data=False,
+        log_retention_days=30,
+        throttle_rate=50,
+        throttle_burst=100,
+        lambda_memory_mb=1024,
+    ),
+    "prod": Stage(
+        name="prod",
+        region="eu-central-1",
+        protect_data=True,
+        log_retention_days=365,
+        throttle_rate=500,
+        throttle_burst=1000,
+        lambda_memory_mb=1024,
+    ),
+}

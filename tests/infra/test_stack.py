@@ -1,0 +1,244 @@
+"""The CDK stack picks up whatever the app and the schema declare, with no edit in infra/.
+
+A small Chalice project with one schedule and one SQS handler stands in for app.py, so that the
+handlers other parts of DHN add are covered before they exist. Packaging it needs no
+third-party wheels, so this runs offline in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.store import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HANDLERS = """
+from chalice import Chalice, Rate
+from chalicelib.store import schema
+
+app = Chalice(app_name="dhn")
+
+
+@app.route("/v1/health")
+def health():
+    return {"status": "ok"}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def remind(event):
+    return None
+
+
+@app.on_sqs_message(queue=schema.queue_name("deliveries"), batch_size=5)
+def deliver(event):
+    return None
+"""
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The synthesized stack of stage `test` for the stand-in project."""
+    project = tmp_path_factory.mktemp("project")
+    (project / ".chalice").mkdir()
+    # Stage `test` is configured as the deployed stages are.
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    config["stages"]["test"] = config["stages"]["dev"]
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
+    (project / "app.py").write_text(HANDLERS)
+    (project / "requirements.txt").write_text("")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)
+        patch.setattr(schema, "QUEUES", ["deliveries"])
+        # Chalice's packager imports `app` from the project: not the app of the other tests.
+        patch.delitem(sys.modules, "app", raising=False)
+        patch.syspath_prepend(str(project))
+        patch.setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+        try:
+            return _synthesize(project)
+        finally:
+            sys.modules.pop("app", None)
+
+
+def _synthesize(project: Path) -> dict[str, Any]:
+    import importlib
+
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.app import FLAGS
+    from infra.stack import DhnStack
+    from infra.stages import Stage
+
+    stand_in = importlib.import_module("app")
+    stage = Stage(
+        name="test",
+        region="eu-central-1",
+        protect_data=True,
+        log_retention_days=30,
+        throttle_rate=10,
+        throttle_burst=20,
+        lambda_memory_mb=512,
+    )
+    app = cdk.App(outdir=str(project / "cdk.out"), context=FLAGS)
+    env = cdk.Environment(account="123456789012", region=stage.region)
+    stack = DhnStack(app, stage, project, stand_in.app.event_sources, env)
+    return dict(Template.from_stack(stack).to_json())
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _statements(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    """Every policy statement attached to one role."""
+    found = []
+    for resource in template["Resources"].values():
+        if resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            props = resource["Properties"]
+            if {"Ref": role_id} in props.get("Roles", []):
+                found += props["PolicyDocument"]["Statement"]
+    return found
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        listed = statement["Action"]
+        actions.update([listed] if isinstance(listed, str) else listed)
+    return actions
+
+
+def test_every_model_is_a_table_with_its_keys_ttl_and_protection(template: dict[str, Any]) -> None:
+    tables = {t["Properties"]["TableName"]: t for t in _of_type(template, "AWS::DynamoDB::Table").values()}
+    assert set(tables) == {m.Meta.table_name for m in schema.MODELS}
+    for model in schema.MODELS:
+        props = tables[model.Meta.table_name]["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["DeletionProtectionEnabled"] is True
+        assert props["SSESpecification"]["SSEType"] == "KMS"
+        described = model._get_schema()
+        assert sorted(k["AttributeName"] for k in props["KeySchema"]) == sorted(
+            k["AttributeName"] for k in described["key_schema"]
+        )
+        indexes = {i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])}
+        assert indexes == {i["index_name"] for i in described["global_secondary_indexes"]}
+        ttl = schema.ttl_attribute(model)
+        assert props.get("TimeToLiveSpecification") == (
+            {"AttributeName": ttl, "Enabled": True} if ttl else None
+        )
+
+
+def test_every_queue_has_an_encrypted_dead_letter_queue_and_an_alarm(template: dict[str, Any]) -> None:
+    queues = {
+        q["Properties"]["QueueName"]: q["Properties"] for q in _of_type(template, "AWS::SQS::Queue").values()
+    }
+    name = schema.queue_name("deliveries")
+    assert set(queues) == {name, f"{name}-dlq"}
+    assert all("KmsMasterKeyId" in q for q in queues.values())
+    assert queues[name]["RedrivePolicy"]["maxReceiveCount"] == 5
+    alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
+    assert any(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms)
+
+
+def test_sqs_handler_reports_batch_item_failures_on_its_declared_queue(template: dict[str, Any]) -> None:
+    function = template["Resources"]["Deliver"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue_id = next(
+        k
+        for k, v in _of_type(template, "AWS::SQS::Queue").items()
+        if v["Properties"]["QueueName"] == schema.queue_name("deliveries")
+    )
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+
+
+def test_schedule_is_kept(template: dict[str, Any]) -> None:
+    (event,) = template["Resources"]["Remind"]["Properties"]["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(5 minutes)"}}
+
+
+def test_each_function_has_its_own_role_with_only_what_it_touches(template: dict[str, Any]) -> None:
+    functions = _of_type(template, "AWS::Serverless::Function")
+    assert set(functions) == {"APIHandler", "Remind", "Deliver"}
+    roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
+    assert len(set(roles.values())) == 3
+    assert (
+        not _of_type(template, "AWS::IAM::Role").keys()
+        - set(roles.values())
+        - {k for k in _of_type(template, "AWS::IAM::Role") if k.startswith("ApiGatewayLogsRole")}
+    )
+    api = _actions(_statements(template, roles["APIHandler"]))
+    assert {"dynamodb:PutItem", "s3:PutObject", "secretsmanager:GetSecretValue"} <= api
+    assert "sqs:ReceiveMessage" not in api
+    remind = _actions(_statements(template, roles["Remind"]))
+    deliver = _actions(_statements(template, roles["Deliver"]))
+    for handler in (remind, deliver):
+        assert "dynamodb:PutItem" in handler
+        assert not {a for a in handler if a.startswith(("s3:", "secretsmanager:"))}
+    assert "sqs:ReceiveMessage" in deliver
+    assert "sqs:ReceiveMessage" not in remind
+
+
+def test_functions_get_the_real_resource_names_and_tracing(template: dict[str, Any]) -> None:
+    for function in _of_type(template, "AWS::Serverless::Function").values():
+        props = function["Properties"]
+        variables = props["Environment"]["Variables"]
+        assert variables["DHN_STAGE"] == "test"
+        assert variables["DHN_RESOURCE_PREFIX"] == "dhn-test"
+        for name in (
+            "DHN_VAULT_BUCKET",
+            "DHN_VAULT_KMS_KEY_ID",
+            "DHN_QR_SIGNING_KEY_SECRET_ARN",
+            "DHN_OPERATOR_TOKEN_SECRET_ARN",
+        ):
+            assert isinstance(variables[name], dict), name  # a reference to the declared resource
+        assert "DHN_QR_SIGNING_KEY" not in variables
+        assert "DHN_OPERATOR_TOKEN" not in variables
+        assert props["Tracing"] == "Active"
+
+
+def test_api_has_access_logs_without_paths_tracing_and_a_throttle(template: dict[str, Any]) -> None:
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["TracingEnabled"] is True
+    log_format = json.loads(api["AccessLogSetting"]["Format"])
+    assert log_format["resourcePath"] == "$context.resourcePath"
+    assert "$context.path" not in api["AccessLogSetting"]["Format"]
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == 10
+    assert settings["DataTraceEnabled"] is False
+
+
+def test_vault_is_private_encrypted_versioned_and_tls_only(template: dict[str, Any]) -> None:
+    vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
+    props = vault["Properties"]
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert (
+        props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == "aws:kms"
+    )
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert any("NoncurrentVersionExpiration" in r for r in props["LifecycleConfiguration"]["Rules"])
+    policies = _of_type(template, "AWS::S3::BucketPolicy").values()
+    assert any(
+        s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Effect"] == "Deny"
+        for p in policies
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:
+    alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
+    measured = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms if a["MetricName"] == "Errors"}
+    assert measured == {"APIHandler", "Remind", "Deliver"}
+    names = {a["MetricName"] for a in alarms}
+    assert {"5XXError", "ClaimsOverdue"} <= names
