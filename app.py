@@ -7,7 +7,7 @@ from collections.abc import Callable
 from chalice.app import Chalice, Request, Response
 
 from chalicelib.api import health, invoices, onboarding, patient, practice
-from chalicelib.api.http import as_problem, request_id
+from chalicelib.api.http import as_problem, request_id, serving
 from chalicelib.observability import logger
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
@@ -24,7 +24,7 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
     rid = request_id(event)
     log = logger()
     log.set_correlation_id(rid)
-    response = as_problem(get_response(event))
+    response = as_problem(serving(event, get_response))
     response.headers["X-Request-Id"] = rid
     log.info(
         "request",
