@@ -112,16 +112,8 @@ def test_newest_first_paginated_and_filtered_by_type(api: Api, fixed_clock: Fixe
     for _ in range(3):
         ids.append(issued(api, doctor)["vault"]["document_id"])
         fixed_clock.advance(timedelta(minutes=5))
-    seen: list[str] = []
-    cursor = None
-    while True:
-        query = "?limit=2&type=invoice" + (f"&cursor={cursor}" if cursor else "")
-        page = api.get(f"/v1/patient/documents{query}", patient).json
-        seen += [d["id"] for d in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == ids[::-1]
+    pages = api.pages("/v1/patient/documents?type=invoice", patient, 2)
+    assert [d["id"] for page in pages for d in page] == ids[::-1]
     assert api.get("/v1/patient/documents?type=report", patient).json["items"] == []
     assert field_errors(api.get("/v1/patient/documents?cursor=e30", patient)) == ["cursor"]
 
