@@ -131,7 +131,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         insurer_share_cents=split.insurer_share_cents,
         patient_share_cents=split.patient_share_cents,
         paid_cents=paid,
-        payments=[_payment(request.payment, now)] if request.payment and paid else [],
+        payments=[_payment(request.payment, now, "payment.paid_at")] if request.payment and paid else [],
         direct_payment=request.direct_payment,
         qr=qr_token.encode(claims, qr_keys.signing_key()),
     )
@@ -152,7 +152,10 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
     raise Conflict("too many invoices are being issued at once for this practice; retry")
 
 
-def _payment(payment: Payment, now: datetime) -> store.PaymentMap:
+def _payment(payment: Payment, now: datetime, field: str) -> store.PaymentMap:
+    """The payment as recorded; one dated later than now is a typo, never a payment."""
+    if payment.paid_at is not None and payment.paid_at > now:
+        raise Unprocessable.field(field, "must not be in the future")
     return store.PaymentMap(
         amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now
     )
@@ -296,7 +299,8 @@ def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clo
     except ValueError as exc:
         raise Unprocessable.field("amount_cents", str(exc)) from exc
     new_status = invoice_status.after_payment(int(invoice.paid_cents) + payment.amount_cents, owed)
-    return store.add_payment(invoice, _payment(payment, clock.now()), new_status, invoice_status.PAYABLE)
+    recorded = _payment(payment, clock.now(), "paid_at")
+    return store.add_payment(invoice, recorded, new_status, invoice_status.PAYABLE)
 
 
 def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:
