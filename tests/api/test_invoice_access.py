@@ -240,6 +240,8 @@ class TestPayments:
             ({"amount_cents": 100, "method": "bitcoin"}, "method"),
             ({"amount_cents": 100}, "method"),
             ({"amount_cents": 100, "method": "cash", "paid_at": "yesterday"}, "paid_at"),
+            ({"amount_cents": 100, "method": "cash", "paid_at": "2026-11-23T09:00:00"}, "paid_at"),
+            ({"amount_cents": 100, "method": "cash", "paid_at": "2026-11-23T09:31:00Z"}, "paid_at"),
         ],
     )
     def test_bad_payment_is_422(self, api: Api, body: dict[str, Any], field: str) -> None:
@@ -305,3 +307,13 @@ def test_pdf_without_an_accept_that_admits_it_is_406(api: Api, accept: str | Non
     invoice = issued(api, doctor)
     got = api.get(invoice["links"]["pdf"], doctor, headers={"Accept": accept} if accept else {})
     assert_problem(got, 406)
+
+
+def test_paid_at_with_an_offset_is_kept_as_the_instant(api: Api) -> None:
+    doctor = api.doctor()
+    api.patient()
+    invoice = issued(api, doctor, payment=None)
+    body = {"amount_cents": 5770, "method": "card", "paid_at": "2026-11-23T10:15:00+01:00"}
+    got = api.post(f"/v1/invoices/{invoice['id']}/payments", doctor, body)
+    assert got.status == 201, got.body
+    assert got.json["payments"][0]["paid_at"] == "2026-11-23T09:15:00.000Z"
