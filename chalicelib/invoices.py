@@ -274,6 +274,8 @@ def list_for_practice(
     limit: int,
     cursor: dict[str, Any] | None,
 ) -> Page[store.Invoice]:
+    if issued_from and issued_to and issued_to < issued_from:
+        raise Unprocessable.field("to", "must not be before from")
     between = None
     if issued_from or issued_to:
         start = _day_start(issued_from or date(2000, 1, 1))

@@ -196,9 +196,11 @@ def _once(
         return run()
     from chalicelib.store import idempotency
 
-    scope = f"{caller.scope if caller else 'public'}:{key}"
     canonical = json.dumps(call.json(), sort_keys=True, separators=(",", ":"))
     fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    # A key is the caller's own. Anonymous callers (enrolment) share no credential, so their
+    # keys are kept apart by the request itself: two PCs that pick the same key never collide.
+    scope = f"{caller.scope}:{key}" if caller else f"public:{fingerprint}:{key}"
 
     def first() -> dict[str, Any]:
         reply = run()
