@@ -215,3 +215,21 @@ def test_handlers_read_their_own_request(api: Api, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr("app.request_id", replaced_meanwhile)
     got = api.get("/v1/invoices", doctor)
     assert got.status == 200, got.body
+
+
+def test_anonymous_callers_do_not_share_keys(api: Api) -> None:
+    from tests.api.conftest import OPERATOR
+
+    codes = [
+        api.post("/v1/doctors", OPERATOR, {"doctor_code": code, "name": "Dr X"}).json["enrolment_code"]
+        for code in ("123456-78", "234567-89")
+    ]
+    key = {"Idempotency-Key": "enrol-1"}
+    first, second = (
+        api.post("/v1/devices", None, {"enrolment_code": code, "device_name": "PC"}, headers=key)
+        for code in codes
+    )
+    assert first.status == second.status == 201
+    assert first.json["doctor_code"] != second.json["doctor_code"]
+    again = api.post("/v1/devices", None, {"enrolment_code": codes[0], "device_name": "PC"}, headers=key)
+    assert again.json == first.json

@@ -136,6 +136,7 @@ class TestList:
             ("?status=lost", "status"),
             ("?patient=1893120105733", "patient"),
             ("?cursor=%%%", "cursor"),
+            ("?from=2026-11-23&to=2026-11-22", "to"),
             ("?cursor=bm90IGpzb24", "cursor"),
             ("?cursor=WzEsMl0", "cursor"),
         ],
