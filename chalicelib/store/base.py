@@ -60,7 +60,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         key = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _not_a_cursor() from exc
-    if not isinstance(key, dict) or not all(_is_key_value(value) for value in key.values()):
+    if not isinstance(key, dict) or not key or not all(_is_key_value(value) for value in key.values()):
         raise _not_a_cursor()
     return key
 
@@ -98,10 +98,14 @@ def resume(
     return start
 
 
-def page_of(results: ResultIterator[M], limit: int) -> Page[M]:
-    """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume."""
+def page_of(results: ResultIterator[M], limit: int, private: tuple[str, ...] = ()) -> Page[M]:
+    """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume. Key
+    attributes named in `private` (personal data) stay out of the cursor; the caller knows
+    them and puts them back when it resumes."""
     items = list(results)
     last = results.last_evaluated_key if len(items) >= limit else None
+    if last:
+        last = {name: value for name, value in last.items() if name not in private}
     return Page(items, encode_cursor(last))
 
 
