@@ -158,6 +158,12 @@ class TestList:
         cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
         assert field_errors(api.get(f"/v1/invoices?cursor={cursor}", doctor)) == ["cursor"]
 
+    def test_a_patient_cursor_carries_no_matricule(self, api: Api, three: str) -> None:
+        pages = api.pages(f"/v1/invoices?patient={ADULT}", three, 1)
+        assert [i["number"] for page in pages for i in page] == ["2026-000002", "2026-000001"]
+        cursor = api.get(f"/v1/invoices?patient={ADULT}&limit=1", three).json["next_cursor"]
+        assert ADULT not in base64.urlsafe_b64decode(cursor + "==").decode()
+
     def test_a_cursor_resumes_only_its_own_list(self, api: Api) -> None:
         doctor = api.doctor()
         other = api.doctor("234567-89", "Dr Paul Hoffmann")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -118,7 +119,7 @@ def test_newest_first_paginated_and_filtered_by_type(api: Api, fixed_clock: Fixe
     assert field_errors(api.get("/v1/patient/documents?cursor=e30", patient)) == ["cursor"]
 
 
-def test_a_cursor_of_another_vault_is_422(api: Api) -> None:
+def test_cursors_carry_no_matricule_and_open_no_other_vault(api: Api) -> None:
     doctor = api.doctor()
     patient = api.patient()
     child = api.patient(CHILD)
@@ -126,7 +127,9 @@ def test_a_cursor_of_another_vault_is_422(api: Api) -> None:
         issued(api, doctor)
     cursor = api.get("/v1/patient/documents?limit=1", patient).json["next_cursor"]
     assert cursor
-    assert field_errors(api.get(f"/v1/patient/documents?cursor={cursor}", child)) == ["cursor"]
+    assert ADULT not in base64.urlsafe_b64decode(cursor + "==").decode()
+    assert api.get(f"/v1/patient/documents?cursor={cursor}", child).json["items"] == []
+    assert len(api.get(f"/v1/patient/documents?cursor={cursor}", patient).json["items"]) == 1
 
 
 def test_documents_are_for_patients(api: Api) -> None:
