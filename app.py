@@ -20,7 +20,7 @@ from chalicelib.api import (
     relatives,
     webhooks,
 )
-from chalicelib.api.http import as_problem, request_id
+from chalicelib.api.http import as_problem, request_id, serving
 from chalicelib.observability import flush, logger
 from chalicelib.store import schema
 
@@ -49,7 +49,7 @@ def correlate(event: Request, get_response: Callable[[Request], Response]) -> Re
     rid = request_id(event)
     log = logger()
     log.set_correlation_id(rid)
-    response = as_problem(get_response(event))
+    response = as_problem(serving(event, get_response))
     response.headers["X-Request-Id"] = rid
     log.info(
         "request",

@@ -139,7 +139,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         insurer_share_cents=split.insurer_share_cents,
         patient_share_cents=split.patient_share_cents,
         paid_cents=paid,
-        payments=[_payment(request.payment, now)] if request.payment and paid else [],
+        payments=[_payment(request.payment, now, "payment.paid_at")] if request.payment and paid else [],
         direct_payment=request.direct_payment,
         qr=qr_token.encode(claims, qr_keys.signing_key()),
     )
@@ -176,7 +176,10 @@ def _direct_payment_claim(invoice: store.Invoice, now: datetime) -> claim_store.
     return claim_store.open_claim(invoice.claim_id, invoice, "direct_payment", "practice", None, now)
 
 
-def _payment(payment: Payment, now: datetime) -> store.PaymentMap:
+def _payment(payment: Payment, now: datetime, field: str) -> store.PaymentMap:
+    """The payment as recorded; one dated later than now is a typo, never a payment."""
+    if payment.paid_at is not None and payment.paid_at > now:
+        raise Unprocessable.field(field, "must not be in the future")
     return store.PaymentMap(
         amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now
     )
@@ -285,6 +288,8 @@ def list_for_practice(
     limit: int,
     cursor: dict[str, Any] | None,
 ) -> Page[store.Invoice]:
+    if issued_from and issued_to and issued_to < issued_from:
+        raise Unprocessable.field("to", "must not be before from")
     between = period(issued_from, issued_to) if issued_from or issued_to else None
     return store.list_for_practice(caller.practice(), patient, status, between, limit, cursor)
 
@@ -318,7 +323,7 @@ def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clo
         int(invoice.paid_cents) + payment.amount_cents,
         owed,
     )
-    return store.add_payment(invoice, _payment(payment, clock.now()), new_status)
+    return store.add_payment(invoice, _payment(payment, clock.now(), "paid_at"), new_status)
 
 
 def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:

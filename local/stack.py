@@ -110,7 +110,9 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
         _wait_for(f"http://127.0.0.1:{aws_port}/moto-api/", moto)
         _provision(env)
         chalice = start(
-            str(Path(sys.executable).parent / "chalice"),
+            sys.executable,
+            "-m",
+            "local.chalice_local",
             "local",
             "--host",
             "127.0.0.1",
@@ -118,6 +120,10 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
             str(api_port),
             "--stage",
             "local",
+            # The reloader restarts the server whenever any file under the project changes
+            # (bytecode and tool caches included), dropping the requests in flight; the
+            # worker does not reload either, so a code change means restarting the stack.
+            "--no-autoreload",
         )
         _wait_for(f"http://127.0.0.1:{api_port}/v1/health", chalice)
         start(sys.executable, "-m", "local.worker")

@@ -10,6 +10,7 @@ import re
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,6 +44,11 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 B = TypeVar("B", bound=BaseModel)
+
+# The request being served by this thread. Chalice keeps the current request on the app
+# object, which `chalice local` shares between the threads that serve requests in parallel:
+# a handler reading it there could see another caller's token and body.
+_serving: ContextVar[Request | None] = ContextVar("serving", default=None)
 
 
 @dataclass(frozen=True)
@@ -190,9 +196,11 @@ def _once(
         return run()
     from chalicelib.store import idempotency
 
-    scope = f"{caller.scope if caller else 'public'}:{key}"
     canonical = json.dumps(call.json(), sort_keys=True, separators=(",", ":"))
     fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    # A key is the caller's own. Anonymous callers (enrolment) share no credential, so their
+    # keys are kept apart by the request itself: two PCs that pick the same key never collide.
+    scope = f"{caller.scope}:{key}" if caller else f"public:{fingerprint}:{key}"
 
     def first() -> dict[str, Any]:
         reply = run()
@@ -200,6 +208,15 @@ def _once(
 
     saved = idempotency.once(scope, fingerprint, first, context)
     return Reply(saved["body"], int(saved["status"]), dict(saved["headers"]))
+
+
+def serving(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Answer `request` with the handlers reading this very request (HTTP middleware)."""
+    token = _serving.set(request)
+    try:
+        return get_response(request)
+    finally:
+        _serving.reset(token)
 
 
 def route(
@@ -219,7 +236,7 @@ def route(
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         @functools.wraps(handler)
         def view(**params: str) -> Response:
-            request = bp.current_request
+            request = _serving.get() or bp.current_request
             try:
                 caller = _authorise(request, roles)
                 if binary and not _accepts(request, binary):

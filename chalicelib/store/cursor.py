@@ -24,7 +24,7 @@ def decode(cursor: str | None) -> dict[str, Any] | None:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError) as exc:
         raise not_a_cursor() from exc
-    if not isinstance(key, dict) or not all(_is_key_value(value) for value in key.values()):
+    if not isinstance(key, dict) or not key or not all(_is_key_value(value) for value in key.values()):
         raise not_a_cursor()
     return key
 

@@ -36,14 +36,16 @@ def get(owner: str, document_id: str) -> Document | None:
 
 
 def list_for(owner: str, type: str | None, limit: int, start: dict[str, Any] | None) -> Page[Document]:
-    """Newest first; a type filter keeps pages full because PynamoDB reads on until `limit`."""
+    """Newest first; a type filter keeps pages full because PynamoDB reads on until `limit`.
+    The owner's matricule stays out of the cursor (URLs carry no personal data)."""
     return page_of(
         Document.query(
             owner,
             filter_condition=(Document.type == type) if type else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=resume(start, Document, owner=owner),
+            last_evaluated_key=resume({**start, "owner": {"S": owner}} if start else None, Document),
         ),
         limit,
+        private=("owner",),
     )

@@ -65,6 +65,21 @@ class Api:
     def delete(self, path: str, token: str | None = None, **kw: Any) -> Answer:
         return self.call("DELETE", path, token, **kw)
 
+    def pages(self, path: str, token: str, limit: int) -> list[list[dict[str, Any]]]:
+        """Every page of a list, following `next_cursor` until it is null."""
+        pages: list[list[dict[str, Any]]] = []
+        cursor = None
+        while cursor is not None or not pages:
+            assert len(pages) < 50, "the cursor never ends"
+            joiner = "&" if "?" in path else "?"
+            query = f"{joiner}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            got = self.get(f"{path}{query}", token)
+            assert got.status == 200, got.body
+            assert len(got.json["items"]) <= limit
+            pages.append(got.json["items"])
+            cursor = got.json["next_cursor"]
+        return pages
+
     # The onboarding steps most tests start from.
 
     def doctor(self, code: str = DOCTOR_CODE, name: str = "Dr Anne Weber") -> str:

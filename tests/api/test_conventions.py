@@ -4,6 +4,7 @@ idempotency keys."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,38 @@ def test_unsupported_media_type_is_problem_json(api: Api) -> None:
     doctor = api.doctor()
     got = api.post("/v1/invoices", doctor, "<invoice/>", headers={"content-type": "application/xml"})
     assert_problem(got, 415)
+
+
+def test_handlers_read_their_own_request(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`chalice local` serves requests on parallel threads that share `app.current_request`:
+    another request may replace it while this one is on its way to the handler."""
+    from app import app
+    from chalicelib.api.http import request_id
+
+    doctor = api.doctor()
+
+    def replaced_meanwhile(request: Any) -> str:
+        app.current_request = None
+        return request_id(request)
+
+    monkeypatch.setattr("app.request_id", replaced_meanwhile)
+    got = api.get("/v1/invoices", doctor)
+    assert got.status == 200, got.body
+
+
+def test_anonymous_callers_do_not_share_keys(api: Api) -> None:
+    from tests.api.conftest import OPERATOR
+
+    codes = [
+        api.post("/v1/doctors", OPERATOR, {"doctor_code": code, "name": "Dr X"}).json["enrolment_code"]
+        for code in ("123456-78", "234567-89")
+    ]
+    key = {"Idempotency-Key": "enrol-1"}
+    first, second = (
+        api.post("/v1/devices", None, {"enrolment_code": code, "device_name": "PC"}, headers=key)
+        for code in codes
+    )
+    assert first.status == second.status == 201
+    assert first.json["doctor_code"] != second.json["doctor_code"]
+    again = api.post("/v1/devices", None, {"enrolment_code": codes[0], "device_name": "PC"}, headers=key)
+    assert again.json == first.json

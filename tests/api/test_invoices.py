@@ -237,6 +237,11 @@ class TestRefusals:
             ({"method": "card", "amount_cents": 57.7}, "payment.amount_cents"),
             ({"method": "card", "amount_cents": "5770"}, "payment.amount_cents"),
             ({"method": "card", "amount_cents": -1}, "payment.amount_cents"),
+            ({"method": "card", "amount_cents": 5770, "paid_at": "2026-11-23T09:00:00"}, "payment.paid_at"),
+            (
+                {"method": "card", "amount_cents": 5770, "paid_at": "2026-11-24T08:00:00+01:00"},
+                "payment.paid_at",
+            ),
         ],
     )
     def test_bad_payment(self, api: Api, payment: dict[str, Any], field: str) -> None:

@@ -94,15 +94,7 @@ class TestDevices:
         doctor = api.doctor()
         for i in range(4):
             api.enrol(new_code(api, doctor, "assistant"), f"PC {i}")
-        seen: list[str] = []
-        cursor = None
-        while True:
-            query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
-            page = api.get(f"/v1/practice/devices{query}", doctor).json
-            seen += [d["device_id"] for d in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = [d["device_id"] for page in api.pages("/v1/practice/devices", doctor, 2) for d in page]
         assert len(seen) == len(set(seen)) == 5
 
     def test_assistant_may_not_manage_devices(self, api: Api) -> None:
