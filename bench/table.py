@@ -59,7 +59,7 @@ def main(modules: list[str]) -> None:
         notes: dict[str, str] = getattr(module, "NOTES", {})
         started = time.perf_counter()
         figures = _figures(name)
-        title = (module.__doc__ or "").strip().splitlines()[0]
+        title = " ".join((module.__doc__ or "").split("\n\n")[0].split())
         print(f"{name.removeprefix('bench.')} ({time.perf_counter() - started:.0f} s): {title}")
         for figure, value in figures.items():
             line, met = _row(figure, value, targets.get(figure), notes.get(figure, ""))
