@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
-from chalicelib import clock
+from chalicelib import clock, config
 from chalicelib.api import (
     appointments,
     claims,
@@ -22,7 +22,6 @@ from chalicelib.api import (
 )
 from chalicelib.api.http import as_problem, request_id, serving
 from chalicelib.observability import flush, logger
-from chalicelib.store import schema
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
 app = Chalice(app_name="dhn", configure_logs=False)
@@ -107,7 +106,7 @@ def requeue_deliveries(_event: CloudWatchEvent) -> None:
     webhook_delivery.requeue(clock.current())
 
 
-@app.on_sqs_message(queue=schema.queue_name("webhooks"), batch_size=10)
+@app.on_sqs_message(queue=config.queue_name("webhooks"), batch_size=10)
 def send_webhooks(event: SQSEvent) -> dict[str, object]:
     from chalicelib import webhook_delivery
 

@@ -1,11 +1,16 @@
-"""`make bench`: every benchmark of DHN, printed as one table of figures and ratios."""
+"""`make bench`: every benchmark of DHN, printed as one table of figures, ratios and targets.
+
+`python -m bench bench.claims` runs only the benchmarks named.
+"""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
-# Each module has `run() -> dict[str, float]`; targets are stated in its docstring.
+from bench import table
+
+# Each module has `run() -> dict[str, float]`; its targets are stated in its docstring and
+# in `TARGETS`.
 MODULES = [
     "bench.coldstart",
     "bench.render",
@@ -16,14 +21,5 @@ MODULES = [
 ]
 
 
-def main() -> None:
-    chosen = sys.argv[1:] or MODULES
-    for name in chosen:
-        module = importlib.import_module(name)
-        print(f"\n== {name}: {(module.__doc__ or '').strip().splitlines()[0]}")
-        for figure, value in module.run().items():
-            print(f"  {figure:40} {value:12.2f}")
-
-
 if __name__ == "__main__":
-    main()
+    table.main(sys.argv[1:] or MODULES)

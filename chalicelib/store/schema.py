@@ -55,5 +55,5 @@ def bucket_names() -> list[str]:
     return [config.vault_bucket()]
 
 
-def queue_name(short: str) -> str:
-    return f"{config.resource_prefix()}-{short}"
+# Named in config, so that app.py can wire its SQS handlers without importing the models.
+queue_name = config.queue_name

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.appointments import CallCounter
+from bench.awscalls import CallCounter
 from chalicelib import appointments, clock
 from chalicelib.clock import FixedClock
 from chalicelib.store.outbox import OutboxEvent
