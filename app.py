@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
-from chalicelib import clock
+from chalicelib import clock, config
 from chalicelib.api import (
     appointments,
     claims,
@@ -21,7 +21,6 @@ from chalicelib.api import (
 )
 from chalicelib.api.http import as_problem, request_id
 from chalicelib.observability import logger
-from chalicelib.store import schema
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
 app = Chalice(app_name="dhn", configure_logs=False)
@@ -97,7 +96,7 @@ def requeue_deliveries(_event: CloudWatchEvent) -> None:
     webhook_delivery.requeue(clock.current())
 
 
-@app.on_sqs_message(queue=schema.queue_name("webhooks"), batch_size=10)
+@app.on_sqs_message(queue=config.queue_name("webhooks"), batch_size=10)
 def send_webhooks(event: SQSEvent) -> dict[str, object]:
     from chalicelib import webhook_delivery
 

@@ -33,6 +33,11 @@ def table_name(short: str) -> str:
     return f"{resource_prefix()}-{short}"
 
 
+def queue_name(short: str) -> str:
+    """The physical name of one of our SQS queues (`webhooks` → `dhn-dev-webhooks`)."""
+    return f"{resource_prefix()}-{short}"
+
+
 def vault_bucket() -> str:
     return os.environ.get("DHN_VAULT_BUCKET", f"{resource_prefix()}-vault")
 

@@ -4,16 +4,21 @@ the delivery log, and ask for a delivery to be sent again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import config, ids, outbound, webhook_delivery, webhook_secrets
+from chalicelib import config, ids, lazy, outbound, webhook_delivery, webhook_secrets
 from chalicelib.clock import Clock
 from chalicelib.domain import webhooks as rules
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.identity import Principal
-from chalicelib.store import queues
-from chalicelib.store import webhooks as store
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+    from chalicelib.store.base import Page
+else:
+    queues = lazy.module("chalicelib.store.queues")
+    store = lazy.module("chalicelib.store.webhooks")
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,21 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib import config, outbound, webhook_secrets
+from chalicelib import config, lazy, outbound, webhook_secrets
 from chalicelib.clock import Clock, SystemClock, rfc3339
 from chalicelib.domain import webhooks as rules
 from chalicelib.observability import logger
-from chalicelib.store import outbox, queues
-from chalicelib.store import webhooks as store
-from chalicelib.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from chalicelib.store import outbox, queues
+    from chalicelib.store import webhooks as store
+    from chalicelib.store.outbox import OutboxEvent
+else:
+    outbox = lazy.module("chalicelib.store.outbox")
+    queues = lazy.module("chalicelib.store.queues")
+    store = lazy.module("chalicelib.store.webhooks")
 
 QUEUE = "webhooks"
 # How long a claimed attempt may take before another sender takes over; longer than the

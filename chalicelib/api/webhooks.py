@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -12,7 +12,9 @@ from chalicelib.api.fields import Body, ListQuery
 from chalicelib.api.http import DOCTOR, PATIENT, Call, Reply, route
 from chalicelib.clock import rfc3339
 from chalicelib.domain.webhooks import EventType
-from chalicelib.store.webhooks import Delivery, Endpoint
+
+if TYPE_CHECKING:
+    from chalicelib.store.webhooks import Delivery, Endpoint
 
 bp = Blueprint(__name__)
 OWNERS = PATIENT | DOCTOR

@@ -37,7 +37,7 @@ MODELS: list[type[Model]] = [
     Delivery,
 ]
 
-# Logical queue names; the physical name is `<resource prefix>-<name>`.
+# Logical queue names; `config.queue_name` gives the physical one.
 QUEUES: list[str] = ["webhooks"]
 
 
@@ -53,7 +53,3 @@ def ttl_attribute(model: type[Model]) -> str | None:
 
 def bucket_names() -> list[str]:
     return [config.vault_bucket()]
-
-
-def queue_name(short: str) -> str:
-    return f"{config.resource_prefix()}-{short}"
