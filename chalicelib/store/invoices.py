@@ -198,9 +198,12 @@ def list_for_practice(
     limit: int,
     start: dict[str, Any] | None,
 ) -> Page[Invoice]:
+    """Newest first. With `patient`, the partition names the matricule: it is kept out of the
+    cursor, which travels in URLs."""
     index: GlobalSecondaryIndex[Invoice] = Invoice.by_doctor_patient if patient else Invoice.by_doctor
     key = f"{doctor_code}#{patient}" if patient else doctor_code
-    partition = {"doctor_patient" if patient else "doctor_code": key}
+    attribute = "doctor_patient" if patient else "doctor_code"
+    private = (attribute,) if patient else ()
     return page_of(
         index.query(
             key,
@@ -208,9 +211,10 @@ def list_for_practice(
             filter_condition=(Invoice.status == status) if status else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=resume(start, Invoice, index, **partition),
+            last_evaluated_key=resume(start, Invoice, index, private=private, **{attribute: key}),
         ),
         limit,
+        private=private,
     )
 
 
