@@ -138,7 +138,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         insurer_share_cents=split.insurer_share_cents,
         patient_share_cents=split.patient_share_cents,
         paid_cents=paid,
-        payments=[_payment(request.payment, now)] if request.payment and paid else [],
+        payments=[_payment(request.payment, now, "payment.paid_at")] if request.payment and paid else [],
         direct_payment=request.direct_payment,
         qr=qr_token.encode(claims, qr_keys.signing_key()),
     )
@@ -172,7 +172,10 @@ def _direct_payment_claim(invoice: store.Invoice, now: datetime) -> claim_store.
     return claim_store.open_claim(invoice.claim_id, invoice, "direct_payment", "practice", None, now)
 
 
-def _payment(payment: Payment, now: datetime) -> store.PaymentMap:
+def _payment(payment: Payment, now: datetime, field: str) -> store.PaymentMap:
+    """The payment as recorded: paid now unless it says when, and never in the future."""
+    if payment.paid_at is not None and payment.paid_at > now:
+        raise Unprocessable.field(field, "is in the future")
     return store.PaymentMap(
         amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now
     )
@@ -314,7 +317,7 @@ def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clo
         int(invoice.paid_cents) + payment.amount_cents,
         owed,
     )
-    return store.add_payment(invoice, _payment(payment, clock.now()), new_status)
+    return store.add_payment(invoice, _payment(payment, clock.now(), "paid_at"), new_status)
 
 
 def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from chalicelib import clock, invoices
 from chalicelib.api.fields import Body, Cents, ListQuery, Matricule, Text
@@ -32,7 +32,7 @@ class LineIn(Body):
 class PaymentIn(Body):
     method: Method
     amount_cents: Cents
-    paid_at: datetime | None = None
+    paid_at: AwareDatetime | None = None
 
 
 class NewInvoice(Body):
@@ -47,7 +47,7 @@ class NewInvoice(Body):
 class NewPayment(Body):
     amount_cents: Annotated[int, Field(ge=1, le=100_000_000)]
     method: Method
-    paid_at: datetime | None = None
+    paid_at: AwareDatetime | None = None
 
 
 class Cancellation(Body):

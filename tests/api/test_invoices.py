@@ -237,6 +237,9 @@ class TestRefusals:
             ({"method": "card", "amount_cents": 57.7}, "payment.amount_cents"),
             ({"method": "card", "amount_cents": "5770"}, "payment.amount_cents"),
             ({"method": "card", "amount_cents": -1}, "payment.amount_cents"),
+            # An instant names its offset (RFC 3339): a bare local time is not taken as UTC.
+            ({"method": "card", "amount_cents": 5770, "paid_at": "2026-11-20T10:00:00"}, "payment.paid_at"),
+            ({"method": "card", "amount_cents": 5770, "paid_at": "2026-11-24T10:00:00Z"}, "payment.paid_at"),
         ],
     )
     def test_bad_payment(self, api: Api, payment: dict[str, Any], field: str) -> None:
@@ -285,3 +288,16 @@ class TestRefusals:
         api.invoice(doctor, lines=[{"code": "ZZ9"}])
         assert api.get("/v1/invoices", doctor).json["items"] == []
         assert issued(api, doctor)["number"] == "2026-000001"
+
+
+@pytest.mark.parametrize("paid_at", ["2026-11-20T10:00:00", "2026-11-24T10:00:00Z"])
+def test_a_later_payment_has_an_instant_in_the_past(api: Api, paid_at: str) -> None:
+    doctor = api.doctor()
+    api.patient()
+    invoice = api.invoice(doctor, payment=None).json
+    got = api.post(
+        f"/v1/invoices/{invoice['id']}/payments",
+        doctor,
+        {"amount_cents": 100, "method": "cash", "paid_at": paid_at},
+    )
+    assert field_errors(got) == ["paid_at"]
