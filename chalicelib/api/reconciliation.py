@@ -20,7 +20,8 @@ COLUMNS = [field.name for field in dataclasses.fields(reconciliation.Row)]
 
 
 class Period(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use, not at import, like every request model (cold start).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     from_: date = Field(alias="from")
     to: date
