@@ -12,9 +12,8 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
-from chalicelib import config
+from chalicelib import config, cursor
 from chalicelib.config import region
-from chalicelib.store import cursor
 
 T = TypeVar("T")
 M = TypeVar("M")
