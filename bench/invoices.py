@@ -31,9 +31,11 @@ def _environment() -> None:
         }
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    from chalicelib import qr_keys
+    from chalicelib import qr_keys, webhook_secrets
 
     os.environ.setdefault("DHN_QR_SIGNING_KEY", qr_keys.generate_seed())
+    # Seals the answers kept for idempotent replay.
+    os.environ.setdefault("DHN_WEBHOOK_KEY", webhook_secrets.generate_key())
 
 
 def _post(client: Any, path: str, token: str | None, body: dict[str, Any], key: str | None = None) -> Any:
