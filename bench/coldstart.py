@@ -17,24 +17,27 @@ _PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf
 
 
 def _import_ms(module: str) -> float:
+    """One fresh interpreter's import of `module`, in milliseconds."""
     env = {**os.environ, "DHN_STAGE": "bench", "AWS_DEFAULT_REGION": "eu-central-1", "PYTHONPATH": str(ROOT)}
-    timings = []
-    for _ in range(RUNS):
-        out = subprocess.run(
-            [sys.executable, "-c", _PROBE.format(module=module)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        timings.append(float(out.stdout.strip()) * 1000)
-    return statistics.median(timings)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(module=module)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip()) * 1000
 
 
 def run() -> dict[str, float]:
-    app_ms = _import_ms("app")
-    boto3_ms = _import_ms("boto3")
+    # The two imports take turns, so a change in the machine's load weighs on both alike
+    # instead of on whichever ran while it lasted.
+    app_runs, boto3_runs = [], []
+    for _ in range(RUNS):
+        app_runs.append(_import_ms("app"))
+        boto3_runs.append(_import_ms("boto3"))
+    app_ms, boto3_ms = statistics.median(app_runs), statistics.median(boto3_runs)
     return {
         "import_app_ms": app_ms,
         "import_boto3_ms": boto3_ms,
