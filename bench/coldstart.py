@@ -19,6 +19,7 @@ _PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf
 
 
 def _import_ms(module: str) -> float:
+    """One fresh interpreter's import of `module`, in milliseconds."""
     env = {**os.environ, "DHN_STAGE": "bench", "AWS_DEFAULT_REGION": "eu-central-1", "PYTHONPATH": str(ROOT)}
     out = subprocess.run(
         [sys.executable, "-c", _PROBE.format(module=module)],

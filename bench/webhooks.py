@@ -30,9 +30,9 @@ def sender_throughput(events: int = THROUGHPUT_EVENTS) -> float:
     with fakeaws.aws(), receivers.running() as receiver:
         import boto3
 
-        from chalicelib import clock, ids, notifications, webhook_delivery
+        from chalicelib import clock, config, ids, notifications, webhook_delivery
         from chalicelib.identity import Principal
-        from chalicelib.store import outbox, schema
+        from chalicelib.store import outbox
 
         now = clock.current()
         doctor = Principal(role="doctor", scope="bench", doctor_code=fakeaws.DOCTOR)
@@ -47,7 +47,7 @@ def sender_throughput(events: int = THROUGHPUT_EVENTS) -> float:
         while webhook_delivery.dispatch(now):
             pass
         sqs = boto3.client("sqs")
-        url = sqs.get_queue_url(QueueName=schema.queue_name(webhook_delivery.QUEUE))["QueueUrl"]
+        url = sqs.get_queue_url(QueueName=config.queue_name(webhook_delivery.QUEUE))["QueueUrl"]
         started = time.perf_counter()
         while len(receiver.delivered()) < events:
             got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])

@@ -57,6 +57,11 @@ def rfc3339(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def rfc3339_or_none(instant: datetime | None) -> str | None:
+    """`rfc3339`, for an instant that may not have happened (yet): None stays None."""
+    return None if instant is None else rfc3339(instant)
+
+
 def local_rfc3339(instant: datetime) -> str:
     """An instant as RFC 3339 with the practice's offset (`2026-11-24T08:00:00+01:00`): the
     reader sees the wall-clock time, and the instant stays exact."""

@@ -23,6 +23,7 @@ else:
 class Download:
     document: store.Document
     url: str
+    expires_in_seconds: int
 
 
 def owner_for(caller: Principal, on_behalf_of: str | None, clock: Clock) -> str:
@@ -46,4 +47,5 @@ def download(caller: Principal, on_behalf_of: str | None, document_id: str, cloc
     found = store.get(owner, document_id) if ids.has_prefix(document_id, "doc") else None
     if found is None:
         raise NotFound("no such document")
-    return Download(found, vault.download_url(found.object_key, f"{found.document_id}.pdf"))
+    url = vault.download_url(found.object_key, f"{found.document_id}.pdf")
+    return Download(found, url, vault.URL_LIFETIME_SECONDS)

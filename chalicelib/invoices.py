@@ -15,6 +15,7 @@ from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.identity import Principal
 from chalicelib.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
 from chalicelib.render import pdf as pdf_render
+from chalicelib.render import qr as qr_render
 
 if TYPE_CHECKING:
     from chalicelib.store import claims as claim_store
@@ -269,6 +270,11 @@ def render_pdf(invoice: store.Invoice) -> bytes:
             qr=invoice.qr,
         )
     )
+
+
+def qr_svg(invoice: store.Invoice) -> str:
+    """The invoice's QR code as an SVG image."""
+    return qr_render.svg(invoice.qr).decode()
 
 
 def for_practice(caller: Principal, invoice_id: str) -> store.Invoice:

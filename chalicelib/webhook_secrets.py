@@ -3,7 +3,8 @@
 The sender must sign with the secret itself, so it cannot be stored hashed like a bearer
 token. It is sealed with AES-256-GCM under `DHN_WEBHOOK_KEY` (base64url of 32 bytes; in AWS
 the CDK app fills it from Secrets Manager), bound to its endpoint id, so a copied table
-yields nothing and a sealed secret moved to another endpoint does not open.
+yields nothing and a sealed secret moved to another endpoint does not open. The same seal
+keeps the answers saved for idempotent replay, which may carry a secret or a bearer token.
 """
 
 from __future__ import annotations
@@ -47,15 +48,16 @@ def _cipher() -> AESGCM:
     return AESGCM(key)
 
 
-def seal(secret: str, endpoint_id: str) -> str:
+def seal(secret: str, bound_to: str) -> str:
+    """`secret` encrypted; it opens only with the same `bound_to` (an endpoint id, a key)."""
     nonce = secrets.token_bytes(_NONCE_SIZE)
-    sealed = _cipher().encrypt(nonce, secret.encode(), endpoint_id.encode())
+    sealed = _cipher().encrypt(nonce, secret.encode(), bound_to.encode())
     return base64.b64encode(nonce + sealed).decode("ascii")
 
 
-def unseal(sealed: str, endpoint_id: str) -> str:
+def unseal(sealed: str, bound_to: str) -> str:
     raw = base64.b64decode(sealed)
-    return _cipher().decrypt(raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], endpoint_id.encode()).decode()
+    return _cipher().decrypt(raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], bound_to.encode()).decode()
 
 
 def reset() -> None:

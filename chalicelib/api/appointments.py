@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from chalicelib import appointments, clock
 from chalicelib.api.fields import Body, DoctorCode, ListQuery, Matricule, Text
 from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
-from chalicelib.clock import local_rfc3339, rfc3339
+from chalicelib.clock import local_rfc3339, rfc3339, rfc3339_or_none
 from chalicelib.domain import doctor_code, slots
 from chalicelib.errors import NotFound, Unprocessable
 
@@ -81,7 +81,7 @@ def appointment_json(appointment: Appointment) -> dict[str, object]:
         **appointments.details(appointment),
         "reason": appointment.reason,
         "created_at": rfc3339(appointment.created_at),
-        "cancelled_at": rfc3339(appointment.cancelled_at) if appointment.cancelled_at else None,
+        "cancelled_at": rfc3339_or_none(appointment.cancelled_at),
     }
 
 

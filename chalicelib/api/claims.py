@@ -3,7 +3,6 @@ claims, work through their queue and decide."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint
@@ -12,7 +11,7 @@ from pydantic import AwareDatetime, Field
 from chalicelib import claims, clock
 from chalicelib.api.fields import Body, Cents, ListQuery, Text
 from chalicelib.api.http import INSURER, PATIENT, Call, route
-from chalicelib.clock import rfc3339
+from chalicelib.clock import rfc3339, rfc3339_or_none
 from chalicelib.domain.claims import DecisionRequest, Outcome, Status
 
 if TYPE_CHECKING:
@@ -50,10 +49,6 @@ class QueueQuery(ListQuery):
     overdue: bool | None = None
 
 
-def _instant(value: datetime | None) -> str | None:
-    return rfc3339(value) if value else None
-
-
 def claim_json(claim: Claim) -> dict[str, object]:
     proof = claim.proof
     decided = claim.status in ("reimbursed", "rejected")
@@ -85,11 +80,11 @@ def claim_json(claim: Claim) -> dict[str, object]:
             "reimbursed_cents": int(claim.reimbursed_cents or 0),
             "reason": claim.reason,
             "payment_reference": claim.payment_reference,
-            "decided_at": _instant(claim.decided_at),
+            "decided_at": rfc3339_or_none(claim.decided_at),
         }
         if decided
         else None,
-        "withdrawn_at": _instant(claim.decided_at) if claim.status == "withdrawn" else None,
+        "withdrawn_at": rfc3339_or_none(claim.decided_at) if claim.status == "withdrawn" else None,
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib import identity
+from chalicelib import identity, webhook_secrets
 from chalicelib.errors import (
     DhnError,
     FieldError,
@@ -204,9 +204,13 @@ def _once(
 
     def first() -> dict[str, Any]:
         reply = run()
-        return {"status": reply.status, "body": reply.body, "headers": reply.headers}
+        answer = {"status": reply.status, "body": reply.body, "headers": reply.headers}
+        # Kept 24 h for the replay, and some answers carry a bearer token, a webhook secret or
+        # personal data: the table holds them sealed, bound to the caller's key.
+        return {"sealed": webhook_secrets.seal(json.dumps(answer), scope)}
 
-    saved = idempotency.once(scope, fingerprint, first, context)
+    sealed = idempotency.once(scope, fingerprint, first, context)["sealed"]
+    saved = json.loads(webhook_secrets.unseal(sealed, scope))
     return Reply(saved["body"], int(saved["status"]), dict(saved["headers"]))
 
 

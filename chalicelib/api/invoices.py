@@ -14,7 +14,6 @@ from chalicelib.api.http import INSURER, PRACTICE, Call, route
 from chalicelib.clock import rfc3339
 from chalicelib.domain.insurers import Insurer
 from chalicelib.domain.invoice_status import Status
-from chalicelib.render import qr
 
 if TYPE_CHECKING:
     from chalicelib.store.invoices import Invoice
@@ -160,7 +159,7 @@ def invoice_pdf(call: Call) -> Response:
 @route(bp, "/invoices/{invoice_id}/qr.svg", roles=PRACTICE)
 def invoice_qr(call: Call) -> Response:
     invoice = invoices.for_practice(call.me, call.params["invoice_id"])
-    return Response(qr.svg(invoice.qr).decode(), headers={"Content-Type": "image/svg+xml"})
+    return Response(invoices.qr_svg(invoice), headers={"Content-Type": "image/svg+xml"})
 
 
 @route(bp, "/invoices/{invoice_id}/payments", method="POST", roles=PRACTICE, status=201, idempotent=True)

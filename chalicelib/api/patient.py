@@ -11,7 +11,6 @@ from chalicelib import clock, documents
 from chalicelib.api.fields import ListQuery, Matricule
 from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.clock import rfc3339
-from chalicelib.store.vault import URL_LIFETIME_SECONDS
 
 if TYPE_CHECKING:
     from chalicelib.store.documents import Document
@@ -51,5 +50,5 @@ def get_document(call: Call) -> dict[str, object]:
     return {
         **document_json(found.document),
         "download_url": found.url,
-        "download_expires_in": URL_LIFETIME_SECONDS,
+        "download_expires_in": found.expires_in_seconds,
     }

@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from chalicelib import clock, identity, registry
 from chalicelib.api.fields import Body, ListQuery, Text, path_matricule
 from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
-from chalicelib.clock import rfc3339
+from chalicelib.clock import rfc3339, rfc3339_or_none
 
 bp = Blueprint(__name__)
 
@@ -54,7 +54,7 @@ def devices(call: Call) -> dict[str, object]:
                 "name": d.name,
                 "role": d.role,
                 "created_at": rfc3339(d.created_at),
-                "revoked_at": rfc3339(d.revoked_at) if d.revoked_at else None,
+                "revoked_at": rfc3339_or_none(d.revoked_at),
             }
             for d in page.items
         ],

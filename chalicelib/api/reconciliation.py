@@ -17,10 +17,12 @@ from chalicelib.api.http import DOCTOR, Call, route
 bp = Blueprint(__name__)
 
 COLUMNS = [field.name for field in dataclasses.fields(reconciliation.Row)]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Period(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use, not at import, like every request model (cold start).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     from_: date = Field(alias="from")
     to: date
@@ -33,14 +35,22 @@ def _record(row: reconciliation.Row) -> dict[str, object]:
     return record
 
 
+def _cell(value: object) -> object:
+    """Spreadsheets and accounting imports read lower-case booleans and empty cells best. Text
+    that a spreadsheet would run as a formula (an insurer's payment reference is free text)
+    is quoted, so opening the file runs nothing."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[reconciliation.Row], period: Period) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    # Spreadsheets and accounting imports read lower-case booleans and empty cells best.
-    writer.writerows(
-        {k: str(v).lower() if isinstance(v, bool) else v for k, v in _record(row).items()} for row in rows
-    )
+    writer.writerows({k: _cell(v) for k, v in _record(row).items()} for row in rows)
     return Response(
         out.getvalue(),
         headers={

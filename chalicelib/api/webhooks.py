@@ -10,7 +10,7 @@ from pydantic import Field
 from chalicelib import clock, notifications
 from chalicelib.api.fields import Body, ListQuery
 from chalicelib.api.http import DOCTOR, PATIENT, Call, Reply, route
-from chalicelib.clock import rfc3339
+from chalicelib.clock import rfc3339, rfc3339_or_none
 from chalicelib.domain.webhooks import EventType
 
 if TYPE_CHECKING:
@@ -29,10 +29,6 @@ class DeliveryQuery(ListQuery):
     status: Literal["pending", "delivered", "dead", "cancelled"] | None = None
 
 
-def _instant(value: object) -> str | None:
-    return rfc3339(value) if value is not None else None  # type: ignore[arg-type]
-
-
 def endpoint_json(endpoint: Endpoint) -> dict[str, object]:
     return {
         "id": endpoint.endpoint_id,
@@ -40,7 +36,7 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, object]:
         "events": endpoint.subscribed(),
         "status": endpoint.status,
         "created_at": rfc3339(endpoint.created_at),
-        "disabled_at": _instant(endpoint.disabled_at),
+        "disabled_at": rfc3339_or_none(endpoint.disabled_at),
         "disabled_reason": endpoint.disabled_reason,
     }
 
@@ -53,10 +49,10 @@ def delivery_json(delivery: Delivery) -> dict[str, object]:
         "status": delivery.state,
         "created_at": rfc3339(delivery.created_at),
         "attempt_count": int(delivery.attempts),
-        "last_attempt_at": _instant(delivery.last_attempt_at),
+        "last_attempt_at": rfc3339_or_none(delivery.last_attempt_at),
         "last_status_code": int(delivery.last_status_code) if delivery.last_status_code is not None else None,
-        "next_attempt_at": _instant(delivery.next_attempt_at),
-        "finished_at": _instant(delivery.finished_at),
+        "next_attempt_at": rfc3339_or_none(delivery.next_attempt_at),
+        "finished_at": rfc3339_or_none(delivery.finished_at),
         "reason": delivery.reason,
         "attempts": [
             {

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from stdnum import luhn, verhoeff
-
 # ASCII digits only: `str.isdigit()` would also accept Arabic-Indic or fullwidth digits.
 _THIRTEEN_DIGITS = re.compile(r"[0-9]{13}")
 
@@ -32,6 +30,9 @@ def normalize(raw: str) -> str:
     `1893 1201 057 32`). The check digits are verified before the date, because a wrong
     check digit is the usual sign of a typo anywhere in the number, including the date.
     """
+    # On first use, not at import: stdnum's package loads `ssl` with it (cold start).
+    from stdnum import luhn, verhoeff
+
     digits = "".join(raw.split())
     if not _THIRTEEN_DIGITS.fullmatch(digits):
         raise ValueError("must be 13 digits")

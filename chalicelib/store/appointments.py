@@ -218,15 +218,18 @@ def cancel(appointment: Appointment, by: str, at: datetime, events: list[OutboxE
 
 
 def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[Appointment]:
+    """The matricule is kept out of the cursor, which travels in URLs."""
+    private = ("patient_matricule",)
     return page_of(
         Appointment.by_patient.query(
             matricule,
             limit=limit,
             last_evaluated_key=resume(
-                start, Appointment, Appointment.by_patient, patient_matricule=matricule
+                start, Appointment, Appointment.by_patient, private=private, patient_matricule=matricule
             ),
         ),
         limit,
+        private=private,
     )
 
 

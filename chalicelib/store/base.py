@@ -12,9 +12,8 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
-from chalicelib import config
+from chalicelib import config, cursor
 from chalicelib.config import region
-from chalicelib.store import cursor
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -42,14 +41,18 @@ def resume(
     start: dict[str, Any] | None,
     model: type[Model],
     index: GlobalSecondaryIndex[Any] | None = None,
+    *,
+    private: tuple[str, ...] = (),
     **partition: str,
 ) -> dict[str, Any] | None:
     """The start key of a query, checked against that query: exactly the key attributes of
     the table and the index, with their types, in the partition being read. DynamoDB answers
     any other start key with an error, and a cursor of another practice's or patient's list
-    must not resume this one: both are the caller's mistake, a 422."""
+    must not resume this one: both are the caller's mistake, a 422. The partition attributes
+    named in `private` were kept out of the cursor (`page_of`) and are put back here."""
     if start is None:
         return None
+    start = {**start, **{name: {"S": partition[name]} for name in private}}
     attributes = [*model.get_attributes().values(), *(index.Meta.attributes.values() if index else [])]
     expected = {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
     given = {

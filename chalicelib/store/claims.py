@@ -324,16 +324,16 @@ def for_insurer(
         index, attribute, key = Claim.by_insurer_status, "insurer_status", f"{insurer}#{status}"
     else:
         index, attribute, key = Claim.by_insurer, "insurer", insurer
-    start = resume(start, Claim, index, **{attribute: key})
+    start = resume(start, Claim, index, private=(), **{attribute: key})
     return page_of(index.query(key, limit=limit, last_evaluated_key=start), limit)
 
 
 def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[Claim]:
     """Newest first. The matricule is the index key; it is kept out of the cursor, which
     travels in URLs, and put back from the caller's identity."""
-    if start is not None:
-        start = resume({**start, "patient_matricule": {"S": matricule}}, Claim, Claim.by_patient)
+    private = ("patient_matricule",)
+    start = resume(start, Claim, Claim.by_patient, private=private, patient_matricule=matricule)
     results = Claim.by_patient.query(
         matricule, scan_index_forward=False, limit=limit, last_evaluated_key=start
     )
-    return page_of(results, limit, private=("patient_matricule",))
+    return page_of(results, limit, private=private)

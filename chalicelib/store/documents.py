@@ -37,15 +37,16 @@ def get(owner: str, document_id: str) -> Document | None:
 
 def list_for(owner: str, type: str | None, limit: int, start: dict[str, Any] | None) -> Page[Document]:
     """Newest first; a type filter keeps pages full because PynamoDB reads on until `limit`.
-    The owner's matricule stays out of the cursor (URLs carry no personal data)."""
+    The owner's matricule is kept out of the cursor, which travels in URLs."""
+    private = ("owner",)
     return page_of(
         Document.query(
             owner,
             filter_condition=(Document.type == type) if type else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=resume({**start, "owner": {"S": owner}} if start else None, Document),
+            last_evaluated_key=resume(start, Document, private=private, owner=owner),
         ),
         limit,
-        private=("owner",),
+        private=private,
     )

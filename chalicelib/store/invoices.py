@@ -198,15 +198,12 @@ def list_for_practice(
     limit: int,
     start: dict[str, Any] | None,
 ) -> Page[Invoice]:
-    """Newest first. A patient's list keeps its partition key, which holds the matricule, out
-    of the cursor (URLs carry no personal data) and puts it back to resume."""
-    if patient:
-        index: GlobalSecondaryIndex[Invoice] = Invoice.by_doctor_patient
-        key = f"{doctor_code}#{patient}"
-        start = resume({**start, "doctor_patient": {"S": key}} if start else None, Invoice, index)
-    else:
-        index, key = Invoice.by_doctor, doctor_code
-        start = resume(start, Invoice, index, doctor_code=key)
+    """Newest first. With `patient`, the partition names the matricule: it is kept out of the
+    cursor, which travels in URLs."""
+    index: GlobalSecondaryIndex[Invoice] = Invoice.by_doctor_patient if patient else Invoice.by_doctor
+    key = f"{doctor_code}#{patient}" if patient else doctor_code
+    attribute = "doctor_patient" if patient else "doctor_code"
+    private = (attribute,) if patient else ()
     return page_of(
         index.query(
             key,
@@ -214,10 +211,10 @@ def list_for_practice(
             filter_condition=(Invoice.status == status) if status else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=start,
+            last_evaluated_key=resume(start, Invoice, index, private=private, **{attribute: key}),
         ),
         limit,
-        private=("doctor_patient",),
+        private=private,
     )
 
 

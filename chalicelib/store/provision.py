@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import boto3
 
+from chalicelib import config
 from chalicelib.config import region
 from chalicelib.store import schema
 
@@ -27,7 +28,7 @@ def create_all() -> None:
         )
     sqs = boto3.client("sqs", region_name=region())
     for short in schema.QUEUES:
-        sqs.create_queue(QueueName=schema.queue_name(short))
+        sqs.create_queue(QueueName=config.queue_name(short))
 
 
 def empty_all() -> None:
@@ -57,5 +58,5 @@ def empty_all() -> None:
     for short in schema.QUEUES:
         # Deleted and made again: SQS allows one purge a minute, and delayed messages could not
         # be received to delete them one by one.
-        sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=schema.queue_name(short))["QueueUrl"])
-        sqs.create_queue(QueueName=schema.queue_name(short))
+        sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=config.queue_name(short))["QueueUrl"])
+        sqs.create_queue(QueueName=config.queue_name(short))

@@ -1,4 +1,5 @@
-"""Sending to DHN's SQS queues (the names are listed in `store.schema.QUEUES`)."""
+"""Sending to DHN's SQS queues (the names are listed in `store.schema.QUEUES`). Light at
+import: boto3 loads with the first message sent."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib import config
 from chalicelib.config import region
-from chalicelib.store import schema
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -37,7 +38,7 @@ def _url(name: str) -> str:
 
 def send(short: str, messages: list[Message]) -> None:
     """Send every message or raise: a caller that gets no exception may forget them."""
-    url = _url(schema.queue_name(short))
+    url = _url(config.queue_name(short))
     for start in range(0, len(messages), BATCH):
         chunk = messages[start : start + BATCH]
         answer = _client().send_message_batch(

@@ -37,7 +37,7 @@ MODELS: list[type[Model]] = [
     Delivery,
 ]
 
-# Logical queue names; the physical name is `<resource prefix>-<name>`.
+# Logical queue names; `config.queue_name` gives the physical one.
 QUEUES: list[str] = ["webhooks"]
 
 

@@ -25,7 +25,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.store.base import Page, TableMeta, named, page_of
+from chalicelib.store.base import Page, TableMeta, named, page_of, resume
 
 ACTIVE = "active"
 DISABLED = "disabled"
@@ -138,7 +138,12 @@ def get_endpoint(endpoint_id: str) -> Endpoint | None:
 
 
 def endpoints_of(owner: str, limit: int, start: dict[str, Any] | None = None) -> Page[Endpoint]:
-    return page_of(Endpoint.by_owner.query(owner, limit=limit, last_evaluated_key=start), limit)
+    """The owner key names a patient's matricule: it is kept out of the cursor."""
+    private = ("owner",)
+    start = resume(start, Endpoint, Endpoint.by_owner, private=private, owner=owner)
+    return page_of(
+        Endpoint.by_owner.query(owner, limit=limit, last_evaluated_key=start), limit, private=private
+    )
 
 
 def delete_endpoint(endpoint: Endpoint) -> None:
@@ -188,7 +193,7 @@ def deliveries_of(
             filter_condition=(Delivery.state == state) if state else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=start,
+            last_evaluated_key=resume(start, Delivery, endpoint_id=endpoint_id),
         ),
         limit,
     )

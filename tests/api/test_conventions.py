@@ -233,3 +233,24 @@ def test_anonymous_callers_do_not_share_keys(api: Api) -> None:
     assert first.json["doctor_code"] != second.json["doctor_code"]
     again = api.post("/v1/devices", None, {"enrolment_code": codes[0], "device_name": "PC"}, headers=key)
     assert again.json == first.json
+
+
+def test_saved_idempotent_answers_hold_no_secret_in_clear(api: Api) -> None:
+    """An answer kept for replay may carry a bearer token or a webhook secret: it is stored
+    sealed, and the replay still gives it back."""
+    import boto3
+
+    from chalicelib import config
+
+    patient = api.patient()
+    key = {"Idempotency-Key": "token-1"}
+    token = api.post(f"/v1/patients/{ADULT}/tokens", "operator-test-token", headers=key)
+    assert token.status == 201
+    hook = {"url": "http://127.0.0.1:9001/hook"}
+    made = api.post("/v1/webhooks", patient, hook, headers=key)
+    assert made.status == 201
+    assert api.post("/v1/webhooks", patient, hook, headers=key).json == made.json
+    table = boto3.client("dynamodb").scan(TableName=config.table_name("idempotency"))
+    saved = str(table["Items"])
+    assert made.json["secret"] not in saved
+    assert token.json["token"] not in saved

@@ -290,3 +290,16 @@ class TestRefusals:
         api.invoice(doctor, lines=[{"code": "ZZ9"}])
         assert api.get("/v1/invoices", doctor).json["items"] == []
         assert issued(api, doctor)["number"] == "2026-000001"
+
+
+@pytest.mark.parametrize("paid_at", ["2026-11-20T10:00:00", "2026-11-24T10:00:00Z"])
+def test_a_later_payment_has_an_instant_in_the_past(api: Api, paid_at: str) -> None:
+    doctor = api.doctor()
+    api.patient()
+    invoice = api.invoice(doctor, payment=None).json
+    got = api.post(
+        f"/v1/invoices/{invoice['id']}/payments",
+        doctor,
+        {"amount_cents": 100, "method": "cash", "paid_at": paid_at},
+    )
+    assert field_errors(got) == ["paid_at"]

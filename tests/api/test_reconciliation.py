@@ -105,3 +105,21 @@ def test_reconciliation_is_for_the_doctor(api: Api) -> None:
     other = api.doctor("654321-09", "Dr Paul Klein")
     api.invoice(doctor)
     assert api.get(f"/v1/practice/reconciliation?{PERIOD}", other).json["items"] == []
+
+
+def test_csv_text_never_runs_as_a_formula(api: Api) -> None:
+    doctor = api.doctor()
+    insurer = api.insurer()
+    api.patient()
+    api.invoice(doctor, direct_payment=True, payment={"method": "card", "amount_cents": 692})
+    [pending] = api.get("/v1/insurer/claims?status=pending", insurer).json["items"]
+    reference = '=HYPERLINK("http://example.invalid","x")'
+    decided = api.post(
+        f"/v1/insurer/claims/{pending['id']}/decision",
+        insurer,
+        {"outcome": "reimbursed", "payment_reference": reference},
+    )
+    assert decided.status == 200, decided.body
+    got = api.get(f"/v1/practice/reconciliation?{PERIOD}&format=csv", doctor)
+    [row] = list(csv.DictReader(io.StringIO(got.body.decode())))
+    assert row["settlement_reference"] == "'" + reference

@@ -13,10 +13,10 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import ids, outbound, webhook_delivery
+from chalicelib import config, ids, outbound, webhook_delivery
 from chalicelib.clock import FixedClock
 from chalicelib.domain.webhooks import RETRY_SCHEDULE
-from chalicelib.store import outbox, queues, schema
+from chalicelib.store import outbox, queues
 from chalicelib.store.webhooks import Delivery, Endpoint
 from local import receiver as receivers
 from local import worker
@@ -388,7 +388,7 @@ def test_one_failing_endpoint_does_not_fail_the_batch(api: Api, fixed_clock: Fix
         issue(api, doctor)
         webhook_delivery.dispatch(fixed_clock)
         sqs = boto3.client("sqs")
-        url = sqs.get_queue_url(QueueName=schema.queue_name("webhooks"))["QueueUrl"]
+        url = sqs.get_queue_url(QueueName=config.queue_name("webhooks"))["QueueUrl"]
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
         bodies = [m["Body"] for m in got]
         assert len(bodies) == 3

@@ -1,4 +1,5 @@
-"""Opaque list cursors: DynamoDB's resume key, base64url-encoded JSON."""
+"""Opaque list cursors: DynamoDB's resume key, base64url-encoded JSON. Pure, shared by the
+request parsing that decodes them and the stores that make them."""
 
 from __future__ import annotations
 
