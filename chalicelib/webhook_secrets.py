@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import os
 import secrets
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_ENV = "DHN_WEBHOOK_KEY"
+KEY_SECRET_ARN_ENV = "DHN_WEBHOOK_KEY_SECRET_ARN"  # noqa: S105 (a variable's name, not a secret)
 PREFIX = "whsec_"
 _NONCE_SIZE = 12
 
@@ -37,14 +37,16 @@ def generate_key() -> str:
 def _cipher() -> AESGCM:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    text = os.environ.get(KEY_ENV, "").strip()
+    from chalicelib import config
+
+    text, variable = config.secret(KEY_ENV, KEY_SECRET_ARN_ENV)
     try:
         key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except ValueError:
         key = b""
     if len(key) != 32:
         # The message names the variable only: its value is a secret.
-        raise RuntimeError(f"{KEY_ENV} must hold 32 bytes in base64url")
+        raise RuntimeError(f"{variable} must hold 32 bytes in base64url")
     return AESGCM(key)
 
 

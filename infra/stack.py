@@ -20,7 +20,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from chalicelib import config, qr_keys
+from chalicelib import config, qr_keys, webhook_secrets
 from chalicelib.store import schema
 from infra import access, alarms, checks, storage
 from infra.stages import API_STAGE, Stage
@@ -104,6 +104,9 @@ class DhnStack(Stack):
         )
         self.operator_secret = self._secret(
             "OperatorToken", "bearer token of DHN's operator (onboarding)", 48
+        )
+        self.sealing_secret = self._secret(
+            "SealingKey", "base64url AES key sealing webhook secrets and saved idempotent replies", 43
         )
         self.app = Chalice(self, "App", source_dir=str(source_dir), stage_config=self._chalice_config())
         self.functions = functions(event_sources)
@@ -212,6 +215,7 @@ class DhnStack(Stack):
             "DHN_VAULT_KMS_KEY_ID": self.key.key_arn,
             qr_keys.SECRET_ARN_ENV: self.qr_secret.secret_arn,
             config.OPERATOR_TOKEN_SECRET_ARN_ENV: self.operator_secret.secret_arn,
+            webhook_secrets.KEY_SECRET_ARN_ENV: self.sealing_secret.secret_arn,
         }
         for name, value in environment.items():
             resource.add_property_override(f"Environment.Variables.{name}", value)
@@ -264,6 +268,8 @@ class DhnStack(Stack):
             self.qr_secret.grant_read(role)
         if needs.operator_token:
             self.operator_secret.grant_read(role)
+        if needs.sealing_key:
+            self.sealing_secret.grant_read(role)
 
     def _configure_api(self) -> None:
         """Access logs, X-Ray tracing and a throttle on the REST API Chalice declares."""
