@@ -20,6 +20,7 @@ MB = 1024 * 1024
 ZIPPED_LIMIT_MB = 50
 UNPACKED_LIMIT_MB = 250
 STAGE = "dev"
+TARGETS = {"package_zip_mb": float(ZIPPED_LIMIT_MB), "package_unpacked_mb": float(UNPACKED_LIMIT_MB)}
 
 
 def package(output_dir: Path) -> list[Path]:
