@@ -61,6 +61,7 @@ def stack_env(aws_port: int, operator_token: str, signing_key: str, webhook_key:
         "AWS_DEFAULT_REGION": "eu-central-1",
         "AWS_REGION": "eu-central-1",
         "DHN_STAGE": "local",
+        "DHN_RESOURCE_PREFIX": "dhn-local",
         "DHN_OPERATOR_TOKEN": operator_token,
         "DHN_QR_SIGNING_KEY": signing_key,
         "DHN_WEBHOOK_KEY": webhook_key,

@@ -8,6 +8,7 @@ third-party wheels, so this runs offline in seconds.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         patch.delitem(sys.modules, "app", raising=False)
         patch.syspath_prepend(str(project))
         patch.setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+        # Chalice's packager loads the app with the stage's variables set in os.environ; they
+        # must not leak into the tests that run after this one in the same process.
+        environment = dict(os.environ)
         try:
             return _synthesize(project)
         finally:
             sys.modules.pop("app", None)
+            os.environ.clear()
+            os.environ.update(environment)
 
 
 def _synthesize(project: Path) -> dict[str, Any]:
