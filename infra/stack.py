@@ -66,7 +66,7 @@ def queue_of(source: SQSEventConfig) -> str:
     """The short name in `schema.QUEUES` of the queue an SQS handler reads."""
     physical = source.queue or (source.queue_arn or "").rsplit(":", 1)[-1]
     for short in schema.QUEUES:
-        if schema.queue_name(short) == physical:
+        if config.queue_name(short) == physical:
             return short
     raise ValueError(f"{source.name} reads queue {physical}, which is not in schema.QUEUES")
 

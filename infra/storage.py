@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from pynamodb.models import Model
 
+from chalicelib import config
 from chalicelib.store import schema
 from infra.stages import Stage
 
@@ -138,7 +139,7 @@ def access_log_bucket(scope: Construct, stage: Stage) -> s3.Bucket:
 
 def queue(scope: Construct, short: str, key: kms.IKey, visibility: Duration) -> sqs.Queue:
     """A queue of the schema with its dead-letter queue, both encrypted with the stage's key."""
-    name = schema.queue_name(short)
+    name = config.queue_name(short)
     dead = sqs.Queue(
         scope,
         f"Dlq-{short}",

@@ -53,7 +53,3 @@ def ttl_attribute(model: type[Model]) -> str | None:
 
 def bucket_names() -> list[str]:
     return [config.vault_bucket()]
-
-
-# Named in config, so that app.py can wire its SQS handlers without importing the models.
-queue_name = config.queue_name

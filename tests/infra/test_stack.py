@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from chalicelib import config
 from chalicelib.store import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HANDLERS = """
 from chalice import Chalice, Rate
-from chalicelib.store import schema
+from chalicelib import config
 
 app = Chalice(app_name="dhn")
 
@@ -36,7 +37,7 @@ def remind(event):
     return None
 
 
-@app.on_sqs_message(queue=schema.queue_name("deliveries"), batch_size=5)
+@app.on_sqs_message(queue=config.queue_name("deliveries"), batch_size=5)
 def deliver(event):
     return None
 """
@@ -145,7 +146,7 @@ def test_every_queue_has_an_encrypted_dead_letter_queue_and_an_alarm(template: d
     queues = {
         q["Properties"]["QueueName"]: q["Properties"] for q in _of_type(template, "AWS::SQS::Queue").values()
     }
-    name = schema.queue_name("deliveries")
+    name = config.queue_name("deliveries")
     assert set(queues) == {name, f"{name}-dlq"}
     assert all("KmsMasterKeyId" in q for q in queues.values())
     assert queues[name]["RedrivePolicy"]["maxReceiveCount"] == 5
@@ -161,7 +162,7 @@ def test_sqs_handler_reports_batch_item_failures_on_its_declared_queue(template:
     queue_id = next(
         k
         for k, v in _of_type(template, "AWS::SQS::Queue").items()
-        if v["Properties"]["QueueName"] == schema.queue_name("deliveries")
+        if v["Properties"]["QueueName"] == config.queue_name("deliveries")
     )
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
 
