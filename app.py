@@ -7,21 +7,21 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
-from chalicelib import clock, config
 from chalicelib.api import (
     appointments,
     claims,
+    documents,
     health,
     invoices,
     onboarding,
-    patient,
     practice,
     reconciliation,
     relatives,
     webhooks,
 )
 from chalicelib.api.http import as_problem, request_id, serving
-from chalicelib.observability import flush, logger
+from chalicelib.core import clock, config
+from chalicelib.core.observability import flush, logger
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
 app = Chalice(app_name="dhn", configure_logs=False)
@@ -32,7 +32,7 @@ for blueprint in (
     onboarding.bp,
     practice.bp,
     invoices.bp,
-    patient.bp,
+    documents.bp,
     appointments.bp,
     relatives.bp,
     webhooks.bp,
@@ -73,7 +73,7 @@ def count(event: Any, get_response: Callable[[Any], Any]) -> Any:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def mark_overdue_claims(_event: CloudWatchEvent) -> None:
     """Claims not decided within five days of submission are marked overdue."""
-    from chalicelib import claims as service
+    from chalicelib.services import claims as service
 
     service.sweep_overdue(clock.current())
 
@@ -81,7 +81,7 @@ def mark_overdue_claims(_event: CloudWatchEvent) -> None:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def appointment_reminders(_event: CloudWatchEvent) -> None:
     """Remind patients of tomorrow's appointments; a run every 5 minutes keeps "about 24 hours"."""
-    from chalicelib import appointments as service
+    from chalicelib.services import appointments as service
 
     sent = service.send_reminders(clock.current())
     if sent:
@@ -94,20 +94,20 @@ def appointment_reminders(_event: CloudWatchEvent) -> None:
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def dispatch_events(_event: CloudWatchEvent) -> None:
-    from chalicelib import webhook_delivery
+    from chalicelib.services import webhook_delivery
 
     webhook_delivery.dispatch(clock.current())
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def requeue_deliveries(_event: CloudWatchEvent) -> None:
-    from chalicelib import webhook_delivery
+    from chalicelib.services import webhook_delivery
 
     webhook_delivery.requeue(clock.current())
 
 
 @app.on_sqs_message(queue=config.queue_name("webhooks"), batch_size=10)
 def send_webhooks(event: SQSEvent) -> dict[str, object]:
-    from chalicelib import webhook_delivery
+    from chalicelib.services import webhook_delivery
 
     return webhook_delivery.handle_batch(event.to_dict(), event.context, clock.current())

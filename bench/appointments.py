@@ -26,10 +26,10 @@ DOCTORS = (fakeaws.DOCTOR, "654321-09")
 
 
 def _measure(meter: Meter) -> dict[str, float]:
-    from chalicelib import appointments
-    from chalicelib.clock import FixedClock
+    from chalicelib.core.clock import FixedClock
     from chalicelib.domain.slots import Availability, Window
-    from chalicelib.identity import Principal
+    from chalicelib.services import appointments
+    from chalicelib.services.identity import Principal
 
     clock = FixedClock(datetime(2026, 10, 30, 12, tzinfo=UTC))
     weekly = tuple(

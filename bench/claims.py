@@ -37,7 +37,7 @@ NOTES = {"queue_page_ms_ratio": "moto walks the whole table on an index Query"}
 
 def _seed(count: int, offset: int) -> None:
     """`count` pending CNS claims, written straight to the table 25 at a time."""
-    from chalicelib import ids
+    from chalicelib.core import ids
     from chalicelib.store import claims
     from chalicelib.store.invoices import Invoice
 
@@ -80,8 +80,8 @@ def _page_cost(meter: Meter, read: Callable[[], int]) -> dict[str, float]:
 def queue_pages() -> dict[str, float]:
     figures: dict[str, float] = {}
     with fakeaws.aws() as meter:
-        from chalicelib import claims
-        from chalicelib.identity import Principal
+        from chalicelib.services import claims
+        from chalicelib.services.identity import Principal
 
         insurer = Principal(role="insurer", scope="bench", insurer="CNS")
 

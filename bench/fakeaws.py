@@ -44,10 +44,10 @@ def environment() -> None:
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }
     )
-    from chalicelib import qr_keys, webhook_secrets
+    from chalicelib.core import sealing, signing_keys
 
-    os.environ.setdefault("DHN_QR_SIGNING_KEY", qr_keys.generate_seed())
-    os.environ.setdefault("DHN_WEBHOOK_KEY", webhook_secrets.generate_key())
+    os.environ.setdefault("DHN_QR_SIGNING_KEY", signing_keys.generate_seed())
+    os.environ.setdefault("DHN_WEBHOOK_KEY", sealing.generate_key())
 
 
 @contextmanager

@@ -30,13 +30,14 @@ def sender_throughput(events: int = THROUGHPUT_EVENTS) -> float:
     with fakeaws.aws(), receivers.running() as receiver:
         import boto3
 
-        from chalicelib import clock, config, ids, notifications, webhook_delivery
-        from chalicelib.identity import Principal
+        from chalicelib.core import clock, config, ids
+        from chalicelib.services import webhook_delivery, webhook_endpoints
+        from chalicelib.services.identity import Principal
         from chalicelib.store import outbox
 
         now = clock.current()
         doctor = Principal(role="doctor", scope="bench", doctor_code=fakeaws.DOCTOR)
-        made = notifications.register(doctor, receiver.url, None, now)
+        made = webhook_endpoints.register(doctor, receiver.url, None, now)
         receiver.secrets.append(made.secret)
         for _ in range(events):
             at = now.now()

@@ -14,7 +14,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from chalicelib import observability
+from chalicelib.core import observability
 from infra.stages import API_STAGE, Stage
 
 # A stage whose API answers more than this share of requests with a 5xx is failing users.
@@ -25,7 +25,7 @@ Raise = Callable[[str, str, cloudwatch.IMetric, float], None]
 
 
 def metrics_namespace(stage: Stage) -> str:
-    """Where the app's business metrics land: chalicelib.observability names it so too."""
+    """Where the app's business metrics land: chalicelib.core.observability names it so too."""
     return stage.prefix
 
 

@@ -20,7 +20,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from chalicelib import config, qr_keys, webhook_secrets
+from chalicelib.core import config, sealing, signing_keys
 from chalicelib.store import schema
 from infra import access, alarms, checks, storage
 from infra.stages import API_STAGE, Stage
@@ -188,7 +188,7 @@ class DhnStack(Stack):
                 "DHN_RESOURCE_PREFIX": stage.prefix,
                 "POWERTOOLS_SERVICE_NAME": "dhn",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
-                qr_keys.RETIRED_KEYS_ENV: ",".join(stage.retired_qr_keys),
+                signing_keys.RETIRED_KEYS_ENV: ",".join(stage.retired_qr_keys),
             },
         }
 
@@ -213,9 +213,9 @@ class DhnStack(Stack):
         environment = {
             "DHN_VAULT_BUCKET": self.vault.bucket_name,
             "DHN_VAULT_KMS_KEY_ID": self.key.key_arn,
-            qr_keys.SECRET_ARN_ENV: self.qr_secret.secret_arn,
+            signing_keys.SECRET_ARN_ENV: self.qr_secret.secret_arn,
             config.OPERATOR_TOKEN_SECRET_ARN_ENV: self.operator_secret.secret_arn,
-            webhook_secrets.KEY_SECRET_ARN_ENV: self.sealing_secret.secret_arn,
+            sealing.KEY_SECRET_ARN_ENV: self.sealing_secret.secret_arn,
         }
         for name, value in environment.items():
             resource.add_property_override(f"Environment.Variables.{name}", value)

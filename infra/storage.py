@@ -13,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from pynamodb.models import Model
 
-from chalicelib import config
+from chalicelib.core import config
 from chalicelib.store import schema
 from infra.stages import Stage
 

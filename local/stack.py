@@ -82,7 +82,7 @@ def _provision(env: dict[str, str]) -> None:
 @contextmanager
 def running(port: int | None = None, operator_token: str | None = None) -> Iterator[Stack]:
     """The whole stack for as long as the block runs; used by `make run` and the e2e tests."""
-    from chalicelib import qr_keys, webhook_secrets
+    from chalicelib.core import sealing, signing_keys
 
     api_port = port or free_port()
     aws_port = free_port()
@@ -90,8 +90,8 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
     env = stack_env(
         aws_port,
         token,
-        os.environ.get("DHN_QR_SIGNING_KEY") or qr_keys.generate_seed(),
-        os.environ.get("DHN_WEBHOOK_KEY") or webhook_secrets.generate_key(),
+        os.environ.get("DHN_QR_SIGNING_KEY") or signing_keys.generate_seed(),
+        os.environ.get("DHN_WEBHOOK_KEY") or sealing.generate_key(),
     )
     processes: list[subprocess.Popen[bytes]] = []
 

@@ -108,7 +108,7 @@ def jobs() -> list[Callable[[], None]]:
 
 
 def main() -> None:
-    from chalicelib.observability import logger
+    from chalicelib.core.observability import logger
 
     work = jobs()
     while True:

@@ -19,10 +19,10 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 if "DHN_WEBHOOK_KEY" not in os.environ:
-    from chalicelib import webhook_secrets
+    from chalicelib.core import sealing
 
-    os.environ["DHN_WEBHOOK_KEY"] = webhook_secrets.generate_key()
+    os.environ["DHN_WEBHOOK_KEY"] = sealing.generate_key()
 if "DHN_QR_SIGNING_KEY" not in os.environ:
-    from chalicelib import qr_keys
+    from chalicelib.core import signing_keys
 
-    os.environ["DHN_QR_SIGNING_KEY"] = qr_keys.generate_seed()
+    os.environ["DHN_QR_SIGNING_KEY"] = signing_keys.generate_seed()

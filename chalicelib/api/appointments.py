@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib import appointments, clock
 from chalicelib.api.fields import Body, DoctorCode, ListQuery, Matricule, Text
 from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
-from chalicelib.clock import local_rfc3339, rfc3339, rfc3339_or_none
+from chalicelib.core import clock
+from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.domain import doctor_code, slots
-from chalicelib.errors import NotFound, Unprocessable
+from chalicelib.domain.calendar import local_rfc3339, rfc3339, rfc3339_or_none
+from chalicelib.services import appointments
 
 if TYPE_CHECKING:
     from chalicelib.store.appointments import Appointment

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, Field
 
-from chalicelib import claims, clock
 from chalicelib.api.fields import Body, Cents, ListQuery, Text
 from chalicelib.api.http import INSURER, PATIENT, Call, route
-from chalicelib.clock import rfc3339, rfc3339_or_none
+from chalicelib.core import clock
+from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.domain.claims import DecisionRequest, Outcome, Status
+from chalicelib.services import claims
 
 if TYPE_CHECKING:
     from chalicelib.store.base import Page

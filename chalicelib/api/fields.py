@@ -8,10 +8,10 @@ from urllib.parse import unquote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from chalicelib import cursor as cursors
 from chalicelib.api.http import Call
+from chalicelib.core import cursor as cursors
+from chalicelib.core.errors import Unprocessable
 from chalicelib.domain import doctor_code, matricule
-from chalicelib.errors import Unprocessable
 
 Matricule = Annotated[str, AfterValidator(matricule.normalize)]
 DoctorCode = Annotated[str, AfterValidator(doctor_code.normalize)]

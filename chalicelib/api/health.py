@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib import qr_keys
 from chalicelib.api.http import Call, route
+from chalicelib.core import signing_keys
 
 bp = Blueprint(__name__)
 
@@ -17,4 +17,4 @@ def health(call: Call) -> dict[str, str]:
 
 @route(bp, "/.well-known/jwks.json", roles=None)
 def jwks(call: Call) -> dict[str, list[dict[str, str]]]:
-    return qr_keys.jwks()
+    return signing_keys.jwks()

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib import identity, webhook_secrets
-from chalicelib.errors import (
+from chalicelib.core import sealing
+from chalicelib.core.errors import (
     DhnError,
     FieldError,
     Forbidden,
@@ -29,8 +29,9 @@ from chalicelib.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from chalicelib.identity import Principal, Role
-from chalicelib.observability import logger
+from chalicelib.core.observability import logger
+from chalicelib.services import identity
+from chalicelib.services.identity import Principal, Role
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -207,10 +208,10 @@ def _once(
         answer = {"status": reply.status, "body": reply.body, "headers": reply.headers}
         # Kept 24 h for the replay, and some answers carry a bearer token, a webhook secret or
         # personal data: the table holds them sealed, bound to the caller's key.
-        return {"sealed": webhook_secrets.seal(json.dumps(answer), scope)}
+        return {"sealed": sealing.seal(json.dumps(answer), scope)}
 
     sealed = idempotency.once(scope, fingerprint, first, context)["sealed"]
-    saved = json.loads(webhook_secrets.unseal(sealed, scope))
+    saved = json.loads(sealing.unseal(sealed, scope))
     return Reply(saved["body"], int(saved["status"]), dict(saved["headers"]))
 
 

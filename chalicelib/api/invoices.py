@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint, Response
 from pydantic import AwareDatetime, Field
 
-from chalicelib import clock, invoices
 from chalicelib.api.fields import Body, Cents, ListQuery, Matricule, Text
 from chalicelib.api.http import INSURER, PRACTICE, Call, route
-from chalicelib.clock import rfc3339
+from chalicelib.core import clock
+from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import Insurer
 from chalicelib.domain.invoice_status import Status
+from chalicelib.services import invoices
 
 if TYPE_CHECKING:
     from chalicelib.store.invoices import Invoice

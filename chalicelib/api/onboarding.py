@@ -6,12 +6,13 @@ from typing import Literal
 
 from chalice.app import Blueprint
 
-from chalicelib import clock, identity, registry
 from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
 from chalicelib.api.http import OPERATOR, Call, Reply, route
-from chalicelib.clock import rfc3339
+from chalicelib.core import clock
+from chalicelib.core.errors import Unprocessable
+from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import INSURERS, Insurer
-from chalicelib.errors import Unprocessable
+from chalicelib.services import identity, registry
 
 bp = Blueprint(__name__)
 

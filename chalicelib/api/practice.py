@@ -6,10 +6,11 @@ from typing import Literal
 
 from chalice.app import Blueprint
 
-from chalicelib import clock, identity, registry
 from chalicelib.api.fields import Body, ListQuery, Text, path_matricule
 from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
-from chalicelib.clock import rfc3339, rfc3339_or_none
+from chalicelib.core import clock
+from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
+from chalicelib.services import identity, registry
 
 bp = Blueprint(__name__)
 

@@ -11,8 +11,8 @@ from typing import Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib import reconciliation
 from chalicelib.api.http import DOCTOR, Call, route
+from chalicelib.services import reconciliation
 
 bp = Blueprint(__name__)
 

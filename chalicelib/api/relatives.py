@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib import clock, relatives
 from chalicelib.api.fields import Body, Matricule, path_matricule
 from chalicelib.api.http import PATIENT, Call, Reply, route
+from chalicelib.core import clock
 from chalicelib.domain.relatives import Relationship
+from chalicelib.services import relatives
 
 bp = Blueprint(__name__)
 

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib import clock, notifications
 from chalicelib.api.fields import Body, ListQuery
 from chalicelib.api.http import DOCTOR, PATIENT, Call, Reply, route
-from chalicelib.clock import rfc3339, rfc3339_or_none
+from chalicelib.core import clock
+from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.domain.webhooks import EventType
+from chalicelib.services import webhook_endpoints
 
 if TYPE_CHECKING:
     from chalicelib.store.webhooks import Delivery, Endpoint
@@ -69,7 +70,7 @@ def delivery_json(delivery: Delivery) -> dict[str, object]:
 @route(bp, "/webhooks", method="POST", roles=OWNERS, status=201, idempotent=True)
 def register(call: Call) -> dict[str, object]:
     body = call.body(NewEndpoint)
-    made = notifications.register(
+    made = webhook_endpoints.register(
         call.me, body.url, list(body.events) if body.events else None, clock.current()
     )
     return {**endpoint_json(made.endpoint), "secret": made.secret}
@@ -78,20 +79,20 @@ def register(call: Call) -> dict[str, object]:
 @route(bp, "/webhooks", roles=OWNERS)
 def list_endpoints(call: Call) -> dict[str, object]:
     query = call.args(ListQuery)
-    page = notifications.list_endpoints(call.me, query.limit, query.cursor)
+    page = webhook_endpoints.list_endpoints(call.me, query.limit, query.cursor)
     return {"items": [endpoint_json(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
 @route(bp, "/webhooks/{endpoint_id}", method="DELETE", roles=OWNERS)
 def delete_endpoint(call: Call) -> Reply:
-    notifications.delete(call.me, call.params["endpoint_id"])
+    webhook_endpoints.delete(call.me, call.params["endpoint_id"])
     return Reply(None, 204)
 
 
 @route(bp, "/webhooks/{endpoint_id}/deliveries", roles=OWNERS)
 def list_deliveries(call: Call) -> dict[str, object]:
     query = call.args(DeliveryQuery)
-    page = notifications.deliveries(
+    page = webhook_endpoints.deliveries(
         call.me, call.params["endpoint_id"], query.status, query.limit, query.cursor
     )
     return {"items": [delivery_json(d) for d in page.items], "next_cursor": page.next_cursor}
@@ -99,7 +100,7 @@ def list_deliveries(call: Call) -> dict[str, object]:
 
 @route(bp, "/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", method="POST", roles=OWNERS, status=202)
 def retry(call: Call) -> dict[str, object]:
-    found = notifications.retry(
+    found = webhook_endpoints.retry(
         call.me, call.params["endpoint_id"], call.params["delivery_id"], clock.current()
     )
     return delivery_json(found)

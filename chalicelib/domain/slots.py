@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from chalicelib.clock import LUXEMBOURG
+from chalicelib.domain.calendar import LUXEMBOURG
 
 MIN_SLOT_MINUTES = 5
 MAX_SLOT_MINUTES = 240

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Final, cast
 
-from chalicelib.clock import LUXEMBOURG
+from chalicelib.domain.calendar import LUXEMBOURG
 from chalicelib.domain.shares import Line
 from chalicelib.render import qr
 

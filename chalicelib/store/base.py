@@ -12,8 +12,8 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
-from chalicelib import config, cursor
-from chalicelib.config import region
+from chalicelib.core import config, cursor
+from chalicelib.core.config import region
 
 T = TypeVar("T")
 M = TypeVar("M")

@@ -24,8 +24,8 @@ from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.clock import rfc3339
 from chalicelib.domain import claims as rules
+from chalicelib.domain.calendar import rfc3339
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
 from chalicelib.store.invoices import Invoice
 from chalicelib.store.outbox import OutboxEvent, new_event

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from chalicelib.errors import Conflict, Unprocessable
+from chalicelib.core.errors import Conflict, Unprocessable
 from chalicelib.store.base import TableMeta, named
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
 from chalicelib.store.documents import Document
 from chalicelib.store.identity import Doctor, Patient

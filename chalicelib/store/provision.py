@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import boto3
 
-from chalicelib import config
-from chalicelib.config import region
+from chalicelib.core import config
+from chalicelib.core.config import region
 from chalicelib.store import schema
 
 

@@ -7,8 +7,8 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib import config
-from chalicelib.config import region
+from chalicelib.core import config
+from chalicelib.core.config import region
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -11,7 +11,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import Conflict
+from chalicelib.core.errors import Conflict
 from chalicelib.store.base import TableMeta, connection, named
 
 # A person has a handful of relatives; this bounds one listing without pages.

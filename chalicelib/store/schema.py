@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from chalicelib import config
+from chalicelib.core import config
 from chalicelib.store.appointments import Appointment, Availability, BookedSlot
 from chalicelib.store.claims import Claim
 from chalicelib.store.documents import Document

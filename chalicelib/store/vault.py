@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import config
-from chalicelib.config import region
+from chalicelib.core import config
+from chalicelib.core.config import region
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -12,8 +12,8 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib import clock
-from chalicelib.clock import FixedClock
+from chalicelib.core import clock
+from chalicelib.core.clock import FixedClock
 
 OPERATOR = "operator-test-token"
 DOCTOR_CODE = "123456-78"
@@ -162,7 +162,7 @@ def _empty_all() -> None:
     test's handful of items; no code path of the service does."""
     import boto3
 
-    from chalicelib import config
+    from chalicelib.core import config
     from chalicelib.store import schema
 
     dynamodb = boto3.client("dynamodb")

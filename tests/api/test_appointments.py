@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from bench.awscalls import CallCounter
-from chalicelib import appointments, clock
-from chalicelib.clock import FixedClock
+from chalicelib.core import clock
+from chalicelib.core.clock import FixedClock
+from chalicelib.services import appointments
 from chalicelib.store.outbox import OutboxEvent
 from tests.api.conftest import ADULT, DOCTOR_CODE, Answer, Api
 

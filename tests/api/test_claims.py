@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.clock import FixedClock
-from chalicelib.errors import Conflict
+from chalicelib.core.clock import FixedClock
+from chalicelib.core.errors import Conflict
 from tests.api.conftest import ADULT, Answer, Api
 
 OTHER = "1985031200182"
@@ -308,7 +308,7 @@ def test_a_decided_invoice_can_no_longer_be_cancelled(world: World) -> None:
 
 
 def test_cancelling_an_invoice_withdraws_its_pending_claim(world: World, fixed_clock: FixedClock) -> None:
-    from chalicelib import claims
+    from chalicelib.services import claims
 
     claim = world.filed()
     got = world.api.post(f"/v1/invoices/{claim['invoice_id']}/cancel", world.doctor, {"reason": "erreur"})
@@ -422,7 +422,8 @@ def test_direct_payment_is_not_for_rcam(world: World) -> None:
 def test_the_sweep_marks_claims_not_decided_within_five_days(
     world: World, fixed_clock: FixedClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from chalicelib import claims, observability
+    from chalicelib.core import observability
+    from chalicelib.services import claims
 
     early = world.filed()
     decided = world.filed()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.errors import Conflict
+from chalicelib.core.errors import Conflict
 from tests.api.conftest import ADULT, Answer, Api
 
 PROBLEM = "application/problem+json"
@@ -240,7 +240,7 @@ def test_saved_idempotent_answers_hold_no_secret_in_clear(api: Api) -> None:
     sealed, and the replay still gives it back."""
     import boto3
 
-    from chalicelib import config
+    from chalicelib.core import config
 
     patient = api.patient()
     key = {"Idempotency-Key": "token-1"}

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from chalicelib.clock import FixedClock
+from chalicelib.core.clock import FixedClock
 from tests.api.conftest import ADULT, Api
 from tests.api.test_conventions import assert_problem, field_errors
 from tests.api.test_invoices import CHILD, issued

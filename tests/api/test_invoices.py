@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.clock import FixedClock
+from chalicelib.core.clock import FixedClock
 from tests.api.conftest import ADULT, DOCTOR_CODE, NOW, Api
 from tests.api.test_conventions import assert_problem, field_errors
 from tests.api.test_practice import new_code

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from chalicelib.observability import INVOICES_ISSUED, logger
+from chalicelib.core.observability import INVOICES_ISSUED, logger
 from tests.api.conftest import ADULT, OPERATOR, Api
 
 DOCTOR_NAME = "Dr Anne Weber"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.clock import FixedClock
+from chalicelib.core.clock import FixedClock
 from tests.api.conftest import ADULT, DOCTOR_CODE, OPERATOR, Api
 from tests.api.test_conventions import assert_problem, field_errors
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from chalicelib.clock import FixedClock
+from chalicelib.core.clock import FixedClock
 from tests.api.conftest import Api
 
 PROOF = {"method": "card", "paid_at": "2026-11-20T10:00:00Z"}

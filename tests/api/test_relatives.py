@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.clock import FixedClock
+from chalicelib.core.clock import FixedClock
 from chalicelib.store.outbox import OutboxEvent
 from tests.api.conftest import ADULT, DOCTOR_CODE, Answer, Api
 from tests.api.test_appointments import HOURS, TOMORROW_8, TOMORROW_830

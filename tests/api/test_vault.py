@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 
-from chalicelib import config
-from chalicelib.clock import FixedClock
+from chalicelib.core import config
+from chalicelib.core.clock import FixedClock
 from tests.api.conftest import ADULT, OPERATOR, Api
 from tests.api.test_conventions import assert_problem, field_errors
 from tests.api.test_invoices import CHILD, issued

@@ -13,9 +13,10 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import config, ids, outbound, webhook_delivery
-from chalicelib.clock import FixedClock
+from chalicelib.core import config, ids, outbound
+from chalicelib.core.clock import FixedClock
 from chalicelib.domain.webhooks import RETRY_SCHEDULE
+from chalicelib.services import webhook_delivery
 from chalicelib.store import outbox, queues
 from chalicelib.store.webhooks import Delivery, Endpoint
 from local import receiver as receivers

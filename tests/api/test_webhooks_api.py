@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import outbound, webhook_secrets
+from chalicelib.core import outbound, sealing
 from chalicelib.store.webhooks import Endpoint
 from tests.api.conftest import ADULT, Api
 
@@ -40,7 +40,7 @@ def test_secret_is_stored_sealed(api: Api) -> None:
     made = register(api, api.patient(), {"url": URL})
     stored = Endpoint.get(str(made["id"]))
     assert str(made["secret"]) not in stored.sealed_secret
-    assert webhook_secrets.unseal(stored.sealed_secret, stored.endpoint_id) == made["secret"]
+    assert sealing.unseal(stored.sealed_secret, stored.endpoint_id) == made["secret"]
 
 
 def test_another_owners_endpoint_is_not_found(api: Api) -> None:

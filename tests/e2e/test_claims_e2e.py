@@ -18,7 +18,7 @@ import pytest
 import requests
 from stdnum import luhn, verhoeff
 
-from chalicelib.clock import LUXEMBOURG, rfc3339
+from chalicelib.domain.calendar import LUXEMBOURG, rfc3339
 from local.stack import Stack, running
 
 _serial = itertools.count(1)

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib import config
+from chalicelib.core import config
 from chalicelib.store import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HANDLERS = """
 from chalice import Chalice, Rate
-from chalicelib import config
+from chalicelib.core import config
 
 app = Chalice(app_name="dhn")
 

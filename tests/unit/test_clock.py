@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from chalicelib.clock import rfc3339, rfc3339_or_none
+from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 
 
 def test_instants_are_written_in_utc_with_milliseconds() -> None:

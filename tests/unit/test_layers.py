@@ -10,7 +10,7 @@ import pytest
 
 LIB = Path(__file__).resolve().parents[2] / "chalicelib"
 # The modules every layer may use: settings, time, ids, errors, cursors, logging.
-SHARED = {"config", "clock", "ids", "errors", "cursor", "observability", "lazy"}
+SHARED = {"core"}
 
 
 def _runtime_imports(path: Path) -> set[str]:
@@ -38,9 +38,9 @@ def _layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) < 2:
         return "shared"
-    if parts[1] in ("api", "domain", "store", "render"):
-        return parts[1]
-    return "shared" if parts[1] in SHARED else "service"
+    if parts[1] in ("api", "domain", "store", "render", "services"):
+        return parts[1].removesuffix("s") if parts[1] == "services" else parts[1]
+    return "shared" if parts[1] in SHARED else "unknown"
 
 
 # Idempotency keys belong to the HTTP edge, which keeps its records itself.

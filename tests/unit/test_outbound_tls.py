@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from chalicelib import outbound
+from chalicelib.core import outbound
 
 
 def self_signed(directory: Path, name: str) -> tuple[Path, Path]:

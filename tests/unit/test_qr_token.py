@@ -1,4 +1,4 @@
-"""The signed QR token (chalicelib.domain.qr_token) and its key material (chalicelib.qr_keys)."""
+"""The signed QR token (chalicelib.domain.qr_token) and its key material (chalicelib.core.signing_keys)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from qrcode.constants import ERROR_CORRECT_M
 
-from chalicelib import qr_keys
+from chalicelib.core import signing_keys
 from chalicelib.domain import qr_token
 from chalicelib.domain.qr_token import InvalidQrToken, QrClaims
 
@@ -256,23 +256,23 @@ def test_a_token_verifies_with_nothing_but_the_jwk(token: str, key: Ed25519Priva
     assert qr_token.decode(token, {jwk["kid"]: Ed25519PublicKey.from_public_bytes(x)}) == CLAIMS
 
 
-# --- chalicelib.qr_keys: the key material from configuration ---------------------------------
+# --- chalicelib.core.signing_keys: the key material from configuration ---------------------------------
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    monkeypatch.delenv(qr_keys.SIGNING_KEY_ENV, raising=False)
-    monkeypatch.delenv(qr_keys.RETIRED_KEYS_ENV, raising=False)
-    qr_keys.reset()
+    monkeypatch.delenv(signing_keys.SIGNING_KEY_ENV, raising=False)
+    monkeypatch.delenv(signing_keys.RETIRED_KEYS_ENV, raising=False)
+    signing_keys.reset()
     yield monkeypatch
-    qr_keys.reset()
+    signing_keys.reset()
 
 
 def test_missing_signing_key_is_a_clear_error(env: pytest.MonkeyPatch) -> None:
     with pytest.raises(RuntimeError, match="DHN_QR_SIGNING_KEY"):
-        qr_keys.signing_key()
+        signing_keys.signing_key()
     with pytest.raises(RuntimeError, match="DHN_QR_SIGNING_KEY"):
-        qr_keys.jwks()
+        signing_keys.jwks()
 
 
 @pytest.mark.parametrize(
@@ -285,54 +285,54 @@ def test_missing_signing_key_is_a_clear_error(env: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_malformed_signing_key_is_an_error_that_does_not_echo_it(env: pytest.MonkeyPatch, seed: str) -> None:
-    env.setenv(qr_keys.SIGNING_KEY_ENV, seed)
+    env.setenv(signing_keys.SIGNING_KEY_ENV, seed)
     with pytest.raises(RuntimeError, match="DHN_QR_SIGNING_KEY") as caught:
-        qr_keys.signing_key()
+        signing_keys.signing_key()
     assert seed not in str(caught.value)
 
 
 def test_generated_seed_signs_and_verifies(env: pytest.MonkeyPatch) -> None:
-    seed = qr_keys.generate_seed()
+    seed = signing_keys.generate_seed()
     assert len(seed) == 43 and "=" not in seed
-    assert seed != qr_keys.generate_seed()
-    env.setenv(qr_keys.SIGNING_KEY_ENV, seed)
-    token = qr_token.encode(CLAIMS, qr_keys.signing_key())
-    assert qr_token.decode(token, qr_keys.verification_keys()) == CLAIMS
-    assert qr_keys.signing_key() is qr_keys.signing_key()  # cached
+    assert seed != signing_keys.generate_seed()
+    env.setenv(signing_keys.SIGNING_KEY_ENV, seed)
+    token = qr_token.encode(CLAIMS, signing_keys.signing_key())
+    assert qr_token.decode(token, signing_keys.verification_keys()) == CLAIMS
+    assert signing_keys.signing_key() is signing_keys.signing_key()  # cached
 
 
 def test_rotation_keeps_old_tokens_verifiable(env: pytest.MonkeyPatch) -> None:
-    old_seed, new_seed = qr_keys.generate_seed(), qr_keys.generate_seed()
-    env.setenv(qr_keys.SIGNING_KEY_ENV, old_seed)
-    old_token = qr_token.encode(CLAIMS, qr_keys.signing_key())
-    old_public = qr_keys.signing_key().public_key().public_bytes_raw()
+    old_seed, new_seed = signing_keys.generate_seed(), signing_keys.generate_seed()
+    env.setenv(signing_keys.SIGNING_KEY_ENV, old_seed)
+    old_token = qr_token.encode(CLAIMS, signing_keys.signing_key())
+    old_public = signing_keys.signing_key().public_key().public_bytes_raw()
 
-    env.setenv(qr_keys.SIGNING_KEY_ENV, new_seed)
+    env.setenv(signing_keys.SIGNING_KEY_ENV, new_seed)
     env.setenv(
-        qr_keys.RETIRED_KEYS_ENV,
+        signing_keys.RETIRED_KEYS_ENV,
         " " + base64.urlsafe_b64encode(old_public).decode().rstrip("=") + ", ,",
     )
     # Still cached until reset: the environment is read once per container.
-    assert qr_token.decode(old_token, qr_keys.verification_keys()) == CLAIMS
-    qr_keys.reset()
-    new_token = qr_token.encode(CLAIMS, qr_keys.signing_key())
+    assert qr_token.decode(old_token, signing_keys.verification_keys()) == CLAIMS
+    signing_keys.reset()
+    new_token = qr_token.encode(CLAIMS, signing_keys.signing_key())
     assert new_token != old_token
-    keys = qr_keys.verification_keys()
+    keys = signing_keys.verification_keys()
     assert len(keys) == 2
     assert qr_token.decode(old_token, keys) == CLAIMS
     assert qr_token.decode(new_token, keys) == CLAIMS
-    jwks = qr_keys.jwks()
+    jwks = signing_keys.jwks()
     assert [jwk["kid"] for jwk in jwks["keys"]] == list(keys)
-    assert jwks["keys"][0]["kid"] == qr_token.key_id(qr_keys.signing_key().public_key())
+    assert jwks["keys"][0]["kid"] == qr_token.key_id(signing_keys.signing_key().public_key())
 
-    env.delenv(qr_keys.RETIRED_KEYS_ENV)
-    qr_keys.reset()
+    env.delenv(signing_keys.RETIRED_KEYS_ENV)
+    signing_keys.reset()
     with pytest.raises(InvalidQrToken):
-        qr_token.decode(old_token, qr_keys.verification_keys())
+        qr_token.decode(old_token, signing_keys.verification_keys())
 
 
 def test_malformed_retired_key_names_its_variable(env: pytest.MonkeyPatch) -> None:
-    env.setenv(qr_keys.SIGNING_KEY_ENV, qr_keys.generate_seed())
-    env.setenv(qr_keys.RETIRED_KEYS_ENV, "tooshort")
+    env.setenv(signing_keys.SIGNING_KEY_ENV, signing_keys.generate_seed())
+    env.setenv(signing_keys.RETIRED_KEYS_ENV, "tooshort")
     with pytest.raises(RuntimeError, match="DHN_QR_RETIRED_KEYS"):
-        qr_keys.verification_keys()
+        signing_keys.verification_keys()

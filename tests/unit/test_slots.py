@@ -2,8 +2,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from chalicelib.clock import LUXEMBOURG, local_rfc3339
 from chalicelib.domain import slots
+from chalicelib.domain.calendar import LUXEMBOURG, local_rfc3339
 from chalicelib.domain.slots import Availability, InvalidAvailability, Window
 
 WEEKDAYS = tuple(Window(day, time(8), time(12)) for day in range(1, 6))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib import outbound
+from chalicelib.core import outbound
 from chalicelib.domain import webhooks as rules
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

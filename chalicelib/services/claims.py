@@ -6,23 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib import ids, invoices, lazy
-from chalicelib.clock import Clock, local_date
+from chalicelib.core import ids
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from chalicelib.core.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
 from chalicelib.domain import claims as rules
+from chalicelib.domain.calendar import local_date
 from chalicelib.domain.insurers import INSURERS
-from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
-from chalicelib.identity import Principal
-from chalicelib.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
-
-if TYPE_CHECKING:
-    from chalicelib.store import claims as store
-    from chalicelib.store import invoices as invoice_store
-    from chalicelib.store.base import Page
-else:
-    store = lazy.module("chalicelib.store.claims")
-    invoice_store = lazy.module("chalicelib.store.invoices")
+from chalicelib.services import invoices
+from chalicelib.services.identity import Principal
+from chalicelib.store import claims as store
+from chalicelib.store import invoices as invoice_store
+from chalicelib.store.base import Page
 
 
 @dataclass(frozen=True)

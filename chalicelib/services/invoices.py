@@ -5,29 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib import ids, lazy, qr_keys
-from chalicelib.clock import LUXEMBOURG, Clock, local_date
+from chalicelib.core import ids, signing_keys
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
 from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
+from chalicelib.domain.calendar import LUXEMBOURG, local_date
 from chalicelib.domain.shares import Line
-from chalicelib.errors import Conflict, NotFound, Unprocessable
-from chalicelib.identity import Principal
-from chalicelib.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
 from chalicelib.render import pdf as pdf_render
 from chalicelib.render import qr as qr_render
-
-if TYPE_CHECKING:
-    from chalicelib.store import claims as claim_store
-    from chalicelib.store import documents, outbox, vault
-    from chalicelib.store import invoices as store
-    from chalicelib.store.base import Page
-else:
-    store = lazy.module("chalicelib.store.invoices")
-    vault = lazy.module("chalicelib.store.vault")
-    documents = lazy.module("chalicelib.store.documents")
-    outbox = lazy.module("chalicelib.store.outbox")
-    claim_store = lazy.module("chalicelib.store.claims")
+from chalicelib.services.identity import Principal
+from chalicelib.store import claims as claim_store
+from chalicelib.store import documents, outbox, vault
+from chalicelib.store import invoices as store
+from chalicelib.store.base import Page
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64
@@ -142,7 +135,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
         paid_cents=paid,
         payments=[_payment(request.payment, now, "payment.paid_at")] if request.payment and paid else [],
         direct_payment=request.direct_payment,
-        qr=qr_token.encode(claims, qr_keys.signing_key()),
+        qr=qr_token.encode(claims, signing_keys.signing_key()),
     )
     opted_in = patient is not None and patient.digital_admin == "opted_in"
     if opted_in:
@@ -348,7 +341,7 @@ def scan(caller: Principal, token: str) -> store.Invoice:
     """What an insurer reads from a QR code: only an invoice that names this insurer. A
     forged or altered code says nothing about what it would have named."""
     try:
-        claims = qr_token.decode(token, qr_keys.verification_keys())
+        claims = qr_token.decode(token, signing_keys.verification_keys())
     except qr_token.InvalidQrToken as exc:
         raise Unprocessable.field("qr", "is not a valid DHN invoice code") from exc
     found = store.get(claims.invoice_id) if claims.insurer == caller.insurer else None

@@ -7,17 +7,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from chalicelib import config, ids, lazy
-from chalicelib.clock import Clock
-from chalicelib.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
-
-if TYPE_CHECKING:
-    from chalicelib.store import identity as store
-    from chalicelib.store.base import Page
-else:
-    store = lazy.module("chalicelib.store.identity")
+from chalicelib.core import config, ids
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
+from chalicelib.store import identity as store
+from chalicelib.store.base import Page
 
 Role = Literal["operator", "doctor", "assistant", "patient", "insurer"]
 DigitalAdmin = Literal["opted_in", "opted_out"]

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
-from chalicelib import invoices, lazy
-from chalicelib.clock import local_date
+from chalicelib.core.errors import Unprocessable
 from chalicelib.domain import invoice_status
-from chalicelib.errors import Unprocessable
-from chalicelib.identity import Principal
-
-if TYPE_CHECKING:
-    from chalicelib.store import invoices as store
-else:
-    store = lazy.module("chalicelib.store.invoices")
+from chalicelib.domain.calendar import local_date
+from chalicelib.services import invoices
+from chalicelib.services.identity import Principal
+from chalicelib.store import invoices as store
 
 # A year and a day: enough for annual accounts, bounded so one answer stays small.
 MAX_DAYS = 366

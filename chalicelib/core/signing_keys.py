@@ -24,7 +24,7 @@ import os
 import string
 from typing import TYPE_CHECKING
 
-from chalicelib import config
+from chalicelib.core import config
 from chalicelib.domain import qr_token
 
 if TYPE_CHECKING:

@@ -4,19 +4,15 @@ whose vault may be read, and the one check every "on behalf of" goes through."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from chalicelib import lazy
-from chalicelib.clock import Clock, local_date
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
 from chalicelib.domain import relatives as rules
+from chalicelib.domain.calendar import local_date
 from chalicelib.domain.relatives import Relationship
-from chalicelib.errors import Forbidden, NotFound, Unprocessable
-from chalicelib.identity import Principal
-
-if TYPE_CHECKING:
-    from chalicelib.store import relatives as store
-else:
-    store = lazy.module("chalicelib.store.relatives")
+from chalicelib.services.identity import Principal
+from chalicelib.store import relatives as store
 
 Direction = Literal["acts_for", "acted_for_by"]
 

@@ -34,7 +34,7 @@ def logger() -> Logger:
 def _metrics() -> Metrics:
     from aws_lambda_powertools import Metrics
 
-    from chalicelib import config
+    from chalicelib.core import config
 
     # One namespace per stage (`dhn-prod`): infra/'s alarms read the metrics from there.
     return Metrics(namespace=config.resource_prefix(), service="dhn")

@@ -7,7 +7,7 @@ import base64
 import json
 from typing import Any
 
-from chalicelib.errors import Unprocessable
+from chalicelib.core.errors import Unprocessable
 
 
 def encode(last_key: dict[str, Any] | None) -> str | None:

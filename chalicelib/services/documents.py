@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib import ids, lazy, relatives
-from chalicelib.clock import Clock
-from chalicelib.errors import NotFound
-from chalicelib.identity import Principal
-
-if TYPE_CHECKING:
-    from chalicelib.store import documents as store
-    from chalicelib.store import vault
-    from chalicelib.store.base import Page
-else:
-    store = lazy.module("chalicelib.store.documents")
-    vault = lazy.module("chalicelib.store.vault")
+from chalicelib.core import ids
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import NotFound
+from chalicelib.services import relatives
+from chalicelib.services.identity import Principal
+from chalicelib.store import documents as store
+from chalicelib.store import vault
+from chalicelib.store.base import Page
 
 
 @dataclass(frozen=True)

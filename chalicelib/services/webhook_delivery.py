@@ -22,21 +22,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib import config, lazy, outbound, webhook_secrets
-from chalicelib.clock import Clock, SystemClock, rfc3339
+from chalicelib.core import config, outbound, sealing
+from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.observability import DEAD_LETTERS, WEBHOOK_FAILURES, logger, metric
 from chalicelib.domain import webhooks as rules
-from chalicelib.observability import DEAD_LETTERS, WEBHOOK_FAILURES, logger, metric
+from chalicelib.domain.calendar import rfc3339
+from chalicelib.store import outbox, queues
+from chalicelib.store import webhooks as store
+from chalicelib.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
-    from chalicelib.store import outbox, queues
-    from chalicelib.store import webhooks as store
-    from chalicelib.store.outbox import OutboxEvent
-else:
-    outbox = lazy.module("chalicelib.store.outbox")
-    queues = lazy.module("chalicelib.store.queues")
-    store = lazy.module("chalicelib.store.webhooks")
 
 QUEUE = "webhooks"
 # How long a claimed attempt may take before another sender takes over; longer than the
@@ -182,7 +178,7 @@ def _signed(event: OutboxEvent, endpoint: store.Endpoint) -> tuple[dict[str, str
     # The receiver checks this against its own clock (replay window): it is the moment of
     # sending, so it comes from the system clock even where tests move the service's clock.
     sent_at = SystemClock().now().replace(microsecond=0)
-    secret = webhook_secrets.unseal(endpoint.sealed_secret, endpoint.endpoint_id)
+    secret = sealing.unseal(endpoint.sealed_secret, endpoint.endpoint_id)
     headers = {
         "content-type": "application/json",
         "user-agent": "DHN-Webhooks/1",

@@ -5,24 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib import ids, lazy, relatives
-from chalicelib.clock import Clock, local_date, local_rfc3339
+from chalicelib.core import ids
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.domain import slots
+from chalicelib.domain.calendar import local_date, local_rfc3339
 from chalicelib.domain.slots import Availability, Slot
-from chalicelib.errors import Conflict, NotFound, Unprocessable
-from chalicelib.identity import Principal
-
-if TYPE_CHECKING:
-    from chalicelib.store import appointments as store
-    from chalicelib.store import identity as registry
-    from chalicelib.store import outbox
-    from chalicelib.store.base import Page
-else:
-    store = lazy.module("chalicelib.store.appointments")
-    registry = lazy.module("chalicelib.store.identity")
-    outbox = lazy.module("chalicelib.store.outbox")
+from chalicelib.services import relatives
+from chalicelib.services.identity import Principal
+from chalicelib.store import appointments as store
+from chalicelib.store import identity as registry
+from chalicelib.store import outbox
+from chalicelib.store.base import Page
 
 REMINDER_LEAD = timedelta(hours=24)
 DEFAULT_RANGE = timedelta(days=6)

@@ -4,21 +4,17 @@ the delivery log, and ask for a delivery to be sent again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib import config, ids, lazy, outbound, webhook_delivery, webhook_secrets
-from chalicelib.clock import Clock
+from chalicelib.core import config, ids, outbound, sealing
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.domain import webhooks as rules
-from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
-from chalicelib.identity import Principal
-
-if TYPE_CHECKING:
-    from chalicelib.store import queues
-    from chalicelib.store import webhooks as store
-    from chalicelib.store.base import Page
-else:
-    queues = lazy.module("chalicelib.store.queues")
-    store = lazy.module("chalicelib.store.webhooks")
+from chalicelib.services import webhook_delivery
+from chalicelib.services.identity import Principal
+from chalicelib.store import queues
+from chalicelib.store import webhooks as store
+from chalicelib.store.base import Page
 
 
 @dataclass(frozen=True)
@@ -56,13 +52,13 @@ def register(caller: Principal, url: str, events: list[str] | None, clock: Clock
         raise Conflict(f"at most {rules.MAX_ENDPOINTS_PER_OWNER} endpoints; delete one first")
     now = clock.now()
     endpoint_id = ids.new_id("whk", now)
-    secret = webhook_secrets.new_secret()
+    secret = sealing.new_secret()
     endpoint = store.Endpoint(
         endpoint_id,
         owner=owner,
         url=url,
         events=sorted(set(events)) if events is not None else None,
-        sealed_secret=webhook_secrets.seal(secret, endpoint_id),
+        sealed_secret=sealing.seal(secret, endpoint_id),
         status=store.ACTIVE,
         created_at=now,
     )

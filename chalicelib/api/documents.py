@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib import clock, documents
 from chalicelib.api.fields import ListQuery, Matricule
 from chalicelib.api.http import PATIENT, Call, route
-from chalicelib.clock import rfc3339
+from chalicelib.core import clock
+from chalicelib.domain.calendar import rfc3339
+from chalicelib.services import documents
 
 if TYPE_CHECKING:
     from chalicelib.store.documents import Document

@@ -37,7 +37,7 @@ def generate_key() -> str:
 def _cipher() -> AESGCM:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from chalicelib import config
+    from chalicelib.core import config
 
     text, variable = config.secret(KEY_ENV, KEY_SECRET_ARN_ENV)
     try:

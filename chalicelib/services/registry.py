@@ -6,17 +6,11 @@ In production this is fed by the Agence eSanté registry; here the operator's ro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from chalicelib import lazy
-from chalicelib.clock import Clock
-from chalicelib.errors import NotFound
-from chalicelib.identity import issue_token
-
-if TYPE_CHECKING:
-    from chalicelib.store import identity as store
-else:
-    store = lazy.module("chalicelib.store.identity")
+from chalicelib.core.clock import Clock
+from chalicelib.core.errors import NotFound
+from chalicelib.services.identity import issue_token
+from chalicelib.store import identity as store
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The plumbing every layer may use: config, clock, ids, errors, observability, sealing, outbound HTTP."""

@@ -1,0 +1,1 @@
+"""The use cases: plain values and a clock in, plain records out."""
