@@ -31,6 +31,7 @@ def sender_throughput(events: int = THROUGHPUT_EVENTS) -> float:
         import boto3
 
         from chalicelib.core import clock, config, ids
+        from chalicelib.domain.events import Event
         from chalicelib.services import webhook_delivery, webhook_endpoints
         from chalicelib.services.identity import Principal
         from chalicelib.store import outbox
@@ -42,9 +43,7 @@ def sender_throughput(events: int = THROUGHPUT_EVENTS) -> float:
         for _ in range(events):
             at = now.now()
             data = {"invoice_id": ids.new_id("inv", at), "total_cents": 5770}
-            outbox.new_event(
-                ids.new_id("evt", at), "invoice.issued", at, data, doctor_code=fakeaws.DOCTOR
-            ).save()
+            outbox.save(Event(ids.new_id("evt", at), "invoice.issued", at, data, doctor_code=fakeaws.DOCTOR))
         while webhook_delivery.dispatch(now):
             pass
         sqs = boto3.client("sqs")

@@ -12,12 +12,12 @@ from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.domain import slots
 from chalicelib.domain.calendar import local_date, local_rfc3339
+from chalicelib.domain.events import Event
 from chalicelib.domain.slots import Availability, Slot
 from chalicelib.services import relatives
 from chalicelib.services.identity import Principal
 from chalicelib.store import appointments as store
 from chalicelib.store import identity as registry
-from chalicelib.store import outbox
 from chalicelib.store.base import Page
 
 REMINDER_LEAD = timedelta(hours=24)
@@ -111,12 +111,12 @@ def _utc_day(instant: datetime) -> str:
     return instant.astimezone(UTC).date().isoformat()
 
 
-def _events(type: str, appointment: store.Appointment, now: datetime) -> list[outbox.OutboxEvent]:
+def _events(type: str, appointment: store.Appointment, now: datetime) -> list[Event]:
     """The patient and the practice are told in one event; a relative who booked for the
     patient gets their own copy, without the practice being told twice."""
     data = _event_data(appointment)
     events = [
-        outbox.new_event(
+        Event(
             ids.new_id("evt", now),
             type,
             now,
@@ -127,7 +127,7 @@ def _events(type: str, appointment: store.Appointment, now: datetime) -> list[ou
     ]
     if appointment.booked_by != appointment.patient_matricule:
         booker = appointment.booked_by
-        events.append(outbox.new_event(ids.new_id("evt", now), type, now, data, patient=booker))
+        events.append(Event(ids.new_id("evt", now), type, now, data, patient=booker))
     return events
 
 

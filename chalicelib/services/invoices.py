@@ -13,12 +13,13 @@ from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
 from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
 from chalicelib.domain.calendar import LUXEMBOURG, local_date
+from chalicelib.domain.events import Event
 from chalicelib.domain.shares import Line
 from chalicelib.render import pdf as pdf_render
 from chalicelib.render import qr as qr_render
 from chalicelib.services.identity import Principal
 from chalicelib.store import claims as claim_store
-from chalicelib.store import documents, outbox, vault
+from chalicelib.store import documents, vault
 from chalicelib.store import invoices as store
 from chalicelib.store.base import Page
 
@@ -198,11 +199,11 @@ def _store_vault_copy(invoice: store.Invoice, now: datetime) -> documents.Docume
     )
 
 
-def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[outbox.OutboxEvent]:
+def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[Event]:
     """`invoice.issued` and `document.received` concern the patient only where opted in."""
     patient = invoice.patient_matricule if opted_in else None
     events = [
-        outbox.new_event(
+        Event(
             ids.new_id("evt", now),
             "invoice.issued",
             now,
@@ -213,9 +214,7 @@ def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> lis
     ]
     if opted_in:
         document = {"document_id": invoice.document_id, "type": "invoice", "invoice_id": invoice.invoice_id}
-        events.append(
-            outbox.new_event(ids.new_id("evt", now), "document.received", now, document, patient=patient)
-        )
+        events.append(Event(ids.new_id("evt", now), "document.received", now, document, patient=patient))
     return events
 
 

@@ -27,9 +27,9 @@ from chalicelib.core.clock import Clock, SystemClock
 from chalicelib.core.observability import DEAD_LETTERS, WEBHOOK_FAILURES, logger, metric
 from chalicelib.domain import webhooks as rules
 from chalicelib.domain.calendar import rfc3339
+from chalicelib.domain.events import Event
 from chalicelib.store import outbox, queues
 from chalicelib.store import webhooks as store
-from chalicelib.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -57,7 +57,7 @@ def message(delivery: store.Delivery, delay_seconds: int = 0) -> queues.Message:
     return queues.Message(json.dumps(body, separators=(",", ":")), delay_seconds)
 
 
-def delivery_id(event: OutboxEvent, endpoint_id: str) -> str:
+def delivery_id(event: Event, endpoint_id: str) -> str:
     """The same event and endpoint always give the same id, so a re-run finds its delivery;
     the time part keeps ids sorting by event time."""
     from ulid import ULID
@@ -67,7 +67,7 @@ def delivery_id(event: OutboxEvent, endpoint_id: str) -> str:
     return f"dlv_{ULID.from_bytes(millis + digest)}"
 
 
-def _endpoints_for(event: OutboxEvent) -> list[store.Endpoint]:
+def _endpoints_for(event: Event) -> list[store.Endpoint]:
     found = []
     for owner in rules.event_owners(event.patient, event.doctor_code):
         page = store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER)
@@ -101,7 +101,7 @@ def dispatch(clock: Clock) -> int:
     )
 
 
-def _dispatch_one(event: OutboxEvent, now: datetime) -> None:
+def _dispatch_one(event: Event, now: datetime) -> None:
     ready = []
     for endpoint in _endpoints_for(event):
         delivery = store.Delivery(
@@ -165,7 +165,7 @@ def send(body: str, clock: Clock) -> str:
     return _record(delivery, endpoint, answer, clock.now())
 
 
-def _signed(event: OutboxEvent, endpoint: store.Endpoint) -> tuple[dict[str, str], bytes]:
+def _signed(event: Event, endpoint: store.Endpoint) -> tuple[dict[str, str], bytes]:
     """Headers and body of the Standard Webhooks request. `webhook-id` is the event id, the
     same on every attempt and for every endpoint, so receivers can drop repeats."""
     from standardwebhooks import Webhook

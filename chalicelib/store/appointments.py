@@ -25,8 +25,9 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import slots
+from chalicelib.domain.events import Event
+from chalicelib.store import outbox
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
-from chalicelib.store.outbox import OutboxEvent
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -165,7 +166,7 @@ def booked_starts(doctor_code: str, since: datetime, until: datetime) -> list[da
     ]
 
 
-def book(appointment: Appointment, events: list[OutboxEvent]) -> bool:
+def book(appointment: Appointment, events: list[Event]) -> bool:
     """Take the slot, record the appointment and its events together; False when the slot is
     already taken."""
     lock = BookedSlot(appointment.doctor_code, appointment.start, appointment_id=appointment.appointment_id)
@@ -174,7 +175,7 @@ def book(appointment: Appointment, events: list[OutboxEvent]) -> bool:
             tx.save(lock, condition=BookedSlot.doctor_code.does_not_exist())
             tx.save(appointment)
             for event in events:
-                tx.save(event)
+                tx.save(outbox.model_of(event))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
@@ -189,7 +190,7 @@ def get(appointment_id: str) -> Appointment | None:
         return None
 
 
-def cancel(appointment: Appointment, by: str, at: datetime, events: list[OutboxEvent]) -> bool:
+def cancel(appointment: Appointment, by: str, at: datetime, events: list[Event]) -> bool:
     """Cancel, free the slot and record the events together; False when the appointment was
     no longer booked (cancelled meanwhile)."""
     try:
@@ -209,7 +210,7 @@ def cancel(appointment: Appointment, by: str, at: datetime, events: list[OutboxE
                 condition=BookedSlot.appointment_id == appointment.appointment_id,
             )
             for event in events:
-                tx.save(event)
+                tx.save(outbox.model_of(event))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
@@ -254,7 +255,7 @@ def reminders_due(day: str, since: datetime, until: datetime) -> list[Appointmen
     )
 
 
-def mark_reminded(appointment: Appointment, at: datetime, events: list[OutboxEvent]) -> bool:
+def mark_reminded(appointment: Appointment, at: datetime, events: list[Event]) -> bool:
     """Record the reminder and its events together, only if it is still owed: of two
     schedulers that race, one sends it, and a cancelled appointment gets none."""
     try:
@@ -265,7 +266,7 @@ def mark_reminded(appointment: Appointment, at: datetime, events: list[OutboxEve
                 condition=Appointment.reminder_day.exists() & (Appointment.status == BOOKED),
             )
             for event in events:
-                tx.save(event)
+                tx.save(outbox.model_of(event))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False

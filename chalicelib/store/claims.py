@@ -26,9 +26,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import claims as rules
 from chalicelib.domain.calendar import rfc3339
+from chalicelib.domain.events import Event
+from chalicelib.store import outbox
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
 from chalicelib.store.invoices import Invoice
-from chalicelib.store.outbox import OutboxEvent, new_event
 
 PENDING = "pending"
 
@@ -157,7 +158,7 @@ def open_claim(
     )
 
 
-def event(claim: Claim, type: str, event_id: str, at: datetime) -> OutboxEvent:
+def event(claim: Claim, type: str, event_id: str, at: datetime) -> Event:
     """`claim.submitted` or `claim.decided`: for the patient, and for the practice too where
     the insurer pays the doctor."""
     data: dict[str, Any] = {
@@ -173,7 +174,7 @@ def event(claim: Claim, type: str, event_id: str, at: datetime) -> OutboxEvent:
     if claim.decided_at is not None:
         data["reimbursed_cents"] = int(claim.reimbursed_cents or 0)
         data["decided_at"] = rfc3339(claim.decided_at)
-    return new_event(
+    return Event(
         event_id,
         type,
         at,
@@ -190,7 +191,7 @@ def get(claim_id: str, consistent: bool = False) -> Claim | None:
         return None
 
 
-def file(claim: Claim, claimable: str, submitted: OutboxEvent) -> bool:
+def file(claim: Claim, claimable: str, submitted: Event) -> bool:
     """Put the claim in the queue and mark its invoice claimed, together. False when the
     invoice already has a claim or is no longer `claimable`: of two racing submissions, one
     gets False."""
@@ -202,7 +203,7 @@ def file(claim: Claim, claimable: str, submitted: OutboxEvent) -> bool:
                 actions=[Invoice.status.set("claimed"), Invoice.claim_id.set(claim.claim_id)],
                 condition=(Invoice.status == claimable) & Invoice.claim_id.does_not_exist(),
             )
-            tx.save(submitted)
+            tx.save(outbox.model_of(submitted))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
@@ -237,7 +238,7 @@ def decide(claim: Claim, decision: rules.Decision, at: datetime, event_id: str) 
             tx.update(
                 Invoice(claim.invoice_id), actions=settlement, condition=Invoice.claim_id == claim.claim_id
             )
-            tx.save(event(decided, "claim.decided", event_id, at))
+            tx.save(outbox.model_of(event(decided, "claim.decided", event_id, at)))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False

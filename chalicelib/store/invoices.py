@@ -21,10 +21,11 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.domain.events import Event
+from chalicelib.store import outbox
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
 from chalicelib.store.documents import Document
 from chalicelib.store.identity import Doctor, Patient
-from chalicelib.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from chalicelib.store.claims import Claim
@@ -159,7 +160,7 @@ def issue(
     sequence: str,
     previous: int,
     document: Document | None,
-    events: list[OutboxEvent],
+    events: list[Event],
     claim: Claim | None = None,
 ) -> bool:
     """Write the invoice, its number, its vault record, its direct-payment claim and its events
@@ -175,7 +176,7 @@ def issue(
             if claim is not None:
                 tx.save(claim)
             for event in events:
-                tx.save(event)
+                tx.save(outbox.model_of(event))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False

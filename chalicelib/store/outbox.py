@@ -3,13 +3,12 @@ then delivered by the notification dispatcher. A crash between the two loses not
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.domain.events import Event
 from chalicelib.store.base import TableMeta, named
 
 PENDING = "pending"
@@ -41,38 +40,47 @@ class OutboxEvent(Model):
     pending_index = PendingEvents()
 
 
-def new_event(
-    event_id: str,
-    type: str,
-    occurred_at: Any,
-    data: dict[str, Any],
-    *,
-    patient: str | None = None,
-    doctor_code: str | None = None,
-) -> OutboxEvent:
+def model_of(event: Event) -> OutboxEvent:
+    """The item a transaction writes for `event`, pending dispatch."""
     return OutboxEvent(
-        event_id,
-        type=type,
-        occurred_at=occurred_at,
-        data=data,
-        patient=patient,
-        doctor_code=doctor_code,
+        event.event_id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        data=event.data,
+        patient=event.patient,
+        doctor_code=event.doctor_code,
         pending=PENDING,
     )
 
 
-def pending_events(limit: int) -> list[OutboxEvent]:
+def _record(item: OutboxEvent) -> Event:
+    return Event(
+        item.event_id,
+        type=item.type,
+        occurred_at=item.occurred_at,
+        data=item.data,
+        patient=item.patient,
+        doctor_code=item.doctor_code,
+    )
+
+
+def save(event: Event) -> None:
+    """Write one event outside any transaction (operator replays and tests)."""
+    model_of(event).save()
+
+
+def pending_events(limit: int) -> list[Event]:
     """Events not yet handed to the delivery queue, oldest first (ids sort by time)."""
-    return list(OutboxEvent.pending_index.query(PENDING, limit=limit))
+    return [_record(item) for item in OutboxEvent.pending_index.query(PENDING, limit=limit)]
 
 
-def mark_dispatched(event: OutboxEvent) -> None:
+def mark_dispatched(event: Event) -> None:
     """Leave the sparse index; the event itself stays, as replays read its payload."""
-    event.update(actions=[OutboxEvent.pending.remove()])
+    OutboxEvent(event.event_id).update(actions=[OutboxEvent.pending.remove()])
 
 
-def get(event_id: str) -> OutboxEvent | None:
+def get(event_id: str) -> Event | None:
     try:
-        return OutboxEvent.get(event_id)
+        return _record(OutboxEvent.get(event_id))
     except DoesNotExist:
         return None

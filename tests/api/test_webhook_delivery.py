@@ -15,6 +15,7 @@ import pytest
 
 from chalicelib.core import config, ids, outbound
 from chalicelib.core.clock import FixedClock
+from chalicelib.domain.events import Event
 from chalicelib.domain.webhooks import RETRY_SCHEDULE
 from chalicelib.services import webhook_delivery
 from chalicelib.store import outbox, queues
@@ -154,10 +155,8 @@ def test_routing_follows_the_outbox_fields_for_every_event_type(
     subscribe(api, stranger, receiver)
     now = fixed_clock.now()
     data = {"claim_id": ids.new_id("clm", now), "status": "reimbursed"}
-    outbox.new_event(ids.new_id("evt", now), event_type, now, data, patient=ADULT).save()
-    outbox.new_event(
-        ids.new_id("evt", now), event_type, now, data, patient=ADULT, doctor_code=DOCTOR_CODE
-    ).save()
+    outbox.save(Event(ids.new_id("evt", now), event_type, now, data, patient=ADULT))
+    outbox.save(Event(ids.new_id("evt", now), event_type, now, data, patient=ADULT, doctor_code=DOCTOR_CODE))
     rounds.tick()
     # Patient twice, practice once, the other patient never.
     assert len(receiver.delivered()) == 3

@@ -1,0 +1,20 @@
+"""An event as the outbox keeps it: what happened, when, and whom it concerns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change to report by webhook. `patient` and `doctor_code` say whose endpoints
+    receive it, so the dispatcher finds them with one query each."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    patient: str | None = None
+    doctor_code: str | None = None
