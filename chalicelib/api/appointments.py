@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -13,11 +13,9 @@ from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.domain import doctor_code, slots
+from chalicelib.domain.appointments import Appointment
 from chalicelib.domain.calendar import local_rfc3339, rfc3339, rfc3339_or_none
 from chalicelib.services import appointments
-
-if TYPE_CHECKING:
-    from chalicelib.store.appointments import Appointment
 
 bp = Blueprint(__name__)
 

@@ -12,6 +12,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import INSURERS, Insurer
+from chalicelib.domain.registry import Patient
 from chalicelib.services import identity, registry
 
 bp = Blueprint(__name__)
@@ -39,7 +40,7 @@ class ReplacedPatient(PatientFields):
     matricule: Matricule | None = None
 
 
-def patient_json(patient: registry.PatientRecord) -> dict[str, object]:
+def patient_json(patient: Patient) -> dict[str, object]:
     return {
         "matricule": patient.matricule,
         "name": patient.name,
@@ -65,10 +66,8 @@ def create_doctor(call: Call) -> dict[str, object]:
 @route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def create_patient(call: Call) -> dict[str, object]:
     body = call.body(NewPatient)
-    record = registry.PatientRecord(
-        body.matricule, body.name, body.insurer, body.digital_admin, body.app_active
-    )
-    return patient_json(registry.register(record, clock.current()))
+    patient = Patient(body.matricule, body.name, body.insurer, body.digital_admin, body.app_active)
+    return patient_json(registry.register(patient, clock.current()))
 
 
 @route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)
@@ -77,8 +76,8 @@ def replace_patient(call: Call) -> dict[str, object]:
     body = call.body(ReplacedPatient)
     if body.matricule is not None and body.matricule != number:
         raise Unprocessable.field("matricule", "differs from the matricule in the path")
-    record = registry.PatientRecord(number, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.update(record, clock.current()))
+    patient = Patient(number, body.name, body.insurer, body.digital_admin, body.app_active)
+    return patient_json(registry.update(patient, clock.current()))
 
 
 @route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)

@@ -7,13 +7,27 @@ any other link is pending until the relative accepts it, and is active from then
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
 
 from chalicelib.domain import matricule
 
 Relationship = Literal["child", "parent", "spouse", "other"]
 Status = Literal["active", "pending"]
+
+
+@dataclass(frozen=True)
+class RelativeLink:
+    """The link `requester` asked for towards `relative`; `accepted_at` is when the relative
+    accepted it, if ever."""
+
+    requester: str
+    relative: str
+    relationship: Relationship
+    status: Status
+    created_at: datetime
+    accepted_at: datetime | None = None
 
 
 def _minor(relative: str, day: date) -> bool:

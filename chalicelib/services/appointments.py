@@ -3,24 +3,24 @@ them for themselves or a relative, either side cancels, and reminders go out the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.domain import slots
+from chalicelib.domain.appointments import BOOKED, CANCELLED, REMINDER_LEAD, Appointment, reminder_owed
 from chalicelib.domain.calendar import local_date, local_rfc3339
 from chalicelib.domain.events import Event
 from chalicelib.domain.slots import Availability, Slot
 from chalicelib.services import relatives
 from chalicelib.services.identity import Principal
-from chalicelib.store import appointments as store
-from chalicelib.store import identity as registry
-from chalicelib.store.base import Page
 
-REMINDER_LEAD = timedelta(hours=24)
+if TYPE_CHECKING:
+    from chalicelib.store.base import Page
+
 DEFAULT_RANGE = timedelta(days=6)
 
 
@@ -33,6 +33,8 @@ class Booking:
 
 
 def publish(caller: Principal, availability: Availability, clock: Clock) -> Availability:
+    from chalicelib.store import appointments as store
+
     try:
         slots.check(availability)
     except slots.InvalidAvailability as exc:
@@ -42,15 +44,20 @@ def publish(caller: Principal, availability: Availability, clock: Clock) -> Avai
 
 
 def published(caller: Principal) -> Availability | None:
+    from chalicelib.store import appointments as store
+
     return store.get_availability(caller.practice())
 
 
 def _hours_of(doctor_code: str) -> Availability | None:
     """The doctor's hours; 404 for a doctor we do not know, None for one without hours."""
+    from chalicelib.store import appointments as store
+    from chalicelib.store import identity
+
     found = store.get_availability(doctor_code)
     if found is not None:
         return found
-    if registry.get_doctor(doctor_code) is None:
+    if identity.get_doctor(doctor_code) is None:
         raise NotFound("no such doctor")
     return None
 
@@ -59,6 +66,8 @@ def free_slots(doctor_code: str, first: date | None, last: date | None, clock: C
     """Free slots from `first` (default today) to `last` (default a week on), inclusive: one
     GetItem for the hours and one Query on this doctor's booked slots, whatever the number
     of other doctors' appointments."""
+    from chalicelib.store import appointments as store
+
     today = local_date(clock.now())
     first = first or today
     last = last or first + DEFAULT_RANGE
@@ -78,7 +87,9 @@ def free_slots(doctor_code: str, first: date | None, last: date | None, clock: C
     return slots.free_slots(hours, first, last, booked, clock.now())
 
 
-def book(caller: Principal, booking: Booking, clock: Clock) -> store.Appointment:
+def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
+    from chalicelib.store import appointments as store
+
     patient = relatives.acting_for(caller, booking.patient_matricule, clock)
     now = clock.now()
     if booking.start <= now:
@@ -89,29 +100,24 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> store.Appointment
     slot = slots.slot_at(hours, booking.start) if hours is not None else None
     if slot is None:
         raise Unprocessable.field("start", "is not the start of a slot within the opening hours")
-    appointment = store.Appointment(
+    appointment = Appointment(
         ids.new_id("apt", now),
         doctor_code=booking.doctor_code,
         patient_matricule=patient,
         booked_by=relatives.matricule_of(caller),
         start=slot.start,
         end=slot.end,
-        status=store.BOOKED,
+        status=BOOKED,
         reason=booking.reason,
         created_at=now,
-        # A reminder is owed only where there is still a day to remind of.
-        reminder_day=_utc_day(slot.start) if slot.start - now > REMINDER_LEAD else None,
+        reminder_owed=reminder_owed(slot.start, now),
     )
     if not store.book(appointment, _events("appointment.booked", appointment, now)):
         raise Conflict("this slot is already booked")
     return appointment
 
 
-def _utc_day(instant: datetime) -> str:
-    return instant.astimezone(UTC).date().isoformat()
-
-
-def _events(type: str, appointment: store.Appointment, now: datetime) -> list[Event]:
+def _events(type: str, appointment: Appointment, now: datetime) -> list[Event]:
     """The patient and the practice are told in one event; a relative who booked for the
     patient gets their own copy, without the practice being told twice."""
     data = _event_data(appointment)
@@ -131,11 +137,11 @@ def _events(type: str, appointment: store.Appointment, now: datetime) -> list[Ev
     return events
 
 
-def _event_data(appointment: store.Appointment) -> dict[str, Any]:
+def _event_data(appointment: Appointment) -> dict[str, Any]:
     return {"appointment_id": appointment.appointment_id, **details(appointment)}
 
 
-def details(appointment: store.Appointment) -> dict[str, Any]:
+def details(appointment: Appointment) -> dict[str, Any]:
     """What both sides are shown of an appointment, in events and in answers."""
     return {
         "doctor_code": appointment.doctor_code,
@@ -147,9 +153,11 @@ def details(appointment: store.Appointment) -> dict[str, Any]:
     }
 
 
-def _visible(caller: Principal, appointment_id: str) -> store.Appointment:
+def _visible(caller: Principal, appointment_id: str) -> Appointment:
     """The appointment, if the caller is its patient, its booker or its practice; any other
     is "not found", so its existence is not revealed."""
+    from chalicelib.store import appointments as store
+
     found = store.get(appointment_id) if ids.has_prefix(appointment_id, "apt") else None
     if found is None:
         raise NotFound("no such appointment")
@@ -164,28 +172,33 @@ def _visible(caller: Principal, appointment_id: str) -> store.Appointment:
 
 def cancel(caller: Principal, appointment_id: str, clock: Clock) -> None:
     """Cancel and free the slot at once; cancelling a cancelled appointment changes nothing."""
+    from chalicelib.store import appointments as store
+
     appointment = _visible(caller, appointment_id)
-    if appointment.status == store.CANCELLED:
+    if appointment.status == CANCELLED:
         return
     now = clock.now()
     if appointment.start <= now:
         raise Conflict("the appointment has already begun")
     by = relatives.matricule_of(caller) if caller.role == "patient" else "practice"
-    appointment.status = store.CANCELLED
-    events = _events("appointment.cancelled", appointment, now)
+    events = _events("appointment.cancelled", replace(appointment, status=CANCELLED), now)
     # False means the other side cancelled it meanwhile: the outcome the caller asked for.
     store.cancel(appointment, by, now, events)
 
 
 def for_patient(
     caller: Principal, on_behalf_of: str | None, limit: int, cursor: dict[str, Any] | None, clock: Clock
-) -> Page[store.Appointment]:
+) -> Page[Appointment]:
+    from chalicelib.store import appointments as store
+
     return store.for_patient(relatives.acting_for(caller, on_behalf_of, clock), limit, cursor)
 
 
 def for_practice(
     caller: Principal, day: date | None, limit: int, cursor: dict[str, Any] | None, clock: Clock
-) -> Page[store.Appointment]:
+) -> Page[Appointment]:
+    from chalicelib.store import appointments as store
+
     wanted = day or local_date(clock.now())
     since, until = slots.day_bounds(wanted, wanted)
     return store.for_doctor(caller.practice(), since, until, limit, cursor)
@@ -194,12 +207,12 @@ def for_practice(
 def send_reminders(clock: Clock) -> int:
     """Remind of every appointment starting within the next 24 hours that is still owed a
     reminder; each is marked in the same transaction as its event, so it goes out once even
-    when two runs overlap. Reads one or two day partitions of a sparse index, never a scan."""
+    when two runs overlap."""
+    from chalicelib.store import appointments as store
+
     now = clock.now()
-    horizon = now + REMINDER_LEAD
     sent = 0
-    for day in sorted({_utc_day(now), _utc_day(horizon)}):
-        for appointment in store.reminders_due(day, now, horizon):
-            if store.mark_reminded(appointment, now, _events("appointment.reminder", appointment, now)):
-                sent += 1
+    for appointment in store.reminders_due(now, now + REMINDER_LEAD):
+        if store.mark_reminded(appointment, now, _events("appointment.reminder", appointment, now)):
+            sent += 1
     return sent

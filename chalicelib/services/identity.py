@@ -7,16 +7,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import config, ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
-from chalicelib.store import identity as store
-from chalicelib.store.base import Page
+from chalicelib.domain.identity import Credential, Device, Doctor, EnrolmentCode
+from chalicelib.domain.identity import Role as Role  # noqa: PLC0414 (the HTTP edge names roles from here)
 
-Role = Literal["operator", "doctor", "assistant", "patient", "insurer"]
-DigitalAdmin = Literal["opted_in", "opted_out"]
+if TYPE_CHECKING:
+    from chalicelib.store.base import Page
 
 ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
 # Crockford's alphabet: no I, L, O or U, so a code read aloud or typed is not misread.
@@ -55,6 +55,8 @@ def digest(secret: str) -> str:
 
 
 def authenticate(authorization: str | None) -> Principal:
+    from chalicelib.store import identity as store
+
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("a bearer token is required")
@@ -66,7 +68,7 @@ def authenticate(authorization: str | None) -> Principal:
     if found is None:
         raise Unauthenticated("the token is unknown or revoked")
     return Principal(
-        role=found.role,  # type: ignore[arg-type]
+        role=found.role,
         scope=found.token_hash[:32],
         doctor_code=found.doctor_code,
         device_id=found.device_id,
@@ -86,40 +88,44 @@ def _code_digest(code: str) -> str:
 
 def _enrolment_code(
     doctor_code: str, role: Role, name: str | None, clock: Clock
-) -> tuple[str, store.EnrolmentCode]:
+) -> tuple[str, EnrolmentCode]:
     code = _new_code()
-    expires_at = clock.now() + ENROLMENT_CODE_LIFETIME
-    record = store.EnrolmentCode(
+    record = EnrolmentCode(
         _code_digest(code),
         doctor_code=doctor_code,
         role=role,
         name=name,
-        expires_at=expires_at,
-        expires=expires_at,
+        expires_at=clock.now() + ENROLMENT_CODE_LIFETIME,
     )
     return code, record
 
 
 def onboard_doctor(
     doctor_code: str, name: str, specialty: str | None, iban: str | None, clock: Clock
-) -> tuple[str, store.EnrolmentCode]:
+) -> tuple[str, EnrolmentCode]:
     """Register a doctor and hand out the code that enrols its first PC."""
+    from chalicelib.store import identity as store
+
     code, record = _enrolment_code(doctor_code, "doctor", None, clock)
-    doctor = store.Doctor(doctor_code, name=name, specialty=specialty, iban=iban, created_at=clock.now())
+    doctor = Doctor(doctor_code, name=name, specialty=specialty, iban=iban, created_at=clock.now())
     store.create_doctor(doctor, record)
     return code, record
 
 
 def new_enrolment_code(
     caller: Principal, role: Role, name: str | None, clock: Clock
-) -> tuple[str, store.EnrolmentCode]:
+) -> tuple[str, EnrolmentCode]:
     """Another PC of the doctor, or an assistant, under the same practice."""
+    from chalicelib.store import identity as store
+
     code, record = _enrolment_code(caller.practice(), role, name, clock)
     store.save_enrolment_code(record)
     return code, record
 
 
 def enrol_device(code: str, device_name: str, clock: Clock) -> Enrolment:
+    from chalicelib.store import identity as store
+
     code_hash = _code_digest(code)
     now = clock.now()
     found = store.find_enrolment_code(code_hash)
@@ -128,7 +134,7 @@ def enrol_device(code: str, device_name: str, clock: Clock) -> Enrolment:
     token = ids.secret_token("dhn")
     device_id = ids.new_id("dev", now)
     token_hash = digest(token)
-    device = store.Device(
+    device = Device(
         found.doctor_code,
         device_id,
         name=found.name or device_name,
@@ -136,7 +142,7 @@ def enrol_device(code: str, device_name: str, clock: Clock) -> Enrolment:
         token_hash=token_hash,
         created_at=now,
     )
-    credential = store.Credential(
+    credential = Credential(
         token_hash,
         role=found.role,
         doctor_code=found.doctor_code,
@@ -144,14 +150,18 @@ def enrol_device(code: str, device_name: str, clock: Clock) -> Enrolment:
         created_at=now,
     )
     store.enrol(code_hash, now, device, credential)
-    return Enrolment(device_id, token, found.role, found.doctor_code)  # type: ignore[arg-type]
+    return Enrolment(device_id, token, found.role, found.doctor_code)
 
 
-def list_devices(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[store.Device]:
+def list_devices(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Device]:
+    from chalicelib.store import identity as store
+
     return store.list_devices(caller.practice(), limit, cursor)
 
 
 def revoke_device(caller: Principal, device_id: str, clock: Clock) -> None:
+    from chalicelib.store import identity as store
+
     if not ids.has_prefix(device_id, "dev"):
         raise NotFound("no such device")
     store.revoke_device(caller.practice(), device_id, clock.now())
@@ -159,10 +169,10 @@ def revoke_device(caller: Principal, device_id: str, clock: Clock) -> None:
 
 def issue_token(clock: Clock, *, role: Role, matricule: str | None = None, insurer: str | None = None) -> str:
     """A bearer token for a patient (stands in for the eSanté login) or an insurer."""
+    from chalicelib.store import identity as store
+
     token = ids.secret_token("dhn")
     store.save_credential(
-        store.Credential(
-            digest(token), role=role, matricule=matricule, insurer=insurer, created_at=clock.now()
-        )
+        Credential(digest(token), role=role, matricule=matricule, insurer=insurer, created_at=clock.now())
     )
     return token

@@ -9,17 +9,8 @@ from dataclasses import dataclass
 
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import NotFound
+from chalicelib.domain.registry import Patient
 from chalicelib.services.identity import issue_token
-from chalicelib.store import identity as store
-
-
-@dataclass(frozen=True)
-class PatientRecord:
-    matricule: str
-    name: str
-    insurer: str
-    digital_admin: str
-    app_active: bool
 
 
 @dataclass(frozen=True)
@@ -32,38 +23,24 @@ class PatientStatus:
     insurer: str | None
 
 
-def _record(found: store.Patient) -> PatientRecord:
-    return PatientRecord(found.matricule, found.name, found.insurer, found.digital_admin, found.app_active)
+def register(patient: Patient, clock: Clock) -> Patient:
+    from chalicelib.store import identity as store
 
-
-def _model(patient: PatientRecord, clock: Clock) -> store.Patient:
-    return store.Patient(
-        patient.matricule,
-        name=patient.name,
-        insurer=patient.insurer,
-        digital_admin=patient.digital_admin,
-        app_active=patient.app_active,
-        updated_at=clock.now(),
-    )
-
-
-def register(patient: PatientRecord, clock: Clock) -> PatientRecord:
-    store.create_patient(_model(patient, clock))
+    store.create_patient(patient, clock.now())
     return patient
 
 
-def update(patient: PatientRecord, clock: Clock) -> PatientRecord:
+def update(patient: Patient, clock: Clock) -> Patient:
     """Create or replace: the registry feed sends whole records, opt-in changes included."""
-    store.put_patient(_model(patient, clock))
+    from chalicelib.store import identity as store
+
+    store.put_patient(patient, clock.now())
     return patient
-
-
-def find(matricule: str) -> PatientRecord | None:
-    found = store.get_patient(matricule)
-    return None if found is None else _record(found)
 
 
 def status(matricule: str) -> PatientStatus:
+    from chalicelib.store import identity as store
+
     found = store.get_patient(matricule)
     if found is None:
         return PatientStatus(matricule, "unknown", False, None)
@@ -71,6 +48,8 @@ def status(matricule: str) -> PatientStatus:
 
 
 def patient_token(matricule: str, clock: Clock) -> str:
+    from chalicelib.store import identity as store
+
     if store.get_patient(matricule) is None:
         raise NotFound("no such patient")
     return issue_token(clock, role="patient", matricule=matricule)

@@ -4,12 +4,15 @@ A booking writes a `BookedSlot` keyed by doctor and start on the condition that 
 exist yet: DynamoDB lets exactly one of any number of racing bookings through, with no read
 first. Cancelling deletes that item in the same transaction, so the slot is free at once;
 the appointment itself stays, cancelled, for both sides' history.
+
+The models stay in this module: it takes and returns `domain.appointments.Appointment` and
+`domain.slots.Availability` records.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -24,13 +27,11 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain import slots
+from chalicelib.domain import appointments, slots
+from chalicelib.domain.appointments import BOOKED, CANCELLED
 from chalicelib.domain.events import Event
 from chalicelib.store import outbox
 from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
-
-BOOKED = "booked"
-CANCELLED = "cancelled"
 
 
 class WindowMap(MapAttribute[str, Any]):
@@ -125,6 +126,50 @@ def _before(instant: datetime) -> datetime:
     return instant - timedelta(microseconds=1)
 
 
+def _utc_day(instant: datetime) -> str:
+    return instant.astimezone(UTC).date().isoformat()
+
+
+def _record(item: Appointment) -> appointments.Appointment:
+    return appointments.Appointment(
+        item.appointment_id,
+        doctor_code=item.doctor_code,
+        patient_matricule=item.patient_matricule,
+        booked_by=item.booked_by,
+        start=item.start,
+        end=item.end,
+        status=cast("appointments.Status", item.status),
+        reason=item.reason,
+        created_at=item.created_at,
+        reminder_owed=item.reminder_day is not None,
+        cancelled_at=item.cancelled_at,
+        cancelled_by=item.cancelled_by,
+        reminded_at=item.reminded_at,
+    )
+
+
+def _item(appointment: appointments.Appointment) -> Appointment:
+    return Appointment(
+        appointment.appointment_id,
+        doctor_code=appointment.doctor_code,
+        patient_matricule=appointment.patient_matricule,
+        booked_by=appointment.booked_by,
+        start=appointment.start,
+        end=appointment.end,
+        status=appointment.status,
+        reason=appointment.reason,
+        created_at=appointment.created_at,
+        cancelled_at=appointment.cancelled_at,
+        cancelled_by=appointment.cancelled_by,
+        reminder_day=_utc_day(appointment.start) if appointment.reminder_owed else None,
+        reminded_at=appointment.reminded_at,
+    )
+
+
+def _records(page: Page[Appointment]) -> Page[appointments.Appointment]:
+    return Page([_record(item) for item in page.items], page.next_cursor)
+
+
 def save_availability(doctor_code: str, hours: slots.Availability, now: datetime) -> None:
     Availability(
         doctor_code,
@@ -166,14 +211,14 @@ def booked_starts(doctor_code: str, since: datetime, until: datetime) -> list[da
     ]
 
 
-def book(appointment: Appointment, events: list[Event]) -> bool:
+def book(appointment: appointments.Appointment, events: list[Event]) -> bool:
     """Take the slot, record the appointment and its events together; False when the slot is
     already taken."""
     lock = BookedSlot(appointment.doctor_code, appointment.start, appointment_id=appointment.appointment_id)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(lock, condition=BookedSlot.doctor_code.does_not_exist())
-            tx.save(appointment)
+            tx.save(_item(appointment))
             for event in events:
                 tx.save(outbox.model_of(event))
     except TransactWriteError as exc:
@@ -183,20 +228,20 @@ def book(appointment: Appointment, events: list[Event]) -> bool:
     return True
 
 
-def get(appointment_id: str) -> Appointment | None:
+def get(appointment_id: str) -> appointments.Appointment | None:
     try:
-        return Appointment.get(appointment_id, consistent_read=True)
+        return _record(Appointment.get(appointment_id, consistent_read=True))
     except DoesNotExist:
         return None
 
 
-def cancel(appointment: Appointment, by: str, at: datetime, events: list[Event]) -> bool:
+def cancel(appointment: appointments.Appointment, by: str, at: datetime, events: list[Event]) -> bool:
     """Cancel, free the slot and record the events together; False when the appointment was
     no longer booked (cancelled meanwhile)."""
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(
-                appointment,
+                Appointment(appointment.appointment_id),
                 actions=[
                     Appointment.status.set(CANCELLED),
                     Appointment.cancelled_at.set(at),
@@ -218,50 +263,61 @@ def cancel(appointment: Appointment, by: str, at: datetime, events: list[Event])
     return True
 
 
-def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[Appointment]:
+def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[appointments.Appointment]:
     """The matricule is kept out of the cursor, which travels in URLs."""
     private = ("patient_matricule",)
-    return page_of(
-        Appointment.by_patient.query(
-            matricule,
-            limit=limit,
-            last_evaluated_key=resume(
-                start, Appointment, Appointment.by_patient, private=private, patient_matricule=matricule
+    return _records(
+        page_of(
+            Appointment.by_patient.query(
+                matricule,
+                limit=limit,
+                last_evaluated_key=resume(
+                    start, Appointment, Appointment.by_patient, private=private, patient_matricule=matricule
+                ),
             ),
-        ),
-        limit,
-        private=private,
+            limit,
+            private=private,
+        )
     )
 
 
 def for_doctor(
     doctor_code: str, since: datetime, until: datetime, limit: int, start: dict[str, Any] | None
-) -> Page[Appointment]:
+) -> Page[appointments.Appointment]:
     """The practice's appointments starting in [since, until), earliest first."""
-    return page_of(
-        Appointment.by_doctor.query(
-            doctor_code,
-            range_key_condition=Appointment.start.between(since, _before(until)),
-            limit=limit,
-            last_evaluated_key=resume(start, Appointment, Appointment.by_doctor, doctor_code=doctor_code),
-        ),
-        limit,
+    return _records(
+        page_of(
+            Appointment.by_doctor.query(
+                doctor_code,
+                range_key_condition=Appointment.start.between(since, _before(until)),
+                limit=limit,
+                last_evaluated_key=resume(start, Appointment, Appointment.by_doctor, doctor_code=doctor_code),
+            ),
+            limit,
+        )
     )
 
 
-def reminders_due(day: str, since: datetime, until: datetime) -> list[Appointment]:
-    return list(
-        Appointment.reminders_due.query(day, range_key_condition=Appointment.start.between(since, until))
-    )
+def reminders_due(since: datetime, until: datetime) -> list[appointments.Appointment]:
+    """Appointments starting in [since, until] still owed a reminder, earliest first: a query
+    on each UTC day's partition of the sparse index, so a window of a day reads one or two
+    partitions and never the past."""
+    return [
+        _record(item)
+        for day in slots.days(since.astimezone(UTC).date(), until.astimezone(UTC).date())
+        for item in Appointment.reminders_due.query(
+            day.isoformat(), range_key_condition=Appointment.start.between(since, until)
+        )
+    ]
 
 
-def mark_reminded(appointment: Appointment, at: datetime, events: list[Event]) -> bool:
+def mark_reminded(appointment: appointments.Appointment, at: datetime, events: list[Event]) -> bool:
     """Record the reminder and its events together, only if it is still owed: of two
     schedulers that race, one sends it, and a cancelled appointment gets none."""
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(
-                appointment,
+                Appointment(appointment.appointment_id),
                 actions=[Appointment.reminder_day.remove(), Appointment.reminded_at.set(at)],
                 condition=Appointment.reminder_day.exists() & (Appointment.status == BOOKED),
             )

@@ -3,12 +3,15 @@
 Credentials and enrolment codes are keyed by the SHA-256 of the secret: the secret itself is
 never stored. Secrets carry 256 (tokens) or 80 (codes, single-use, 24 h) bits of randomness,
 so a fast hash is enough; a slow password hash would only add latency to every request.
+
+The models stay in this module: it takes and returns the records of `domain.identity` and
+`domain.registry`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,6 +24,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.domain import identity, registry
 from chalicelib.store.base import (
     Page,
     TableMeta,
@@ -98,61 +102,166 @@ class Device(Model):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
-def create_doctor(doctor: Doctor, code: EnrolmentCode) -> None:
+def _role(stored: str) -> identity.Role:
+    # Every role stored was written from a `Role`.
+    return cast("identity.Role", stored)
+
+
+def _doctor(item: Doctor) -> identity.Doctor:
+    return identity.Doctor(item.doctor_code, item.name, item.specialty, item.iban, item.created_at)
+
+
+def _doctor_item(doctor: identity.Doctor) -> Doctor:
+    return Doctor(
+        doctor.doctor_code,
+        name=doctor.name,
+        specialty=doctor.specialty,
+        iban=doctor.iban,
+        created_at=doctor.created_at,
+    )
+
+
+def _patient(item: Patient) -> registry.Patient:
+    return registry.Patient(
+        item.matricule,
+        item.name,
+        item.insurer,
+        cast("registry.DigitalAdmin", item.digital_admin),
+        item.app_active,
+    )
+
+
+def _patient_item(patient: registry.Patient, at: datetime) -> Patient:
+    return Patient(
+        patient.matricule,
+        name=patient.name,
+        insurer=patient.insurer,
+        digital_admin=patient.digital_admin,
+        app_active=patient.app_active,
+        updated_at=at,
+    )
+
+
+def _credential(item: Credential) -> identity.Credential:
+    return identity.Credential(
+        item.token_hash,
+        _role(item.role),
+        item.created_at,
+        doctor_code=item.doctor_code,
+        device_id=item.device_id,
+        matricule=item.matricule,
+        insurer=item.insurer,
+    )
+
+
+def _credential_item(credential: identity.Credential) -> Credential:
+    return Credential(
+        credential.token_hash,
+        role=credential.role,
+        doctor_code=credential.doctor_code,
+        device_id=credential.device_id,
+        matricule=credential.matricule,
+        insurer=credential.insurer,
+        created_at=credential.created_at,
+    )
+
+
+def _code(item: EnrolmentCode) -> identity.EnrolmentCode:
+    return identity.EnrolmentCode(
+        item.code_hash, item.doctor_code, _role(item.role), item.name, item.expires_at
+    )
+
+
+def _code_item(code: identity.EnrolmentCode) -> EnrolmentCode:
+    return EnrolmentCode(
+        code.code_hash,
+        doctor_code=code.doctor_code,
+        role=code.role,
+        name=code.name,
+        expires_at=code.expires_at,
+        expires=code.expires_at,
+    )
+
+
+def _device(item: Device) -> identity.Device:
+    return identity.Device(
+        item.doctor_code,
+        item.device_id,
+        item.name,
+        _role(item.role),
+        item.token_hash,
+        item.created_at,
+        item.revoked_at,
+    )
+
+
+def _device_item(device: identity.Device) -> Device:
+    return Device(
+        device.doctor_code,
+        device.device_id,
+        name=device.name,
+        role=device.role,
+        token_hash=device.token_hash,
+        created_at=device.created_at,
+        revoked_at=device.revoked_at,
+    )
+
+
+def create_doctor(doctor: identity.Doctor, code: identity.EnrolmentCode) -> None:
     """The doctor and its first enrolment code, both or neither."""
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(doctor, condition=Doctor.doctor_code.does_not_exist())
-            tx.save(code)
+            tx.save(_doctor_item(doctor), condition=Doctor.doctor_code.does_not_exist())
+            tx.save(_code_item(code))
     except TransactWriteError as exc:
         if condition_failed(exc):
             raise Conflict("a doctor with this doctor_code exists") from exc
         raise
 
 
-def get_doctor(doctor_code: str) -> Doctor | None:
+def get_doctor(doctor_code: str) -> identity.Doctor | None:
     try:
-        return Doctor.get(doctor_code)
+        return _doctor(Doctor.get(doctor_code))
     except DoesNotExist:
         return None
 
 
-def save_enrolment_code(code: EnrolmentCode) -> None:
-    code.save()
+def save_enrolment_code(code: identity.EnrolmentCode) -> None:
+    _code_item(code).save()
 
 
-def create_patient(patient: Patient) -> None:
+def create_patient(patient: registry.Patient, at: datetime) -> None:
     try:
-        patient.save(condition=Patient.matricule.does_not_exist())
+        _patient_item(patient, at).save(condition=Patient.matricule.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("a patient with this matricule exists") from exc
         raise
 
 
-def put_patient(patient: Patient) -> None:
-    patient.save()
+def put_patient(patient: registry.Patient, at: datetime) -> None:
+    _patient_item(patient, at).save()
 
 
-def get_patient(matricule: str) -> Patient | None:
+def get_patient(matricule: str) -> registry.Patient | None:
     try:
-        return Patient.get(matricule)
+        return _patient(Patient.get(matricule))
     except DoesNotExist:
         return None
 
 
-def save_credential(credential: Credential) -> None:
-    credential.save()
+def save_credential(credential: identity.Credential) -> None:
+    _credential_item(credential).save()
 
 
-def find_credential(token_hash: str) -> Credential | None:
+def find_credential(token_hash: str) -> identity.Credential | None:
     try:
-        return Credential.get(token_hash)
+        return _credential(Credential.get(token_hash))
     except DoesNotExist:
         return None
 
 
-def enrol(code_hash: str, now: datetime, device: Device, credential: Credential) -> None:
+def enrol(code_hash: str, now: datetime, device: identity.Device, credential: identity.Credential) -> None:
     """Spend the code and create the device and its credential in one transaction, so a code
     works once even when two PCs race with it."""
     try:
@@ -161,24 +270,25 @@ def enrol(code_hash: str, now: datetime, device: Device, credential: Credential)
                 EnrolmentCode(code_hash),
                 condition=EnrolmentCode.code_hash.exists() & (EnrolmentCode.expires_at > now),
             )
-            tx.save(device)
-            tx.save(credential)
+            tx.save(_device_item(device))
+            tx.save(_credential_item(credential))
     except TransactWriteError as exc:
         if condition_failed(exc):
             raise Unprocessable.field("enrolment_code", "is unknown, used or expired") from exc
         raise
 
 
-def find_enrolment_code(code_hash: str) -> EnrolmentCode | None:
+def find_enrolment_code(code_hash: str) -> identity.EnrolmentCode | None:
     try:
-        return EnrolmentCode.get(code_hash, consistent_read=True)
+        return _code(EnrolmentCode.get(code_hash, consistent_read=True))
     except DoesNotExist:
         return None
 
 
-def list_devices(doctor_code: str, limit: int, start: dict[str, Any] | None) -> Page[Device]:
+def list_devices(doctor_code: str, limit: int, start: dict[str, Any] | None) -> Page[identity.Device]:
     start = resume(start, Device, doctor_code=doctor_code)
-    return page_of(Device.query(doctor_code, limit=limit, last_evaluated_key=start), limit)
+    page = page_of(Device.query(doctor_code, limit=limit, last_evaluated_key=start), limit)
+    return Page([_device(item) for item in page.items], page.next_cursor)
 
 
 def revoke_device(doctor_code: str, device_id: str, now: datetime) -> None:

@@ -1,9 +1,12 @@
 """Links between patients: who may act for whom. Keyed by the requester, so "may I act for
-this person" is one GetItem; an index by the relative lists the links made towards them."""
+this person" is one GetItem; an index by the relative lists the links made towards them.
+
+The model stays in this module: it takes and returns `domain.relatives.RelativeLink` records."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -12,6 +15,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import Conflict
+from chalicelib.domain import relatives
 from chalicelib.store.base import TableMeta, connection, named
 
 # A person has a handful of relatives; this bounds one listing without pages.
@@ -40,34 +44,56 @@ class RelativeLink(Model):
     towards_relative = TowardsRelative()
 
 
-def get(requester: str, relative: str) -> RelativeLink | None:
+def _record(item: RelativeLink) -> relatives.RelativeLink:
+    return relatives.RelativeLink(
+        item.requester,
+        item.relative,
+        cast("relatives.Relationship", item.relationship),
+        cast("relatives.Status", item.status),
+        item.created_at,
+        item.accepted_at,
+    )
+
+
+def get(requester: str, relative: str) -> relatives.RelativeLink | None:
     try:
-        return RelativeLink.get(requester, relative, consistent_read=True)
+        return _record(RelativeLink.get(requester, relative, consistent_read=True))
     except DoesNotExist:
         return None
 
 
-def create(link: RelativeLink) -> None:
+def create(link: relatives.RelativeLink) -> None:
+    item = RelativeLink(
+        link.requester,
+        link.relative,
+        relationship=link.relationship,
+        status=link.status,
+        created_at=link.created_at,
+        accepted_at=link.accepted_at,
+    )
     try:
-        link.save(condition=RelativeLink.requester.does_not_exist())
+        item.save(condition=RelativeLink.requester.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("you are already linked to this relative") from exc
         raise
 
 
-def accept(link: RelativeLink, at: datetime) -> bool:
-    """Activate the link if it still exists and is not accepted yet; False otherwise."""
+def accept(link: relatives.RelativeLink, at: datetime) -> relatives.RelativeLink | None:
+    """Activate the link if it still exists and is not accepted yet: the link as it is now,
+    or None."""
+    item = RelativeLink(link.requester, link.relative)
     try:
-        link.update(
+        # PynamoDB reads the whole item back into `item`.
+        item.update(
             actions=[RelativeLink.status.set("active"), RelativeLink.accepted_at.set(at)],
             condition=RelativeLink.requester.exists() & RelativeLink.accepted_at.does_not_exist(),
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return True
+    return _record(item)
 
 
 def end_between(one: str, other: str) -> bool:
@@ -77,13 +103,13 @@ def end_between(one: str, other: str) -> bool:
         return False
     with TransactWrite(connection=connection()) as tx:
         for link in existing:
-            tx.delete(link)
+            tx.delete(RelativeLink(link.requester, link.relative))
     return True
 
 
-def made_by(requester: str) -> list[RelativeLink]:
-    return list(RelativeLink.query(requester, limit=MAX_LISTED))
+def made_by(requester: str) -> list[relatives.RelativeLink]:
+    return [_record(item) for item in RelativeLink.query(requester, limit=MAX_LISTED)]
 
 
-def made_towards(relative: str) -> list[RelativeLink]:
-    return list(RelativeLink.towards_relative.query(relative, limit=MAX_LISTED))
+def made_towards(relative: str) -> list[relatives.RelativeLink]:
+    return [_record(item) for item in RelativeLink.towards_relative.query(relative, limit=MAX_LISTED)]

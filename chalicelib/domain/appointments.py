@@ -1,0 +1,40 @@
+"""An appointment as both sides know it, and when its reminder is owed. The slots it takes
+are cut by `slots`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+Status = Literal["booked", "cancelled"]
+BOOKED: Status = "booked"
+CANCELLED: Status = "cancelled"
+
+# Reminders go out this long before the appointment starts.
+REMINDER_LEAD = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Appointment:
+    appointment_id: str
+    doctor_code: str
+    patient_matricule: str
+    # The patient themself, or the relative who booked for them.
+    booked_by: str
+    start: datetime
+    end: datetime
+    status: Status
+    reason: str | None
+    created_at: datetime
+    # Whether the reminder has yet to go out: never for a cancelled appointment.
+    reminder_owed: bool
+    cancelled_at: datetime | None = None
+    # The patient's or the relative's matricule, or "practice".
+    cancelled_by: str | None = None
+    reminded_at: datetime | None = None
+
+
+def reminder_owed(start: datetime, booked_at: datetime) -> bool:
+    """A reminder is owed only where, at booking, there is still a day to remind of."""
+    return start - booked_at > REMINDER_LEAD
