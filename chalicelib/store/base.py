@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -14,8 +13,11 @@ from pynamodb.pagination import ResultIterator
 
 from chalicelib.core import config, cursor
 from chalicelib.core.config import region
+from chalicelib.core.cursor import Page
 
-T = TypeVar("T")
+# `Page` among them: the stores take the page they return from here, with the rest.
+__all__ = ["Page", "TableMeta", "condition_failed", "connection", "named", "page_of", "resume"]
+
 M = TypeVar("M")
 
 
@@ -29,12 +31,6 @@ class TableMeta:
 
 def named(short: str) -> str:
     return config.table_name(short)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 def resume(
