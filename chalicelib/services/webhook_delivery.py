@@ -30,8 +30,6 @@ from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.events import Event
 from chalicelib.domain.queue_messages import MAX_DELAY_SECONDS, Message
 from chalicelib.domain.webhooks import CANCELLED, DEAD, DELIVERED, PENDING, Attempt, Delivery, Endpoint
-from chalicelib.store import outbox, queues
-from chalicelib.store import webhooks as store
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -70,6 +68,8 @@ def delivery_id(event: Event, endpoint_id: str) -> str:
 
 
 def _endpoints_for(event: Event) -> list[Endpoint]:
+    from chalicelib.store import webhooks as store
+
     found = []
     for owner in rules.event_owners(event.patient, event.doctor_code):
         page = store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER)
@@ -94,6 +94,8 @@ def _drain(fetch: Callable[[], Sequence[T]], key: Callable[[T], str], handle: Ca
 
 def dispatch(clock: Clock) -> int:
     """Hand pending outbox events to the delivery queue; the number of events handled."""
+    from chalicelib.store import outbox
+
     return _drain(
         lambda: outbox.pending_events(PAGE),
         lambda event: event.event_id,
@@ -102,6 +104,9 @@ def dispatch(clock: Clock) -> int:
 
 
 def _dispatch_one(event: Event, now: datetime) -> None:
+    from chalicelib.store import outbox, queues
+    from chalicelib.store import webhooks as store
+
     ready = []
     for endpoint in _endpoints_for(event):
         delivery = Delivery(
@@ -128,6 +133,9 @@ def _dispatch_one(event: Event, now: datetime) -> None:
 
 def requeue(clock: Clock) -> int:
     """Queue the deliveries whose attempt is due and not on its way; how many were."""
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+
     now = clock.now()
 
     def due() -> list[Delivery]:
@@ -142,6 +150,9 @@ def requeue(clock: Clock) -> int:
 
 def send(body: str, clock: Clock) -> str:
     """Make the attempt a queue message asks for; what became of it, for the log."""
+    from chalicelib.store import outbox
+    from chalicelib.store import webhooks as store
+
     asked = json.loads(body)
     delivery = store.get_delivery(str(asked["endpoint_id"]), str(asked["delivery_id"]))
     if delivery is None or delivery.state != PENDING or delivery.attempts != int(asked["attempt"]) - 1:
@@ -192,6 +203,8 @@ def _record(
     delivery: Delivery, endpoint: Endpoint, answer: outbound.Answer, started: datetime, now: datetime
 ) -> str:
     """The outcome of the attempt claimed at `started` on `delivery`, as the claim left it."""
+    from chalicelib.store import webhooks as store
+
     attempt = Attempt(
         at=started,
         status_code=answer.status,
@@ -227,6 +240,9 @@ def _record(
 def _schedule_retry(delivery: Delivery, attempt: Attempt, at: datetime | None, now: datetime) -> None:
     """A retry within SQS's delay limit goes out now as a delayed message; a later one is
     left to the re-enqueue job. Either way the delivery stays in the `due` index."""
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+
     assert at is not None
     wait = (at - now).total_seconds()
     queued = wait <= MAX_DELAY_SECONDS

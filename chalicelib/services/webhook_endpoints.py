@@ -4,7 +4,7 @@ the delivery log, and ask for a delivery to be sent again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import config, ids, outbound, sealing
 from chalicelib.core.clock import Clock
@@ -13,9 +13,9 @@ from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.domain import webhooks as rules
 from chalicelib.domain.webhooks import Delivery, Endpoint
 from chalicelib.services import webhook_delivery
-from chalicelib.services.identity import Principal
-from chalicelib.store import queues
-from chalicelib.store import webhooks as store
+
+if TYPE_CHECKING:
+    from chalicelib.services.identity import Principal
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ def _check_url(url: str) -> None:
 
 
 def register(caller: Principal, url: str, events: list[str] | None, clock: Clock) -> Registered:
+    from chalicelib.store import webhooks as store
+
     owner = owner_of(caller)
     _check_url(url)
     if len(store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER).items) >= rules.MAX_ENDPOINTS_PER_OWNER:
@@ -68,11 +70,15 @@ def register(caller: Principal, url: str, events: list[str] | None, clock: Clock
 
 
 def list_endpoints(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Endpoint]:
+    from chalicelib.store import webhooks as store
+
     return store.endpoints_of(owner_of(caller), limit, cursor)
 
 
 def endpoint(caller: Principal, endpoint_id: str) -> Endpoint:
     """The caller's own endpoint; anyone else's is 'not found'."""
+    from chalicelib.store import webhooks as store
+
     found = store.get_endpoint(endpoint_id) if ids.has_prefix(endpoint_id, "whk") else None
     if found is None or found.owner != owner_of(caller):
         raise NotFound("no such webhook endpoint")
@@ -81,18 +87,25 @@ def endpoint(caller: Principal, endpoint_id: str) -> Endpoint:
 
 def delete(caller: Principal, endpoint_id: str) -> None:
     """Deliveries still owed to it are cancelled when their turn comes."""
+    from chalicelib.store import webhooks as store
+
     store.delete_endpoint(endpoint(caller, endpoint_id).endpoint_id)
 
 
 def deliveries(
     caller: Principal, endpoint_id: str, state: str | None, limit: int, cursor: dict[str, Any] | None
 ) -> Page[Delivery]:
+    from chalicelib.store import webhooks as store
+
     return store.deliveries_of(endpoint(caller, endpoint_id).endpoint_id, state, limit, cursor)
 
 
 def retry(caller: Principal, endpoint_id: str, delivery_id: str, clock: Clock) -> Delivery:
     """Send a delivery again now. A pending one is tried at once and keeps its schedule; a
     dead, delivered or cancelled one gets one more attempt (same `webhook-id`)."""
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+
     owned = endpoint(caller, endpoint_id)
     found = store.get_delivery(owned.endpoint_id, delivery_id) if ids.has_prefix(delivery_id, "dlv") else None
     if found is None:
