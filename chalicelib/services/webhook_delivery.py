@@ -29,7 +29,16 @@ from chalicelib.domain import webhooks as rules
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.events import Event
 from chalicelib.domain.queue_messages import MAX_DELAY_SECONDS, Message
-from chalicelib.domain.webhooks import CANCELLED, DEAD, DELIVERED, PENDING, Attempt, Delivery, Endpoint
+from chalicelib.domain.webhooks import (
+    ACTIVE,
+    CANCELLED,
+    DEAD,
+    DELIVERED,
+    PENDING,
+    Attempt,
+    Delivery,
+    Endpoint,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -73,7 +82,7 @@ def _endpoints_for(event: Event) -> list[Endpoint]:
     found = []
     for owner in rules.event_owners(event.patient, event.doctor_code):
         page = store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER)
-        found += [e for e in page.items if e.status == rules.ACTIVE and rules.wants(e.events, event.type)]
+        found += [e for e in page.items if e.status == ACTIVE and rules.wants(e.events, event.type)]
     return found
 
 
@@ -159,7 +168,7 @@ def send(body: str, clock: Clock) -> str:
         return "stale"
     now = clock.now()
     endpoint = store.get_endpoint(delivery.endpoint_id)
-    if endpoint is None or endpoint.status != rules.ACTIVE:
+    if endpoint is None or endpoint.status != ACTIVE:
         store.finish(delivery, CANCELLED, now, "endpoint deleted or disabled")
         return CANCELLED
     event = outbox.get(delivery.event_id)
