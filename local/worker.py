@@ -7,7 +7,6 @@ delivered within about a second.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -18,6 +17,8 @@ import boto3
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
+from chalicelib.core import config
+
 TICK = 0.5
 
 
@@ -27,7 +28,7 @@ def _context(name: str) -> LambdaContext:
 
 def _scheduled_event(name: str) -> dict[str, Any]:
     """What EventBridge sends a scheduled function; chalice reads every one of these keys."""
-    region = os.environ.get("AWS_REGION", "eu-central-1")
+    region = config.region()
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

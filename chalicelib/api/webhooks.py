@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,11 +11,8 @@ from chalicelib.api.fields import Body, ListQuery
 from chalicelib.api.http import DOCTOR, PATIENT, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.webhooks import EventType
+from chalicelib.domain.webhooks import Delivery, Endpoint, EventType
 from chalicelib.services import webhook_endpoints
-
-if TYPE_CHECKING:
-    from chalicelib.store.webhooks import Delivery, Endpoint
 
 bp = Blueprint(__name__)
 OWNERS = PATIENT | DOCTOR
@@ -34,7 +31,7 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, object]:
     return {
         "id": endpoint.endpoint_id,
         "url": endpoint.url,
-        "events": endpoint.subscribed(),
+        "events": None if endpoint.events is None else list(endpoint.events),
         "status": endpoint.status,
         "created_at": rfc3339(endpoint.created_at),
         "disabled_at": rfc3339_or_none(endpoint.disabled_at),
@@ -49,18 +46,18 @@ def delivery_json(delivery: Delivery) -> dict[str, object]:
         "event_type": delivery.event_type,
         "status": delivery.state,
         "created_at": rfc3339(delivery.created_at),
-        "attempt_count": int(delivery.attempts),
+        "attempt_count": delivery.attempts,
         "last_attempt_at": rfc3339_or_none(delivery.last_attempt_at),
-        "last_status_code": int(delivery.last_status_code) if delivery.last_status_code is not None else None,
+        "last_status_code": delivery.last_status_code,
         "next_attempt_at": rfc3339_or_none(delivery.next_attempt_at),
         "finished_at": rfc3339_or_none(delivery.finished_at),
         "reason": delivery.reason,
         "attempts": [
             {
                 "at": rfc3339(a.at),
-                "status_code": int(a.status_code) if a.status_code is not None else None,
+                "status_code": a.status_code,
                 "error": a.error,
-                "duration_ms": int(a.duration_ms),
+                "duration_ms": a.duration_ms,
             }
             for a in delivery.history
         ],

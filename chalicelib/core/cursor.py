@@ -1,13 +1,32 @@
-"""Opaque list cursors: DynamoDB's resume key, base64url-encoded JSON. Pure, shared by the
-request parsing that decodes them and the stores that make them."""
+"""Opaque list cursors: DynamoDB's resume key, base64url-encoded JSON, and the page of a list
+that carries one. Pure, shared by the request parsing that decodes them, the stores that make
+them and the services that pass pages on."""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from chalicelib.core.errors import Unprocessable
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; `next_cursor` resumes it, None on the last page."""
+
+    items: list[T]
+    next_cursor: str | None
+
+    def map(self, record: Callable[[T], U]) -> Page[U]:
+        """The same page with each item replaced by `record(item)`: how a store turns the
+        items it read into the records it returns."""
+        return Page([record(item) for item in self.items], self.next_cursor)
 
 
 def encode(last_key: dict[str, Any] | None) -> str | None:

@@ -1,9 +1,11 @@
-"""The rules of webhook delivery, without I/O: event types, who an endpoint belongs to, which
-URLs and addresses may be called, and the Standard Webhooks retry schedule."""
+"""Webhook endpoints and deliveries as plain records, and the rules of delivery without I/O:
+event types, who an endpoint belongs to, which URLs and addresses may be called, and the
+Standard Webhooks retry schedule."""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -34,6 +36,70 @@ MAX_ENDPOINTS_PER_OWNER = 10
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+# An endpoint's status.
+ACTIVE = "active"
+DISABLED = "disabled"
+# A delivery's state: pending while it owes an attempt, then one of the other three.
+PENDING = "pending"
+DELIVERED = "delivered"
+DEAD = "dead"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A receiver registered by a patient or a doctor. Its signing secret is kept sealed to
+    the endpoint id (`core.sealing`): only the sender opens it."""
+
+    endpoint_id: str
+    # `patient#<matricule>` or `doctor#<doctor code>` (`owner_key`).
+    owner: str
+    url: str
+    # The event types asked for, sorted; None for all.
+    events: tuple[str, ...] | None
+    sealed_secret: str
+    status: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One call of an endpoint: its status code, or the error that left it without one."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event for one endpoint. It holds what the owner may see (event id and type,
+    attempts, status codes, times), never the event's payload, which stays in the outbox."""
+
+    endpoint_id: str
+    delivery_id: str
+    event_id: str
+    event_type: str
+    created_at: datetime
+    state: str
+    # Attempts started so far; also the token that keeps two senders off one attempt.
+    attempts: int
+    # A failure of this attempt ends in the dead letters (raised by one on a replay).
+    final_attempt: int
+    next_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_status_code: int | None = None
+    finished_at: datetime | None = None
+    reason: str | None = None
+    # The latest attempts, oldest first.
+    history: tuple[Attempt, ...] = ()
+    # While an attempt is owed: the instant by which it must have started, after which the
+    # re-enqueue job sends it again. None once the delivery is finished.
+    due_at: datetime | None = None
+
 
 def owner_key(role: str, identifier: str) -> str:
     """The owner of an endpoint: a patient (by matricule) or a doctor (by doctor code)."""
@@ -50,7 +116,7 @@ def event_owners(patient: str | None, doctor_code: str | None) -> list[str]:
     return owners
 
 
-def wants(subscribed: list[str] | None, event_type: str) -> bool:
+def wants(subscribed: Collection[str] | None, event_type: str) -> bool:
     """An endpoint without a list takes every event type."""
     return subscribed is None or event_type in subscribed
 

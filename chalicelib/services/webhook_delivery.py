@@ -28,8 +28,17 @@ from chalicelib.core.observability import DEAD_LETTERS, WEBHOOK_FAILURES, logger
 from chalicelib.domain import webhooks as rules
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.events import Event
-from chalicelib.store import outbox, queues
-from chalicelib.store import webhooks as store
+from chalicelib.domain.queue_messages import MAX_DELAY_SECONDS, Message
+from chalicelib.domain.webhooks import (
+    ACTIVE,
+    CANCELLED,
+    DEAD,
+    DELIVERED,
+    PENDING,
+    Attempt,
+    Delivery,
+    Endpoint,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -47,14 +56,14 @@ _random = secrets.SystemRandom()
 T = TypeVar("T")
 
 
-def message(delivery: store.Delivery, delay_seconds: int = 0) -> queues.Message:
+def message(delivery: Delivery, delay_seconds: int = 0) -> Message:
     """The SQS message that asks for the delivery's next attempt."""
     body = {
         "endpoint_id": delivery.endpoint_id,
         "delivery_id": delivery.delivery_id,
-        "attempt": int(delivery.attempts) + 1,
+        "attempt": delivery.attempts + 1,
     }
-    return queues.Message(json.dumps(body, separators=(",", ":")), delay_seconds)
+    return Message(json.dumps(body, separators=(",", ":")), delay_seconds)
 
 
 def delivery_id(event: Event, endpoint_id: str) -> str:
@@ -67,13 +76,13 @@ def delivery_id(event: Event, endpoint_id: str) -> str:
     return f"dlv_{ULID.from_bytes(millis + digest)}"
 
 
-def _endpoints_for(event: Event) -> list[store.Endpoint]:
+def _endpoints_for(event: Event) -> list[Endpoint]:
+    from chalicelib.store import webhooks as store
+
     found = []
     for owner in rules.event_owners(event.patient, event.doctor_code):
         page = store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER)
-        found += [
-            e for e in page.items if e.status == store.ACTIVE and rules.wants(e.subscribed(), event.type)
-        ]
+        found += [e for e in page.items if e.status == ACTIVE and rules.wants(e.events, event.type)]
     return found
 
 
@@ -94,35 +103,38 @@ def _drain(fetch: Callable[[], Sequence[T]], key: Callable[[T], str], handle: Ca
 
 def dispatch(clock: Clock) -> int:
     """Hand pending outbox events to the delivery queue; the number of events handled."""
+    from chalicelib.store import outbox
+
     return _drain(
         lambda: outbox.pending_events(PAGE),
-        lambda event: str(event.event_id),
+        lambda event: event.event_id,
         lambda event: _dispatch_one(event, clock.now()),
     )
 
 
 def _dispatch_one(event: Event, now: datetime) -> None:
+    from chalicelib.store import outbox, queues
+    from chalicelib.store import webhooks as store
+
     ready = []
     for endpoint in _endpoints_for(event):
-        delivery = store.Delivery(
+        delivery = Delivery(
             endpoint.endpoint_id,
             delivery_id(event, endpoint.endpoint_id),
             event_id=event.event_id,
             event_type=event.type,
             created_at=now,
-            state=store.PENDING,
+            state=PENDING,
             attempts=0,
             final_attempt=rules.MAX_ATTEMPTS,
             next_attempt_at=now,
-            history=[],
-            due=store.DUE,
             due_at=now + GRACE,
         )
         stored = delivery if store.add_delivery(delivery) else None
         if stored is None:
             # A run that died before queueing: queue what is still owed.
             stored = store.get_delivery(endpoint.endpoint_id, delivery.delivery_id)
-        if stored is not None and stored.state == store.PENDING:
+        if stored is not None and stored.state == PENDING:
             ready.append(message(stored))
     queues.send(QUEUE, ready)
     outbox.mark_dispatched(event)
@@ -130,42 +142,49 @@ def _dispatch_one(event: Event, now: datetime) -> None:
 
 def requeue(clock: Clock) -> int:
     """Queue the deliveries whose attempt is due and not on its way; how many were."""
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+
     now = clock.now()
 
-    def due() -> list[store.Delivery]:
-        return [d for d in store.due_deliveries(now, PAGE) if d.state == store.PENDING]
+    def due() -> list[Delivery]:
+        return [d for d in store.due_deliveries(now, PAGE) if d.state == PENDING]
 
-    def again(delivery: store.Delivery) -> None:
+    def again(delivery: Delivery) -> None:
         queues.send(QUEUE, [message(delivery)])
         store.postpone(delivery, now + GRACE)
 
-    return _drain(due, lambda d: str(d.delivery_id), again)
+    return _drain(due, lambda d: d.delivery_id, again)
 
 
 def send(body: str, clock: Clock) -> str:
     """Make the attempt a queue message asks for; what became of it, for the log."""
+    from chalicelib.store import outbox
+    from chalicelib.store import webhooks as store
+
     asked = json.loads(body)
     delivery = store.get_delivery(str(asked["endpoint_id"]), str(asked["delivery_id"]))
-    if delivery is None or delivery.state != store.PENDING or delivery.attempts != int(asked["attempt"]) - 1:
+    if delivery is None or delivery.state != PENDING or delivery.attempts != int(asked["attempt"]) - 1:
         return "stale"
     now = clock.now()
     endpoint = store.get_endpoint(delivery.endpoint_id)
-    if endpoint is None or endpoint.status != store.ACTIVE:
-        store.finish(delivery, store.CANCELLED, now, "endpoint deleted or disabled")
-        return store.CANCELLED
+    if endpoint is None or endpoint.status != ACTIVE:
+        store.finish(delivery, CANCELLED, now, "endpoint deleted or disabled")
+        return CANCELLED
     event = outbox.get(delivery.event_id)
     if event is None:
         # Cannot happen while outbox events are kept; if it does, it must show.
-        store.finish(delivery, store.DEAD, now, "event no longer stored")
+        store.finish(delivery, DEAD, now, "event no longer stored")
         logger().error("webhook event missing", extra={"delivery_id": delivery.delivery_id})
-        return store.DEAD
-    if not store.claim(delivery, now, now + LEASE):
+        return DEAD
+    claimed = store.claim(delivery, now, now + LEASE)
+    if claimed is None:
         return "stale"
     answer = outbound.post(endpoint.url, *_signed(event, endpoint), config.local_network_allowed())
-    return _record(delivery, endpoint, answer, clock.now())
+    return _record(claimed, endpoint, answer, started=now, now=clock.now())
 
 
-def _signed(event: Event, endpoint: store.Endpoint) -> tuple[dict[str, str], bytes]:
+def _signed(event: Event, endpoint: Endpoint) -> tuple[dict[str, str], bytes]:
     """Headers and body of the Standard Webhooks request. `webhook-id` is the event id, the
     same on every attempt and for every endpoint, so receivers can drop repeats."""
     from standardwebhooks import Webhook
@@ -190,33 +209,36 @@ def _signed(event: Event, endpoint: store.Endpoint) -> tuple[dict[str, str], byt
 
 
 def _record(
-    delivery: store.Delivery, endpoint: store.Endpoint, answer: outbound.Answer, now: datetime
+    delivery: Delivery, endpoint: Endpoint, answer: outbound.Answer, started: datetime, now: datetime
 ) -> str:
-    attempt = store.Attempt(
-        at=delivery.last_attempt_at,
+    """The outcome of the attempt claimed at `started` on `delivery`, as the claim left it."""
+    from chalicelib.store import webhooks as store
+
+    attempt = Attempt(
+        at=started,
         status_code=answer.status,
         error=answer.error,
         duration_ms=answer.duration_ms,
     )
     verdict = rules.judge(
         answer.status,
-        int(delivery.attempts),
-        int(delivery.final_attempt),
+        delivery.attempts,
+        delivery.final_attempt,
         rules.parse_retry_after(answer.retry_after, now),
         now,
         _random.random(),
     )
-    log = {"delivery_id": delivery.delivery_id, "attempt": int(delivery.attempts), "status": answer.status}
+    log = {"delivery_id": delivery.delivery_id, "attempt": delivery.attempts, "status": answer.status}
     if verdict.fate == "delivered":
-        store.record_attempt(delivery, attempt, store.DELIVERED, None, None)
+        store.record_attempt(delivery, attempt, DELIVERED, None, None)
         return verdict.fate
     metric(WEBHOOK_FAILURES)
     if verdict.fate == "disable":
-        store.disable_endpoint(endpoint, "the endpoint answered 410 Gone", now)
-        store.record_attempt(delivery, attempt, store.CANCELLED, None, None, "endpoint answered 410 Gone")
+        store.disable_endpoint(endpoint.endpoint_id, "the endpoint answered 410 Gone", now)
+        store.record_attempt(delivery, attempt, CANCELLED, None, None, "endpoint answered 410 Gone")
         logger().warning("webhook endpoint disabled", extra=log)
     elif verdict.fate == "dead":
-        store.record_attempt(delivery, attempt, store.DEAD, None, None, "retries exhausted")
+        store.record_attempt(delivery, attempt, DEAD, None, None, "retries exhausted")
         logger().warning("webhook dead-lettered", extra=log)
         metric(DEAD_LETTERS)
     else:
@@ -224,17 +246,19 @@ def _record(
     return verdict.fate
 
 
-def _schedule_retry(
-    delivery: store.Delivery, attempt: store.Attempt, at: datetime | None, now: datetime
-) -> None:
+def _schedule_retry(delivery: Delivery, attempt: Attempt, at: datetime | None, now: datetime) -> None:
     """A retry within SQS's delay limit goes out now as a delayed message; a later one is
     left to the re-enqueue job. Either way the delivery stays in the `due` index."""
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+
     assert at is not None
     wait = (at - now).total_seconds()
-    queued = wait <= queues.MAX_DELAY_SECONDS
+    queued = wait <= MAX_DELAY_SECONDS
     due_at = at + GRACE if queued else at
-    if store.record_attempt(delivery, attempt, store.PENDING, at, due_at) and queued:
-        queues.send(QUEUE, [message(delivery, int(wait) + 1)])
+    recorded = store.record_attempt(delivery, attempt, PENDING, at, due_at)
+    if recorded is not None and queued:
+        queues.send(QUEUE, [message(recorded, int(wait) + 1)])
 
 
 def handle_batch(event: dict[str, Any], context: Any, clock: Clock) -> dict[str, Any]:

@@ -4,22 +4,23 @@ the delivery log, and ask for a delivery to be sent again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import config, ids, outbound, sealing
 from chalicelib.core.clock import Clock
+from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.domain import webhooks as rules
+from chalicelib.domain.webhooks import Delivery, Endpoint
 from chalicelib.services import webhook_delivery
-from chalicelib.services.identity import Principal
-from chalicelib.store import queues
-from chalicelib.store import webhooks as store
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.services.identity import Principal
 
 
 @dataclass(frozen=True)
 class Registered:
-    endpoint: store.Endpoint
+    endpoint: Endpoint
     # Shown to the owner in this answer only; what is stored is sealed.
     secret: str
 
@@ -46,6 +47,8 @@ def _check_url(url: str) -> None:
 
 
 def register(caller: Principal, url: str, events: list[str] | None, clock: Clock) -> Registered:
+    from chalicelib.store import webhooks as store
+
     owner = owner_of(caller)
     _check_url(url)
     if len(store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER).items) >= rules.MAX_ENDPOINTS_PER_OWNER:
@@ -53,25 +56,29 @@ def register(caller: Principal, url: str, events: list[str] | None, clock: Clock
     now = clock.now()
     endpoint_id = ids.new_id("whk", now)
     secret = sealing.new_secret()
-    endpoint = store.Endpoint(
+    endpoint = Endpoint(
         endpoint_id,
         owner=owner,
         url=url,
-        events=sorted(set(events)) if events is not None else None,
+        events=tuple(sorted(set(events))) if events is not None else None,
         sealed_secret=sealing.seal(secret, endpoint_id),
-        status=store.ACTIVE,
+        status=rules.ACTIVE,
         created_at=now,
     )
     store.save_endpoint(endpoint)
     return Registered(endpoint, secret)
 
 
-def list_endpoints(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[store.Endpoint]:
+def list_endpoints(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Endpoint]:
+    from chalicelib.store import webhooks as store
+
     return store.endpoints_of(owner_of(caller), limit, cursor)
 
 
-def endpoint(caller: Principal, endpoint_id: str) -> store.Endpoint:
+def endpoint(caller: Principal, endpoint_id: str) -> Endpoint:
     """The caller's own endpoint; anyone else's is 'not found'."""
+    from chalicelib.store import webhooks as store
+
     found = store.get_endpoint(endpoint_id) if ids.has_prefix(endpoint_id, "whk") else None
     if found is None or found.owner != owner_of(caller):
         raise NotFound("no such webhook endpoint")
@@ -80,27 +87,35 @@ def endpoint(caller: Principal, endpoint_id: str) -> store.Endpoint:
 
 def delete(caller: Principal, endpoint_id: str) -> None:
     """Deliveries still owed to it are cancelled when their turn comes."""
-    store.delete_endpoint(endpoint(caller, endpoint_id))
+    from chalicelib.store import webhooks as store
+
+    store.delete_endpoint(endpoint(caller, endpoint_id).endpoint_id)
 
 
 def deliveries(
     caller: Principal, endpoint_id: str, state: str | None, limit: int, cursor: dict[str, Any] | None
-) -> Page[store.Delivery]:
+) -> Page[Delivery]:
+    from chalicelib.store import webhooks as store
+
     return store.deliveries_of(endpoint(caller, endpoint_id).endpoint_id, state, limit, cursor)
 
 
-def retry(caller: Principal, endpoint_id: str, delivery_id: str, clock: Clock) -> store.Delivery:
+def retry(caller: Principal, endpoint_id: str, delivery_id: str, clock: Clock) -> Delivery:
     """Send a delivery again now. A pending one is tried at once and keeps its schedule; a
     dead, delivered or cancelled one gets one more attempt (same `webhook-id`)."""
+    from chalicelib.store import queues
+    from chalicelib.store import webhooks as store
+
     owned = endpoint(caller, endpoint_id)
     found = store.get_delivery(owned.endpoint_id, delivery_id) if ids.has_prefix(delivery_id, "dlv") else None
     if found is None:
         raise NotFound("no such delivery")
-    if owned.status != store.ACTIVE:
+    if owned.status != rules.ACTIVE:
         raise Conflict("the endpoint is disabled; register it again to receive events")
     now = clock.now()
-    final = int(found.final_attempt) if found.state == store.PENDING else int(found.attempts) + 1
-    if not store.reopen(found, final, now, now + webhook_delivery.GRACE):
+    final = found.final_attempt if found.state == rules.PENDING else found.attempts + 1
+    reopened = store.reopen(found, final, now, now + webhook_delivery.GRACE)
+    if reopened is None:
         raise Conflict("the delivery is being attempted right now; try again in a moment")
-    queues.send(webhook_delivery.QUEUE, [webhook_delivery.message(found)])
-    return found
+    queues.send(webhook_delivery.QUEUE, [webhook_delivery.message(reopened)])
+    return reopened

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -13,28 +13,39 @@ from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 
 from chalicelib.core import config, cursor
-from chalicelib.core.config import region
+from chalicelib.core.cursor import Page
 
-T = TypeVar("T")
+# `Page` among them: the stores take the page they return from here, with the rest.
+__all__ = ["Page", "TableMeta", "condition_failed", "connection", "named", "page_of", "resume"]
+
 M = TypeVar("M")
 
 
-class TableMeta:
-    """Base of every model's Meta: on demand, in our region; the endpoint comes from
-    botocore's own `AWS_ENDPOINT_URL`, which the local stack points at moto."""
+class _Deferred:
+    """A Meta setting read from the environment whenever PynamoDB reads it, not once when the
+    model's module is imported: importing a store fixes no stage or region, and the next call
+    after a change of stage goes to that stage's table (PynamoDB builds a new connection when
+    `Meta.table_name` no longer matches the one it holds)."""
 
-    region = region()
+    def __init__(self, read: Callable[[], str]) -> None:
+        self._read = read
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        return self._read()
+
+
+class TableMeta:
+    """Base of every model's Meta: on demand, in our region (read when PynamoDB first
+    connects); the endpoint comes from botocore's own `AWS_ENDPOINT_URL`, which the local
+    stack points at moto."""
+
+    region = _Deferred(config.region)
     billing_mode = "PAY_PER_REQUEST"
 
 
-def named(short: str) -> str:
-    return config.table_name(short)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str | None
+def named(short: str) -> _Deferred:
+    """A model's `Meta.table_name`: the stage's physical name of table `short`."""
+    return _Deferred(functools.partial(config.table_name, short))
 
 
 def resume(
@@ -87,4 +98,4 @@ def condition_failed(error: TransactWriteError) -> bool:
 @functools.cache
 def connection() -> Connection:
     """For transactions, which span tables and so belong to no one model."""
-    return Connection(region=region())
+    return Connection(region=config.region())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import boto3
 
 from chalicelib.core import config
-from chalicelib.core.config import region
 from chalicelib.store import schema
 
 
@@ -14,9 +13,9 @@ def create_all() -> None:
     for model in schema.MODELS:
         # PynamoDB also switches on the TTL of a model that has a TTLAttribute.
         model.create_table(wait=True)
-    s3 = boto3.client("s3", region_name=region())
+    s3 = boto3.client("s3", region_name=config.region())
     for bucket in schema.bucket_names():
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region()})  # type: ignore[typeddict-item]
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": config.region()})  # type: ignore[typeddict-item]
         s3.put_public_access_block(
             Bucket=bucket,
             PublicAccessBlockConfiguration={
@@ -26,6 +25,6 @@ def create_all() -> None:
                 "RestrictPublicBuckets": True,
             },
         )
-    sqs = boto3.client("sqs", region_name=region())
+    sqs = boto3.client("sqs", region_name=config.region())
     for short in schema.QUEUES:
         sqs.create_queue(QueueName=config.queue_name(short))

@@ -4,31 +4,23 @@ import: boto3 loads with the first message sent."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.core import config
-from chalicelib.core.config import region
+from chalicelib.domain.queue_messages import MAX_DELAY_SECONDS, Message
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-# SQS's limits: ten messages per batch call, and a delay of at most fifteen minutes.
+# SQS takes at most ten messages per batch call.
 BATCH = 10
-MAX_DELAY_SECONDS = 900
-
-
-@dataclass(frozen=True)
-class Message:
-    body: str
-    delay_seconds: int = 0
 
 
 @functools.cache
 def _client() -> SQSClient:
     import boto3
 
-    return boto3.client("sqs", region_name=region())
+    return boto3.client("sqs", region_name=config.region())
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode,
 from chalicelib.store.invoices import Counter, Invoice
 from chalicelib.store.outbox import OutboxEvent
 from chalicelib.store.relatives import RelativeLink
-from chalicelib.store.webhooks import Delivery, Endpoint
+from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
 MODELS: list[type[Model]] = [
     Doctor,
@@ -33,8 +33,8 @@ MODELS: list[type[Model]] = [
     BookedSlot,
     Appointment,
     RelativeLink,
-    Endpoint,
-    Delivery,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.

@@ -1,14 +1,14 @@
-"""Webhook endpoints and the delivery log.
+"""Webhook endpoints and the delivery log, read and written as the records of
+`domain.webhooks`.
 
-A delivery is one event for one endpoint. It holds what the owner may see (event id and
-type, attempts, status codes, times) and never the event's payload, which stays in the
-outbox. While a delivery still owes an attempt it sits in the sparse `due` index under the
-instant by which that attempt must have started; the re-enqueue job reads only that index.
+While a delivery still owes an attempt it sits in the sparse `due` index under the instant by
+which that attempt must have started (its `due_at`); the re-enqueue job reads only that index.
+Every change to a delivery is conditional on the delivery being as the caller read it, and
+gives back the delivery as it now is, or None when another sender or a replay got there first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,21 +25,16 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.domain.webhooks import ACTIVE, DISABLED, PENDING, Attempt, Delivery, Endpoint
 from chalicelib.store.base import Page, TableMeta, named, page_of, resume
 
-ACTIVE = "active"
-DISABLED = "disabled"
-
-PENDING = "pending"
-DELIVERED = "delivered"
-DEAD = "dead"
-CANCELLED = "cancelled"
+# The value of `due` on every delivery in the index: one partition, read in `due_at` order.
 DUE = "due"
 # The delivery log keeps the latest attempts of each delivery, enough for the whole schedule.
 KEEP_ATTEMPTS = 20
 
 
-class ByOwner(GlobalSecondaryIndex["Endpoint"]):
+class ByOwner(GlobalSecondaryIndex["WebhookEndpoint"]):
     class Meta:
         index_name = "by-owner"
         projection = AllProjection()
@@ -48,12 +43,11 @@ class ByOwner(GlobalSecondaryIndex["Endpoint"]):
     endpoint_id = UnicodeAttribute(range_key=True)
 
 
-class Endpoint(Model):
+class WebhookEndpoint(Model):
     class Meta(TableMeta):
         table_name = named("webhooks")
 
     endpoint_id = UnicodeAttribute(hash_key=True)
-    # `patient#<matricule>` or `doctor#<doctor code>`.
     owner = UnicodeAttribute()
     url = UnicodeAttribute()
     events = ListAttribute(of=UnicodeAttribute, null=True)
@@ -64,10 +58,6 @@ class Endpoint(Model):
     disabled_reason = UnicodeAttribute(null=True)
     by_owner = ByOwner()
 
-    def subscribed(self) -> list[str] | None:
-        """The event types asked for; None for all."""
-        return None if self.events is None else [str(e) for e in self.events]
-
 
 class AttemptMap(MapAttribute[str, Any]):
     at = UTCDateTimeAttribute()
@@ -76,7 +66,7 @@ class AttemptMap(MapAttribute[str, Any]):
     duration_ms = NumberAttribute()
 
 
-class DueDeliveries(GlobalSecondaryIndex["Delivery"]):
+class DueDeliveries(GlobalSecondaryIndex["WebhookDelivery"]):
     """Sparse: only deliveries that owe an attempt carry `due`."""
 
     class Meta:
@@ -87,7 +77,7 @@ class DueDeliveries(GlobalSecondaryIndex["Delivery"]):
     due_at = UTCDateTimeAttribute(range_key=True)
 
 
-class Delivery(Model):
+class WebhookDelivery(Model):
     class Meta(TableMeta):
         table_name = named("webhook-deliveries")
 
@@ -97,9 +87,7 @@ class Delivery(Model):
     event_type = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     state = UnicodeAttribute()
-    # Attempts started so far; also the token that keeps two senders off one attempt.
     attempts = NumberAttribute()
-    # A failure of this attempt ends in the dead letters (raised by one on a replay).
     final_attempt = NumberAttribute()
     next_attempt_at = UTCDateTimeAttribute(null=True)
     last_attempt_at = UTCDateTimeAttribute(null=True)
@@ -112,8 +100,13 @@ class Delivery(Model):
     due_index = DueDeliveries()
 
 
+def _optional_int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
 def _conditional(item: Model, actions: list[Action], condition: Condition) -> bool:
-    """Apply an update only if `condition` holds; False when it did not."""
+    """Apply an update only if `condition` holds; False when it did not. On success PynamoDB
+    has read the whole item back into `item`."""
     try:
         item.update(actions=actions, condition=condition)
     except UpdateError as exc:
@@ -126,13 +119,30 @@ def _conditional(item: Model, actions: list[Action], condition: Condition) -> bo
 # Endpoints.
 
 
+def _endpoint(item: WebhookEndpoint) -> Endpoint:
+    return Endpoint(
+        item.endpoint_id,
+        owner=item.owner,
+        url=item.url,
+        events=None if item.events is None else tuple(str(e) for e in item.events),
+        sealed_secret=item.sealed_secret,
+        status=item.status,
+        created_at=item.created_at,
+        disabled_at=item.disabled_at,
+        disabled_reason=item.disabled_reason,
+    )
+
+
 def save_endpoint(endpoint: Endpoint) -> None:
-    endpoint.save(condition=Endpoint.endpoint_id.does_not_exist())
+    item = WebhookEndpoint(
+        **{**vars(endpoint), "events": None if endpoint.events is None else list(endpoint.events)}
+    )
+    item.save(condition=WebhookEndpoint.endpoint_id.does_not_exist())
 
 
 def get_endpoint(endpoint_id: str) -> Endpoint | None:
     try:
-        return Endpoint.get(endpoint_id)
+        return _endpoint(WebhookEndpoint.get(endpoint_id))
     except DoesNotExist:
         return None
 
@@ -140,35 +150,65 @@ def get_endpoint(endpoint_id: str) -> Endpoint | None:
 def endpoints_of(owner: str, limit: int, start: dict[str, Any] | None = None) -> Page[Endpoint]:
     """The owner key names a patient's matricule: it is kept out of the cursor."""
     private = ("owner",)
-    start = resume(start, Endpoint, Endpoint.by_owner, private=private, owner=owner)
-    return page_of(
-        Endpoint.by_owner.query(owner, limit=limit, last_evaluated_key=start), limit, private=private
-    )
+    start = resume(start, WebhookEndpoint, WebhookEndpoint.by_owner, private=private, owner=owner)
+    results = WebhookEndpoint.by_owner.query(owner, limit=limit, last_evaluated_key=start)
+    return page_of(results, limit, private=private).map(_endpoint)
 
 
-def delete_endpoint(endpoint: Endpoint) -> None:
-    endpoint.delete()
+def delete_endpoint(endpoint_id: str) -> None:
+    WebhookEndpoint(endpoint_id).delete()
 
 
-def disable_endpoint(endpoint: Endpoint, reason: str, at: datetime) -> None:
+def disable_endpoint(endpoint_id: str, reason: str, at: datetime) -> None:
+    """Turn an active endpoint off; one already off keeps its first reason."""
     _conditional(
-        endpoint,
+        WebhookEndpoint(endpoint_id),
         [
-            Endpoint.status.set(DISABLED),
-            Endpoint.disabled_at.set(at),
-            Endpoint.disabled_reason.set(reason),
+            WebhookEndpoint.status.set(DISABLED),
+            WebhookEndpoint.disabled_at.set(at),
+            WebhookEndpoint.disabled_reason.set(reason),
         ],
-        Endpoint.status == ACTIVE,
+        WebhookEndpoint.status == ACTIVE,
     )
 
 
 # Deliveries.
 
 
+def _delivery(item: WebhookDelivery) -> Delivery:
+    return Delivery(
+        item.endpoint_id,
+        item.delivery_id,
+        event_id=item.event_id,
+        event_type=item.event_type,
+        created_at=item.created_at,
+        state=item.state,
+        attempts=int(item.attempts),
+        final_attempt=int(item.final_attempt),
+        next_attempt_at=item.next_attempt_at,
+        last_attempt_at=item.last_attempt_at,
+        last_status_code=_optional_int(item.last_status_code),
+        finished_at=item.finished_at,
+        reason=item.reason,
+        history=tuple(
+            Attempt(a.at, _optional_int(a.status_code), a.error, int(a.duration_ms)) for a in item.history
+        ),
+        due_at=item.due_at,
+    )
+
+
+def _attempt_map(attempt: Attempt) -> AttemptMap:
+    return AttemptMap(**vars(attempt))
+
+
 def add_delivery(delivery: Delivery) -> bool:
     """False when this event already has its delivery to this endpoint (a re-run)."""
+    item = WebhookDelivery(
+        **{**vars(delivery), "history": [_attempt_map(a) for a in delivery.history]},
+        due=DUE if delivery.due_at is not None else None,
+    )
     try:
-        delivery.save(condition=Delivery.delivery_id.does_not_exist())
+        item.save(condition=WebhookDelivery.delivery_id.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -178,7 +218,7 @@ def add_delivery(delivery: Delivery) -> bool:
 
 def get_delivery(endpoint_id: str, delivery_id: str) -> Delivery | None:
     try:
-        return Delivery.get(endpoint_id, delivery_id, consistent_read=True)
+        return _delivery(WebhookDelivery.get(endpoint_id, delivery_id, consistent_read=True))
     except DoesNotExist:
         return None
 
@@ -187,56 +227,55 @@ def deliveries_of(
     endpoint_id: str, state: str | None, limit: int, start: dict[str, Any] | None
 ) -> Page[Delivery]:
     """Newest first."""
-    return page_of(
-        Delivery.query(
-            endpoint_id,
-            filter_condition=(Delivery.state == state) if state else None,
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=resume(start, Delivery, endpoint_id=endpoint_id),
-        ),
-        limit,
+    results = WebhookDelivery.query(
+        endpoint_id,
+        filter_condition=(WebhookDelivery.state == state) if state else None,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=resume(start, WebhookDelivery, endpoint_id=endpoint_id),
     )
+    return page_of(results, limit).map(_delivery)
 
 
 def due_deliveries(until: datetime, limit: int) -> list[Delivery]:
     """Deliveries whose next attempt should have started by `until`, oldest first."""
-    return list(Delivery.due_index.query(DUE, Delivery.due_at <= until, limit=limit))
+    due = WebhookDelivery.due_index.query(DUE, WebhookDelivery.due_at <= until, limit=limit)
+    return [_delivery(item) for item in due]
 
 
-def _unchanged(delivery: Delivery) -> Condition:
-    """The delivery is still as it was read: no other sender or replay got there first."""
-    condition: Condition = (Delivery.state == delivery.state) & (Delivery.attempts == delivery.attempts)
-    return condition
+def _if_unchanged(
+    delivery: Delivery, actions: list[Action], condition: Condition | None = None
+) -> Delivery | None:
+    """Apply `actions` if the delivery is still as it was read (and `condition` holds): no
+    other sender or replay got there first."""
+    unchanged: Condition = (WebhookDelivery.state == delivery.state) & (
+        WebhookDelivery.attempts == delivery.attempts
+    )
+    item = WebhookDelivery(delivery.endpoint_id, delivery.delivery_id)
+    if not _conditional(item, actions, unchanged if condition is None else unchanged & condition):
+        return None
+    return _delivery(item)
 
 
-def postpone(delivery: Delivery, due_at: datetime) -> bool:
+def postpone(delivery: Delivery, due_at: datetime) -> Delivery | None:
     """Move the instant by which the re-enqueue job looks at this delivery again."""
-    return _conditional(delivery, [Delivery.due_at.set(due_at)], _unchanged(delivery))
+    return _if_unchanged(delivery, [WebhookDelivery.due_at.set(due_at)])
 
 
-def claim(delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
+def claim(delivery: Delivery, at: datetime, lease_until: datetime) -> Delivery | None:
     """Take the next attempt: the one sender that wins may call the endpoint. Until it
     records the outcome the delivery stays due at `lease_until`, so a sender that dies
     midway is replaced rather than forgotten."""
-    return _conditional(
+    return _if_unchanged(
         delivery,
         [
-            Delivery.attempts.add(1),
-            Delivery.last_attempt_at.set(at),
-            Delivery.due.set(DUE),
-            Delivery.due_at.set(lease_until),
+            WebhookDelivery.attempts.add(1),
+            WebhookDelivery.last_attempt_at.set(at),
+            WebhookDelivery.due.set(DUE),
+            WebhookDelivery.due_at.set(lease_until),
         ],
-        _unchanged(delivery) & (Delivery.state == PENDING),
+        WebhookDelivery.state == PENDING,
     )
-
-
-@dataclass(frozen=True)
-class Attempt:
-    at: datetime
-    status_code: int | None
-    error: str | None
-    duration_ms: int
 
 
 def record_attempt(
@@ -246,40 +285,36 @@ def record_attempt(
     next_attempt_at: datetime | None,
     due_at: datetime | None,
     reason: str | None = None,
-) -> bool:
+) -> Delivery | None:
     """The outcome of the attempt this sender claimed; a finished delivery leaves `due`."""
-    attempt = AttemptMap(**vars(outcome))
-    history = [*delivery.history, attempt][-KEEP_ATTEMPTS:]
+    history = [_attempt_map(a) for a in (*delivery.history, outcome)][-KEEP_ATTEMPTS:]
     actions: list[Action] = [
-        Delivery.state.set(state),
-        Delivery.history.set(history),
-        Delivery.last_status_code.set(attempt.status_code)
-        if attempt.status_code is not None
-        else Delivery.last_status_code.remove(),
+        WebhookDelivery.state.set(state),
+        WebhookDelivery.history.set(history),
+        WebhookDelivery.last_status_code.set(outcome.status_code)
+        if outcome.status_code is not None
+        else WebhookDelivery.last_status_code.remove(),
     ]
-    actions += _schedule_actions(state, next_attempt_at, due_at, attempt.at, reason)
-    return _conditional(delivery, actions, _unchanged(delivery))
+    actions += _schedule_actions(state, next_attempt_at, due_at, outcome.at, reason)
+    return _if_unchanged(delivery, actions)
 
 
-def finish(delivery: Delivery, state: str, at: datetime, reason: str) -> bool:
+def finish(delivery: Delivery, state: str, at: datetime, reason: str) -> Delivery | None:
     """End a delivery without an attempt (its endpoint is gone or disabled)."""
-    return _conditional(
-        delivery,
-        [Delivery.state.set(state), *_schedule_actions(state, None, None, at, reason)],
-        _unchanged(delivery),
+    return _if_unchanged(
+        delivery, [WebhookDelivery.state.set(state), *_schedule_actions(state, None, None, at, reason)]
     )
 
 
-def reopen(delivery: Delivery, final_attempt: int, at: datetime, due_at: datetime) -> bool:
+def reopen(delivery: Delivery, final_attempt: int, at: datetime, due_at: datetime) -> Delivery | None:
     """A replay asked for by the owner: one more attempt now."""
-    return _conditional(
+    return _if_unchanged(
         delivery,
         [
-            Delivery.state.set(PENDING),
-            Delivery.final_attempt.set(final_attempt),
+            WebhookDelivery.state.set(PENDING),
+            WebhookDelivery.final_attempt.set(final_attempt),
             *_schedule_actions(PENDING, at, due_at, at, None),
         ],
-        _unchanged(delivery),
     )
 
 
@@ -289,16 +324,16 @@ def _schedule_actions(
     if state == PENDING:
         assert next_attempt_at is not None and due_at is not None
         return [
-            Delivery.next_attempt_at.set(next_attempt_at),
-            Delivery.due.set(DUE),
-            Delivery.due_at.set(due_at),
-            Delivery.finished_at.remove(),
-            Delivery.reason.remove(),
+            WebhookDelivery.next_attempt_at.set(next_attempt_at),
+            WebhookDelivery.due.set(DUE),
+            WebhookDelivery.due_at.set(due_at),
+            WebhookDelivery.finished_at.remove(),
+            WebhookDelivery.reason.remove(),
         ]
     return [
-        Delivery.next_attempt_at.remove(),
-        Delivery.due.remove(),
-        Delivery.due_at.remove(),
-        Delivery.finished_at.set(at),
-        Delivery.reason.set(reason) if reason else Delivery.reason.remove(),
+        WebhookDelivery.next_attempt_at.remove(),
+        WebhookDelivery.due.remove(),
+        WebhookDelivery.due_at.remove(),
+        WebhookDelivery.finished_at.set(at),
+        WebhookDelivery.reason.set(reason) if reason else WebhookDelivery.reason.remove(),
     ]

@@ -16,10 +16,10 @@ import pytest
 from chalicelib.core import config, ids, outbound
 from chalicelib.core.clock import FixedClock
 from chalicelib.domain.events import Event
-from chalicelib.domain.webhooks import RETRY_SCHEDULE
+from chalicelib.domain.queue_messages import Message
+from chalicelib.domain.webhooks import RETRY_SCHEDULE, Delivery
 from chalicelib.services import webhook_delivery
-from chalicelib.store import outbox, queues
-from chalicelib.store.webhooks import Delivery, Endpoint
+from chalicelib.store import outbox, queues, webhooks
 from local import receiver as receivers
 from local import worker
 from tests.api.conftest import ADULT, DOCTOR_CODE, Api
@@ -72,7 +72,7 @@ def issue(api: Api, doctor: str) -> dict[str, Any]:
 
 
 def only_delivery(endpoint_id: str) -> Delivery:
-    (found,) = Delivery.query(endpoint_id)
+    (found,) = webhooks.deliveries_of(endpoint_id, None, 10, None).items
     return found
 
 
@@ -107,7 +107,7 @@ def test_invoice_for_an_opted_in_patient_reaches_patient_and_practice(
     assert [d["event_type"] for d in deliveries(api, doctor, practice)] == ["invoice.issued"]
     # Nothing owed any more: the outbox and the due index are empty.
     assert outbox.pending_events(10) == []
-    assert list(Delivery.due_index.query("due")) == []
+    assert list(webhooks.WebhookDelivery.due_index.query(webhooks.DUE)) == []
 
 
 def test_opted_out_patient_is_not_told_but_the_practice_is(
@@ -308,7 +308,7 @@ def test_a_crash_between_writing_and_queueing_loses_nothing(
     endpoint = subscribe(api, doctor, receiver)
     issue(api, doctor)
 
-    def crash(short: str, messages: list[queues.Message]) -> None:
+    def crash(short: str, messages: list[Message]) -> None:
         raise RuntimeError("the process died here")
 
     with monkeypatch.context() as patch:
@@ -432,7 +432,9 @@ def test_secrets_and_personal_data_stay_out_of_the_logs(
     fixed_clock.advance(DAY)
     rounds.tick()
     (secret,) = receiver.secrets
-    stored = Endpoint.get(only_delivery_endpoint(patient, api)).sealed_secret
+    endpoint = webhooks.get_endpoint(only_delivery_endpoint(patient, api))
+    assert endpoint is not None
+    stored = endpoint.sealed_secret
     out = capsys.readouterr()
     for text in (secret, secret.removeprefix("whsec_"), stored, ADULT):
         assert text not in out.out + out.err

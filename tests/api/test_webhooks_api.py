@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import outbound, sealing
-from chalicelib.store.webhooks import Endpoint
+from chalicelib.store import webhooks
 from tests.api.conftest import ADULT, Api
 
 URL = "http://127.0.0.1:9/hooks"
@@ -38,7 +38,8 @@ def test_patient_registers_lists_and_deletes(api: Api) -> None:
 
 def test_secret_is_stored_sealed(api: Api) -> None:
     made = register(api, api.patient(), {"url": URL})
-    stored = Endpoint.get(str(made["id"]))
+    stored = webhooks.get_endpoint(str(made["id"]))
+    assert stored is not None
     assert str(made["secret"]) not in stored.sealed_secret
     assert sealing.unseal(stored.sealed_secret, stored.endpoint_id) == made["secret"]
 
