@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +17,7 @@ from chalicelib.core import config, cursor
 from chalicelib.core.config import region
 
 T = TypeVar("T")
+U = TypeVar("U")
 M = TypeVar("M")
 
 
@@ -35,6 +37,10 @@ def named(short: str) -> str:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        """The same page with each item converted: a store turns its models into records."""
+        return Page([convert(item) for item in self.items], self.next_cursor)
 
 
 def resume(
