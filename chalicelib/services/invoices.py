@@ -3,25 +3,29 @@ one afterwards: read, list, print, pay, cancel, scan."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids, signing_keys
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
+from chalicelib.domain import claims as claim_rules
 from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
 from chalicelib.domain.calendar import LUXEMBOURG, local_date
+from chalicelib.domain.claims import Claim
+from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
+from chalicelib.domain.invoice_status import Status
+from chalicelib.domain.invoices import Invoice, Payment, invoice_number
 from chalicelib.domain.shares import Line
 from chalicelib.render import pdf as pdf_render
 from chalicelib.render import qr as qr_render
 from chalicelib.services.identity import Principal
-from chalicelib.store import claims as claim_store
-from chalicelib.store import documents, vault
-from chalicelib.store import invoices as store
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.store.base import Page
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64
@@ -34,7 +38,7 @@ class LineRequest:
 
 
 @dataclass(frozen=True)
-class Payment:
+class PaymentRequest:
     method: str
     amount_cents: int
     paid_at: datetime | None = None
@@ -45,15 +49,9 @@ class IssueRequest:
     patient_matricule: str
     service_date: date
     lines: tuple[LineRequest, ...]
-    payment: Payment | None
+    payment: PaymentRequest | None
     direct_payment: bool
     insurer: str | None
-
-
-@dataclass(frozen=True)
-class Issued:
-    invoice: store.Invoice
-    vault_stored: bool
 
 
 def _price(request: IssueRequest) -> list[Line]:
@@ -84,10 +82,13 @@ def _is_minor(request: IssueRequest) -> bool:
         raise Unprocessable.field("service_date", str(exc)) from exc
 
 
-def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
+def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
     """Price, split, sign, number and store one invoice; a copy goes to the patient's vault
     where the patient opted in. The number, the invoice, the vault record and the outbox
     events are one transaction, so numbers have no gaps and no twins."""
+    from chalicelib.store import invoice_issuance
+    from chalicelib.store import invoices as store
+
     doctor_code = caller.practice()
     now = clock.now()
     today = local_date(now)
@@ -96,9 +97,8 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
     except ValueError as exc:
         raise Unprocessable.field("service_date", str(exc)) from exc
     lines = _price(request)
-    sequence = store.number_sequence(doctor_code, today.year)
-    snapshot = store.read_snapshot(request.patient_matricule, doctor_code, sequence)
-    if snapshot.doctor is None:
+    snapshot = invoice_issuance.read_snapshot(request.patient_matricule, doctor_code, today.year)
+    if snapshot.practice is None:
         raise NotFound("the practice of this device is not registered")
     patient = snapshot.patient
     insurer = _insurer(request, patient.insurer if patient else None)
@@ -114,80 +114,71 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
     except ValueError as exc:
         raise Unprocessable.field("payment.amount_cents", str(exc)) from exc
 
+    opted_in = patient is not None and patient.digital_admin == "opted_in"
     invoice_id = ids.new_id("inv", now)
     claims = qr_token.QrClaims(invoice_id, insurer, split.total_cents, today)
-    invoice = store.Invoice(
-        invoice_id,
+    invoice = Invoice(
+        invoice_id=invoice_id,
+        number=invoice_number(today.year, snapshot.last_number + 1),
         doctor_code=doctor_code,
-        practice_name=snapshot.doctor.name,
-        practice_specialty=snapshot.doctor.specialty,
+        practice_name=snapshot.practice.name,
+        practice_specialty=snapshot.practice.specialty,
         patient_matricule=request.patient_matricule,
         patient_name=patient.name if patient else None,
-        doctor_patient=f"{doctor_code}#{request.patient_matricule}",
         insurer=insurer,
-        service_date=request.service_date.isoformat(),
+        service_date=request.service_date,
         issued_at=now,
         status=invoice_status.at_issue(paid, owed, request.direct_payment),
         nomenclature_version=nomenclature.table().version,
-        lines=[store.LineMap(**vars(line)) for line in lines],
+        lines=tuple(lines),
         total_cents=split.total_cents,
         insurer_share_cents=split.insurer_share_cents,
         patient_share_cents=split.patient_share_cents,
         paid_cents=paid,
-        payments=[_payment(request.payment, now, "payment.paid_at")] if request.payment and paid else [],
+        payments=(_payment(request.payment, now, "payment.paid_at"),) if request.payment and paid else (),
         direct_payment=request.direct_payment,
         qr=qr_token.encode(claims, signing_keys.signing_key()),
+        document_id=ids.new_id("doc", now) if opted_in else None,
+        claim_id=ids.new_id("clm", now) if request.direct_payment else None,
     )
-    opted_in = patient is not None and patient.digital_admin == "opted_in"
-    if opted_in:
-        invoice.document_id = ids.new_id("doc", now)
-    if request.direct_payment:
-        invoice.claim_id = ids.new_id("clm", now)
-
-    previous = snapshot.counter
     for _ in range(MAX_NUMBER_ATTEMPTS):
-        invoice.number = f"{today.year}-{previous + 1:06d}"
         # The vault copy is written before the transaction that records it: a record
         # never points at a missing object, and a retry overwrites the same key.
         document = _store_vault_copy(invoice, now) if opted_in else None
         events = _issued_events(invoice, now, opted_in)
-        claim = _direct_payment_claim(invoice, now)
+        claim = _direct_payment_claim(invoice)
         if claim is not None:
-            events.append(claim_store.event(claim, "claim.submitted", ids.new_id("evt", now), now))
-        if store.issue(invoice, sequence, previous, document, events, claim):
+            events.append(claim_rules.event(claim, "claim.submitted", ids.new_id("evt", now), now))
+        if invoice_issuance.issue(invoice, document, events, claim):
             metric(INVOICES_ISSUED)
             if claim is not None:
                 metric(CLAIMS_SUBMITTED)
-            return Issued(invoice, opted_in)
-        previous = store.read_counter(sequence)
+            return invoice
+        last = store.last_number(doctor_code, today.year)
+        invoice = replace(invoice, number=invoice_number(today.year, last + 1))
     raise Conflict("too many invoices are being issued at once for this practice; retry")
 
 
-def _direct_payment_claim(invoice: store.Invoice, now: datetime) -> claim_store.Claim | None:
+def _direct_payment_claim(invoice: Invoice) -> Claim | None:
     """With direct payment the insurer's share is claimed by the practice at issuance: the
     claim enters the insurer's queue in the same transaction as the invoice."""
     if invoice.claim_id is None:
         return None
-    return claim_store.open_claim(invoice.claim_id, invoice, "direct_payment", "practice", None, now)
-
-
-def _payment(payment: Payment, now: datetime, field: str) -> store.PaymentMap:
-    """The payment as recorded; one dated later than now is a typo, never a payment."""
-    if payment.paid_at is not None and payment.paid_at > now:
-        raise Unprocessable.field(field, "must not be in the future")
-    return store.PaymentMap(
-        amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now
+    return claim_rules.open_claim(
+        invoice.claim_id, invoice, "direct_payment", "practice", None, invoice.issued_at
     )
 
 
-def _store_vault_copy(invoice: store.Invoice, now: datetime) -> documents.Document:
+def _store_vault_copy(invoice: Invoice, now: datetime) -> Document:
+    from chalicelib.store import vault
+
     assert invoice.document_id is not None
     body = render_pdf(invoice)
     key = vault.object_key(invoice.document_id)
     vault.put_pdf(key, body)
-    return documents.Document(
-        invoice.patient_matricule,
-        invoice.document_id,
+    return Document(
+        owner=invoice.patient_matricule,
+        document_id=invoice.document_id,
         type="invoice",
         title=f"Mémoire d'honoraires {invoice.number}",
         author=invoice.practice_name,
@@ -199,7 +190,7 @@ def _store_vault_copy(invoice: store.Invoice, now: datetime) -> documents.Docume
     )
 
 
-def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[Event]:
+def _issued_events(invoice: Invoice, now: datetime, opted_in: bool) -> list[Event]:
     """`invoice.issued` and `document.received` concern the patient only where opted in."""
     patient = invoice.patient_matricule if opted_in else None
     events = [
@@ -218,20 +209,27 @@ def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> lis
     return events
 
 
-def _event_data(invoice: store.Invoice) -> dict[str, object]:
+def _payment(payment: PaymentRequest, now: datetime, field: str) -> Payment:
+    """The payment as recorded; one dated later than now is a typo, never a payment."""
+    if payment.paid_at is not None and payment.paid_at > now:
+        raise Unprocessable.field(field, "must not be in the future")
+    return Payment(amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now)
+
+
+def _event_data(invoice: Invoice) -> dict[str, object]:
     return {
         "invoice_id": invoice.invoice_id,
         "number": invoice.number,
         "doctor_code": invoice.doctor_code,
         "insurer": invoice.insurer,
-        "total_cents": int(invoice.total_cents),
-        "patient_share_cents": int(invoice.patient_share_cents),
+        "total_cents": invoice.total_cents,
+        "patient_share_cents": invoice.patient_share_cents,
         "status": invoice.status,
         "document_id": invoice.document_id,
     }
 
 
-def render_pdf(invoice: store.Invoice) -> bytes:
+def render_pdf(invoice: Invoice) -> bytes:
     return pdf_render.invoice_pdf(
         pdf_render.InvoiceDocument(
             practice=pdf_render.Practice(
@@ -240,37 +238,29 @@ def render_pdf(invoice: store.Invoice) -> bytes:
             patient=pdf_render.Patient(invoice.patient_matricule, invoice.patient_name),
             number=invoice.number,
             issued_on=local_date(invoice.issued_at),
-            service_date=date.fromisoformat(invoice.service_date),
+            service_date=invoice.service_date,
             insurer=invoice.insurer,
-            lines=tuple(
-                Line(
-                    line.code,
-                    line.label,
-                    int(line.quantity),
-                    int(line.unit_cents),
-                    int(line.amount_cents),
-                    bool(line.reimbursable),
-                )
-                for line in invoice.lines
-            ),
-            total_cents=int(invoice.total_cents),
-            insurer_share_cents=int(invoice.insurer_share_cents),
-            patient_share_cents=int(invoice.patient_share_cents),
-            paid_cents=int(invoice.paid_cents),
+            lines=invoice.lines,
+            total_cents=invoice.total_cents,
+            insurer_share_cents=invoice.insurer_share_cents,
+            patient_share_cents=invoice.patient_share_cents,
+            paid_cents=invoice.paid_cents,
             status=invoice.status,
-            direct_payment=bool(invoice.direct_payment),
+            direct_payment=invoice.direct_payment,
             qr=invoice.qr,
         )
     )
 
 
-def qr_svg(invoice: store.Invoice) -> str:
+def qr_svg(invoice: Invoice) -> str:
     """The invoice's QR code as an SVG image."""
     return qr_render.svg(invoice.qr).decode()
 
 
-def for_practice(caller: Principal, invoice_id: str) -> store.Invoice:
+def for_practice(caller: Principal, invoice_id: str) -> Invoice:
     """The invoice, if this practice issued it; any other is 'not found'."""
+    from chalicelib.store import invoices as store
+
     found = store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
     if found is None or found.doctor_code != caller.practice():
         raise NotFound("no such invoice")
@@ -280,12 +270,14 @@ def for_practice(caller: Principal, invoice_id: str) -> store.Invoice:
 def list_for_practice(
     caller: Principal,
     patient: str | None,
-    status: str | None,
+    status: Status | None,
     issued_from: date | None,
     issued_to: date | None,
     limit: int,
     cursor: dict[str, Any] | None,
-) -> Page[store.Invoice]:
+) -> Page[Invoice]:
+    from chalicelib.store import invoices as store
+
     if issued_from and issued_to and issued_to < issued_from:
         raise Unprocessable.field("to", "must not be before from")
     between = period(issued_from, issued_to) if issued_from or issued_to else None
@@ -304,41 +296,44 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LUXEMBOURG)
 
 
-def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clock) -> store.Invoice:
+def add_payment(caller: Principal, invoice_id: str, payment: PaymentRequest, clock: Clock) -> Invoice:
+    from chalicelib.store import invoices as store
+
     invoice = for_practice(caller, invoice_id)
-    payable = invoice_status.payable(bool(invoice.direct_payment))
-    if invoice.status not in payable:
+    if invoice.status not in invoice_status.payable(invoice.direct_payment):
         raise Conflict(f"an invoice that is {invoice.status} takes no payment")
     owed = invoice_status.owed_by_patient(
-        int(invoice.total_cents), int(invoice.patient_share_cents), bool(invoice.direct_payment)
+        invoice.total_cents, invoice.patient_share_cents, invoice.direct_payment
     )
     try:
-        invoice_status.check_payment(int(invoice.paid_cents), payment.amount_cents, owed)
+        invoice_status.check_payment(invoice.paid_cents, payment.amount_cents, owed)
     except ValueError as exc:
         raise Unprocessable.field("amount_cents", str(exc)) from exc
-    new_status = invoice_status.after_payment(
-        invoice.status,
-        int(invoice.paid_cents) + payment.amount_cents,
-        owed,
-    )
+    new_status = invoice_status.after_payment(invoice.status, invoice.paid_cents + payment.amount_cents, owed)
     return store.add_payment(invoice, _payment(payment, clock.now(), "paid_at"), new_status)
 
 
-def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:
+def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> Invoice:
+    from chalicelib.store import claim_ledger
+    from chalicelib.store import invoices as store
+
     invoice = for_practice(caller, invoice_id)
     if invoice.status == "cancelled":
         return invoice
     if invoice.status in invoice_status.CANCELLABLE:
         if invoice.claim_id is None:
             return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
-        if claim_store.withdraw(invoice, reason, clock.now()):
-            return invoice
+        withdrawn = claim_ledger.withdraw(invoice, reason, clock.now())
+        if withdrawn is not None:
+            return withdrawn
     raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
 
 
-def scan(caller: Principal, token: str) -> store.Invoice:
+def scan(caller: Principal, token: str) -> Invoice:
     """What an insurer reads from a QR code: only an invoice that names this insurer. A
     forged or altered code says nothing about what it would have named."""
+    from chalicelib.store import invoices as store
+
     try:
         claims = qr_token.decode(token, signing_keys.verification_keys())
     except qr_token.InvalidQrToken as exc:
