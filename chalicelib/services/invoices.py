@@ -1,13 +1,15 @@
 """Issuing invoices (mémoires d'honoraires) and everything a practice or an insurer does with
-one afterwards: read, list, print, pay, cancel, scan."""
+one afterwards: read, list, print, pay, cancel, scan. An invoice is the first kind of signed
+document: its rules are here, the path it takes is `services.signed_documents`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.core import ids, signing_keys
+from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
@@ -18,11 +20,13 @@ from chalicelib.domain.claims import Claim
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoice_status import Status
-from chalicelib.domain.invoices import Invoice, Payment, invoice_number
+from chalicelib.domain.invoices import Invoice, Payment, invoice_number, number_parts
 from chalicelib.domain.shares import Line
 from chalicelib.render import pdf as pdf_render
 from chalicelib.render import qr as qr_render
+from chalicelib.services import signed_documents
 from chalicelib.services.identity import Principal
+from chalicelib.services.signed_documents import VaultCopy
 
 if TYPE_CHECKING:
     from chalicelib.store.base import Page
@@ -83,11 +87,11 @@ def _is_minor(request: IssueRequest) -> bool:
 
 
 def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
-    """Price, split, sign, number and store one invoice; a copy goes to the patient's vault
-    where the patient opted in. The number, the invoice, the vault record and the outbox
-    events are one transaction, so numbers have no gaps and no twins."""
+    """Check the request against the invoice's rules, price and split it, and issue it on
+    the signed-document path; a copy goes to the patient's vault where the patient opted in.
+    The number, the invoice, the vault record and the outbox events are one transaction, so
+    numbers have no gaps and no twins."""
     from chalicelib.store import invoice_issuance
-    from chalicelib.store import invoices as store
 
     doctor_code = caller.practice()
     now = clock.now()
@@ -115,10 +119,8 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
         raise Unprocessable.field("payment.amount_cents", str(exc)) from exc
 
     opted_in = patient is not None and patient.digital_admin == "opted_in"
-    invoice_id = ids.new_id("inv", now)
-    claims = qr_token.QrClaims(invoice_id, insurer, split.total_cents, today)
-    invoice = Invoice(
-        invoice_id=invoice_id,
+    draft = Invoice(
+        invoice_id=ids.new_id("inv", now),
         number=invoice_number(today.year, snapshot.last_number + 1),
         doctor_code=doctor_code,
         practice_name=snapshot.practice.name,
@@ -137,26 +139,79 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
         paid_cents=paid,
         payments=(_payment(request.payment, now, "payment.paid_at"),) if request.payment and paid else (),
         direct_payment=request.direct_payment,
-        qr=qr_token.encode(claims, signing_keys.signing_key()),
+        qr="",
         document_id=ids.new_id("doc", now) if opted_in else None,
         claim_id=ids.new_id("clm", now) if request.direct_payment else None,
     )
-    for _ in range(MAX_NUMBER_ATTEMPTS):
-        # The vault copy is written before the transaction that records it: a record
-        # never points at a missing object, and a retry overwrites the same key.
-        document = _store_vault_copy(invoice, now) if opted_in else None
-        events = _issued_events(invoice, now, opted_in)
+    invoice = signed_documents.issue(INVOICE, draft, now)
+    metric(INVOICES_ISSUED)
+    if invoice.claim_id is not None:
+        metric(CLAIMS_SUBMITTED)
+    return invoice
+
+
+class InvoiceKind:
+    """The invoice's part of the signed-document path (`signed_documents.Kind[Invoice]`)."""
+
+    type = "invoice"
+
+    def numbered(self, draft: Invoice) -> Iterator[Invoice]:
+        """The draft carries the number after the last one its snapshot saw; each number
+        another device took meanwhile moves it on to the one after the counter's latest."""
+        from chalicelib.store import invoices as store
+
+        year, _ = number_parts(draft.number)
+        invoice = draft
+        for _ in range(MAX_NUMBER_ATTEMPTS):
+            yield invoice
+            last = store.last_number(invoice.doctor_code, year)
+            invoice = replace(invoice, number=invoice_number(year, last + 1))
+
+    def claims(self, invoice: Invoice) -> qr_token.QrClaims:
+        return qr_token.QrClaims(
+            invoice.invoice_id, invoice.insurer, invoice.total_cents, local_date(invoice.issued_at)
+        )
+
+    def signed(self, invoice: Invoice, token: str) -> Invoice:
+        return replace(invoice, qr=token)
+
+    def layout(self, invoice: Invoice) -> bytes:
+        return render_pdf(invoice)
+
+    def vault_copy(self, invoice: Invoice) -> VaultCopy | None:
+        if invoice.document_id is None:
+            return None
+        return VaultCopy(
+            owner=invoice.patient_matricule,
+            document_id=invoice.document_id,
+            source_id=invoice.invoice_id,
+            title=f"Mémoire d'honoraires {invoice.number}",
+            author=invoice.practice_name,
+        )
+
+    def events(self, invoice: Invoice, at: datetime) -> list[Event]:
+        """`invoice.issued`, which concerns the patient only where opted in (the invoice has
+        a vault copy), and the direct-payment claim's `claim.submitted`."""
+        issued = Event(
+            ids.new_id("evt", at),
+            "invoice.issued",
+            at,
+            _event_data(invoice),
+            patient=invoice.patient_matricule if invoice.document_id else None,
+            doctor_code=invoice.doctor_code,
+        )
         claim = _direct_payment_claim(invoice)
-        if claim is not None:
-            events.append(claim_rules.event(claim, "claim.submitted", ids.new_id("evt", now), now))
-        if invoice_issuance.issue(invoice, document, events, claim):
-            metric(INVOICES_ISSUED)
-            if claim is not None:
-                metric(CLAIMS_SUBMITTED)
-            return invoice
-        last = store.last_number(doctor_code, today.year)
-        invoice = replace(invoice, number=invoice_number(today.year, last + 1))
-    raise Conflict("too many invoices are being issued at once for this practice; retry")
+        if claim is None:
+            return [issued]
+        return [issued, claim_rules.event(claim, "claim.submitted", ids.new_id("evt", at), at)]
+
+    def record(self, invoice: Invoice, copy: Document | None, events: list[Event]) -> bool:
+        from chalicelib.store import invoice_issuance
+
+        return invoice_issuance.issue(invoice, copy, events, _direct_payment_claim(invoice))
+
+
+INVOICE = InvoiceKind()
 
 
 def _direct_payment_claim(invoice: Invoice) -> Claim | None:
@@ -167,46 +222,6 @@ def _direct_payment_claim(invoice: Invoice) -> Claim | None:
     return claim_rules.open_claim(
         invoice.claim_id, invoice, "direct_payment", "practice", None, invoice.issued_at
     )
-
-
-def _store_vault_copy(invoice: Invoice, now: datetime) -> Document:
-    from chalicelib.store import vault
-
-    assert invoice.document_id is not None
-    body = render_pdf(invoice)
-    key = vault.object_key(invoice.document_id)
-    vault.put_pdf(key, body)
-    return Document(
-        owner=invoice.patient_matricule,
-        document_id=invoice.document_id,
-        type="invoice",
-        title=f"Mémoire d'honoraires {invoice.number}",
-        author=invoice.practice_name,
-        created_at=now,
-        size_bytes=len(body),
-        object_key=key,
-        content_type="application/pdf",
-        source_id=invoice.invoice_id,
-    )
-
-
-def _issued_events(invoice: Invoice, now: datetime, opted_in: bool) -> list[Event]:
-    """`invoice.issued` and `document.received` concern the patient only where opted in."""
-    patient = invoice.patient_matricule if opted_in else None
-    events = [
-        Event(
-            ids.new_id("evt", now),
-            "invoice.issued",
-            now,
-            _event_data(invoice),
-            patient=patient,
-            doctor_code=invoice.doctor_code,
-        )
-    ]
-    if opted_in:
-        document = {"document_id": invoice.document_id, "type": "invoice", "invoice_id": invoice.invoice_id}
-        events.append(Event(ids.new_id("evt", now), "document.received", now, document, patient=patient))
-    return events
 
 
 def _payment(payment: PaymentRequest, now: datetime, field: str) -> Payment:
@@ -335,7 +350,7 @@ def scan(caller: Principal, token: str) -> Invoice:
     from chalicelib.store import invoices as store
 
     try:
-        claims = qr_token.decode(token, signing_keys.verification_keys())
+        claims = signed_documents.verify(token)
     except qr_token.InvalidQrToken as exc:
         raise Unprocessable.field("qr", "is not a valid DHN invoice code") from exc
     found = store.get(claims.invoice_id) if claims.insurer == caller.insurer else None
