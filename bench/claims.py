@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bench import fakeaws
 from bench.awscalls import Meter
@@ -38,23 +38,30 @@ NOTES = {"queue_page_ms_ratio": "moto walks the whole table on an index Query"}
 def _seed(count: int, offset: int) -> None:
     """`count` pending CNS claims, written straight to the table 25 at a time."""
     from chalicelib.core import ids
+    from chalicelib.domain.claims import Claim, due_at
     from chalicelib.store import claims
-    from chalicelib.store.invoices import Invoice
 
-    with claims.Claim.batch_write() as batch:
+    with claims.ClaimItem.batch_write() as batch:
         for n in range(offset, offset + count):
             at = START + timedelta(seconds=n)
-            invoice = Invoice(
-                ids.new_id("inv", at),
-                number=f"2026-{n + 1:06d}",
+            claim = Claim(
+                ids.new_id("clm", at),
+                invoice_id=ids.new_id("inv", at),
+                kind="reimbursement",
+                channel="app",
+                status="pending",
                 insurer="CNS",
+                invoice_number=f"2026-{n + 1:06d}",
                 doctor_code=fakeaws.DOCTOR,
                 patient_matricule=fakeaws.PATIENT,
-                service_date="2026-11-02",
+                service_date=date(2026, 11, 2),
                 total_cents=5770,
-                insurer_share_cents=5078,
+                amount_claimed_cents=5078,
+                proof=None,
+                submitted_at=at,
+                due_at=due_at(at),
             )
-            batch.save(claims.open_claim(ids.new_id("clm", at), invoice, "reimbursement", "app", None, at))
+            batch.save(claims.model_of(claim))
 
 
 def _page_cost(meter: Meter, read: Callable[[], int]) -> dict[str, float]:

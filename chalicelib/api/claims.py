@@ -12,12 +12,11 @@ from chalicelib.api.fields import Body, Cents, ListQuery, Text
 from chalicelib.api.http import INSURER, PATIENT, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.claims import DecisionRequest, Outcome, Status
+from chalicelib.domain.claims import Claim, DecisionRequest, Outcome, Proof, Status
 from chalicelib.services import claims
 
 if TYPE_CHECKING:
-    from chalicelib.store.base import Page
-    from chalicelib.store.claims import Claim
+    from chalicelib.core.cursor import Page
 
 bp = Blueprint(__name__)
 
@@ -59,7 +58,7 @@ def claim_json(claim: Claim) -> dict[str, object]:
         "invoice_number": claim.invoice_number,
         "doctor_code": claim.doctor_code,
         "patient_matricule": claim.patient_matricule,
-        "service_date": claim.service_date,
+        "service_date": claim.service_date.isoformat(),
         "insurer": claim.insurer,
         "kind": claim.kind,
         "channel": claim.channel,
@@ -67,8 +66,8 @@ def claim_json(claim: Claim) -> dict[str, object]:
         "submitted_at": rfc3339(claim.submitted_at),
         "due_at": rfc3339(claim.due_at),
         "overdue": claim.overdue_at is not None and claim.status == "pending",
-        "total_cents": int(claim.total_cents),
-        "amount_claimed_cents": int(claim.amount_claimed_cents),
+        "total_cents": claim.total_cents,
+        "amount_claimed_cents": claim.amount_claimed_cents,
         "proof_of_payment": {
             "method": proof.method,
             "reference": proof.reference,
@@ -78,7 +77,7 @@ def claim_json(claim: Claim) -> dict[str, object]:
         else None,
         "decision": {
             "outcome": claim.status,
-            "reimbursed_cents": int(claim.reimbursed_cents or 0),
+            "reimbursed_cents": claim.reimbursed_cents or 0,
             "reason": claim.reason,
             "payment_reference": claim.payment_reference,
             "decided_at": rfc3339_or_none(claim.decided_at),
@@ -89,8 +88,8 @@ def claim_json(claim: Claim) -> dict[str, object]:
     }
 
 
-def _proof(body: ProofIn) -> claims.Proof:
-    return claims.Proof(body.method, body.reference, body.paid_at)
+def _proof(body: ProofIn) -> Proof:
+    return Proof(body.method, body.reference, body.paid_at)
 
 
 def _page(page: Page[Claim]) -> dict[str, object]:

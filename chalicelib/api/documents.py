@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,10 +11,8 @@ from chalicelib.api.fields import ListQuery, Matricule
 from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
+from chalicelib.domain.documents import Document
 from chalicelib.services import documents
-
-if TYPE_CHECKING:
-    from chalicelib.store.documents import Document
 
 bp = Blueprint(__name__)
 
@@ -31,7 +29,7 @@ def document_json(document: Document) -> dict[str, object]:
         "title": document.title,
         "author": document.author,
         "created_at": rfc3339(document.created_at),
-        "size_bytes": int(document.size_bytes),
+        "size_bytes": document.size_bytes,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import AwareDatetime, Field
@@ -14,10 +14,8 @@ from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import Insurer
 from chalicelib.domain.invoice_status import Status
+from chalicelib.domain.invoices import Invoice
 from chalicelib.services import invoices
-
-if TYPE_CHECKING:
-    from chalicelib.store.invoices import Invoice
 
 bp = Blueprint(__name__)
 
@@ -75,35 +73,35 @@ def invoice_json(invoice: Invoice) -> dict[str, object]:
         "doctor_code": invoice.doctor_code,
         "patient_matricule": invoice.patient_matricule,
         "insurer": invoice.insurer,
-        "service_date": invoice.service_date,
+        "service_date": invoice.service_date.isoformat(),
         "issued_at": rfc3339(invoice.issued_at),
         "status": invoice.status,
         "lines": [
             {
                 "code": line.code,
                 "label": line.label,
-                "quantity": int(line.quantity),
-                "unit_cents": int(line.unit_cents),
-                "amount_cents": int(line.amount_cents),
-                "reimbursable": bool(line.reimbursable),
+                "quantity": line.quantity,
+                "unit_cents": line.unit_cents,
+                "amount_cents": line.amount_cents,
+                "reimbursable": line.reimbursable,
             }
             for line in invoice.lines
         ],
-        "total_cents": int(invoice.total_cents),
-        "insurer_share_cents": int(invoice.insurer_share_cents),
-        "patient_share_cents": int(invoice.patient_share_cents),
-        "paid_cents": int(invoice.paid_cents),
+        "total_cents": invoice.total_cents,
+        "insurer_share_cents": invoice.insurer_share_cents,
+        "patient_share_cents": invoice.patient_share_cents,
+        "paid_cents": invoice.paid_cents,
         "payments": [
-            {"amount_cents": int(p.amount_cents), "method": p.method, "paid_at": rfc3339(p.paid_at)}
+            {"amount_cents": p.amount_cents, "method": p.method, "paid_at": rfc3339(p.paid_at)}
             for p in invoice.payments
         ],
-        "direct_payment": bool(invoice.direct_payment),
+        "direct_payment": invoice.direct_payment,
         "qr": invoice.qr,
         "vault": {"stored": invoice.document_id is not None, "document_id": invoice.document_id},
         "cancel_reason": invoice.cancel_reason,
         "claim": {
             "id": invoice.claim_id,
-            "settled_cents": None if invoice.settled_cents is None else int(invoice.settled_cents),
+            "settled_cents": invoice.settled_cents,
             "settlement_reference": invoice.settlement_reference,
         }
         if invoice.claim_id
@@ -112,8 +110,8 @@ def invoice_json(invoice: Invoice) -> dict[str, object]:
     }
 
 
-def _payment(body: PaymentIn | NewPayment) -> invoices.Payment:
-    return invoices.Payment(body.method, body.amount_cents, body.paid_at)
+def _payment(body: PaymentIn | NewPayment) -> invoices.PaymentRequest:
+    return invoices.PaymentRequest(body.method, body.amount_cents, body.paid_at)
 
 
 @route(bp, "/invoices", method="POST", roles=PRACTICE, status=201, idempotent=True)
@@ -127,7 +125,7 @@ def issue(call: Call) -> dict[str, object]:
         direct_payment=body.direct_payment,
         insurer=body.insurer,
     )
-    return invoice_json(invoices.issue(call.me, request, clock.current()).invoice)
+    return invoice_json(invoices.issue(call.me, request, clock.current()))
 
 
 @route(bp, "/invoices", roles=PRACTICE)

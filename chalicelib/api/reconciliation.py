@@ -32,6 +32,7 @@ class Period(BaseModel):
 def _record(row: reconciliation.Row) -> dict[str, object]:
     record = dataclasses.asdict(row)
     record["issued_on"] = row.issued_on.isoformat()
+    record["service_date"] = row.service_date.isoformat()
     return record
 
 

@@ -19,7 +19,7 @@ from chalicelib.services import relatives
 from chalicelib.services.identity import Principal
 
 if TYPE_CHECKING:
-    from chalicelib.store.base import Page
+    from chalicelib.core.cursor import Page
 
 DEFAULT_RANGE = timedelta(days=6)
 

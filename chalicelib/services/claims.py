@@ -4,9 +4,7 @@ not decided in time. Direct-payment claims are filed with their invoice (`invoic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
@@ -14,50 +12,43 @@ from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
 from chalicelib.domain import claims as rules
 from chalicelib.domain.calendar import local_date
+from chalicelib.domain.claims import Claim, Proof
 from chalicelib.domain.insurers import INSURERS
+from chalicelib.domain.invoices import Invoice
 from chalicelib.services import invoices
 from chalicelib.services.identity import Principal
-from chalicelib.store import claims as store
-from chalicelib.store import invoices as invoice_store
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.core.cursor import Page
 
 
-@dataclass(frozen=True)
-class Proof:
-    """The patient's proof of payment, as they state it."""
-
-    method: str
-    reference: str | None
-    paid_at: datetime
-
-
-def submit(caller: Principal, invoice_id: str, proof: Proof, clock: Clock) -> store.Claim:
+def submit(caller: Principal, invoice_id: str, proof: Proof, clock: Clock) -> Claim:
     """The patient asks their insurer to reimburse an invoice they paid."""
+    from chalicelib.store import invoices as invoice_store
+
     found = invoice_store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
     if found is None or found.patient_matricule != caller.matricule:
         raise NotFound("no such invoice")
     return _file(found, "app", proof, clock, field="invoice_id")
 
 
-def file_paper(caller: Principal, qr: str, proof: Proof, clock: Clock) -> store.Claim:
+def file_paper(caller: Principal, qr: str, proof: Proof, clock: Clock) -> Claim:
     """The insurer files the claim of a printed invoice that came by post, from its QR code."""
     return _file(invoices.scan(caller, qr), "paper", proof, clock, field="qr")
 
 
-def _file(
-    invoice: invoice_store.Invoice, channel: rules.Channel, proof: Proof, clock: Clock, field: str
-) -> store.Claim:
+def _file(invoice: Invoice, channel: rules.Channel, proof: Proof, clock: Clock, field: str) -> Claim:
+    from chalicelib.store import claim_ledger
+    from chalicelib.store import invoices as invoice_store
+
     now = clock.now()
     _check_claimable(invoice, field)
     try:
-        rules.check_paid_at(
-            proof.paid_at, local_date(proof.paid_at), date.fromisoformat(invoice.service_date), now
-        )
+        rules.check_paid_at(proof.paid_at, local_date(proof.paid_at), invoice.service_date, now)
     except ValueError as exc:
         raise Unprocessable.field("proof_of_payment.paid_at", str(exc)) from exc
-    paid = store.proof(proof.method, proof.reference, proof.paid_at)
-    claim = store.open_claim(ids.new_id("clm", now), invoice, "reimbursement", channel, paid, now)
-    if store.file(claim, "paid", store.event(claim, "claim.submitted", ids.new_id("evt", now), now)):
+    claim = rules.open_claim(ids.new_id("clm", now), invoice, "reimbursement", channel, proof, now)
+    if claim_ledger.file(claim, "paid", rules.event(claim, "claim.submitted", ids.new_id("evt", now), now)):
         metric(CLAIMS_SUBMITTED)
         return claim
     # Refused: the invoice changed since it was read. Say what it has become.
@@ -67,7 +58,7 @@ def _file(
     raise Conflict("the invoice changed meanwhile; read it again and retry")
 
 
-def _check_claimable(invoice: invoice_store.Invoice, field: str) -> None:
+def _check_claimable(invoice: Invoice, field: str) -> None:
     if invoice.status == "cancelled":
         raise Unprocessable.field(field, "the invoice is cancelled")
     if invoice.claim_id is not None:
@@ -82,45 +73,42 @@ def _insurer(caller: Principal) -> str:
     return caller.insurer
 
 
-def for_insurer(caller: Principal, claim_id: str) -> store.Claim:
+def for_insurer(caller: Principal, claim_id: str) -> Claim:
     """The claim, if it is in this insurer's care; any other is 'not found'."""
+    from chalicelib.store import claims as store
+
     found = store.get(claim_id) if ids.has_prefix(claim_id, "clm") else None
     if found is None or found.insurer != _insurer(caller):
         raise NotFound("no such claim")
     return found
 
 
-def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clock: Clock) -> store.Claim:
+def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clock: Clock) -> Claim:
     """Record the insurer's decision once. The same decision again answers with the claim as it
     is; another decision, or one on a withdrawn claim, is a conflict."""
+    from chalicelib.store import claim_ledger
+    from chalicelib.store import claims as store
+
     claim = for_insurer(caller, claim_id)
     try:
-        decision = rules.settle(request, int(claim.amount_claimed_cents))
+        decision = rules.settle(request, claim.amount_claimed_cents)
     except rules.InvalidDecision as exc:
         raise Unprocessable.field(exc.field, str(exc)) from exc
-    if claim.status == store.PENDING:
+    if claim.status == "pending":
         now = clock.now()
-        if store.decide(claim, decision, now, ids.new_id("evt", now)):
+        decided = rules.decided(claim, decision, now)
+        if claim_ledger.decide(decided, rules.event(decided, "claim.decided", ids.new_id("evt", now), now)):
             metric(CLAIMS_DECIDED)
-            return claim
+            return decided
         # Another decider got there first: its decision is the one that counts.
         latest = store.get(claim_id, consistent=True)
         assert latest is not None
         claim = latest
     if claim.status == "withdrawn":
         raise Conflict("the practice cancelled this invoice; its claim was withdrawn")
-    if _recorded(claim) != decision:
+    if rules.recorded(claim) != decision:
         raise Conflict("this claim was already decided otherwise")
     return claim
-
-
-def _recorded(claim: store.Claim) -> rules.Decision:
-    return rules.Decision(
-        claim.status,  # type: ignore[arg-type]
-        int(claim.reimbursed_cents or 0),
-        claim.reason,
-        claim.payment_reference,
-    )
 
 
 def queue(
@@ -129,15 +117,19 @@ def queue(
     overdue: bool | None,
     limit: int,
     cursor: dict[str, Any] | None,
-) -> Page[store.Claim]:
+) -> Page[Claim]:
     """The insurer's own claims, oldest first. `overdue` concerns pending claims only."""
-    if overdue is not None and status not in (None, store.PENDING):
+    from chalicelib.store import claims as store
+
+    if overdue is not None and status not in (None, "pending"):
         raise Unprocessable.field("overdue", "applies to pending claims only")
     return store.for_insurer(_insurer(caller), status, overdue, limit, cursor)
 
 
-def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[store.Claim]:
+def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Claim]:
     """The patient's claims, newest first."""
+    from chalicelib.store import claims as store
+
     if caller.matricule is None:
         raise Forbidden()
     return store.for_patient(caller.matricule, limit, cursor)
@@ -146,6 +138,8 @@ def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) ->
 def sweep_overdue(clock: Clock) -> int:
     """Mark every pending claim past its deadline as overdue; how many were marked. Reads only
     the due part of each insurer's watch list, never the whole table."""
+    from chalicelib.store import claims as store
+
     now = clock.now()
     marked = sum(store.mark_overdue(claim, now) for insurer in INSURERS for claim in store.due(insurer, now))
     if marked:

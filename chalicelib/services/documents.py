@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import NotFound
+from chalicelib.domain.documents import Document
 from chalicelib.services import relatives
 from chalicelib.services.identity import Principal
-from chalicelib.store import documents as store
-from chalicelib.store import vault
-from chalicelib.store.base import Page
+
+if TYPE_CHECKING:
+    from chalicelib.core.cursor import Page
 
 
 @dataclass(frozen=True)
 class Download:
-    document: store.Document
+    document: Document
     url: str
     expires_in_seconds: int
 
@@ -34,11 +35,16 @@ def list_documents(
     limit: int,
     cursor: dict[str, Any] | None,
     clock: Clock,
-) -> Page[store.Document]:
+) -> Page[Document]:
+    from chalicelib.store import documents as store
+
     return store.list_for(owner_for(caller, on_behalf_of, clock), type, limit, cursor)
 
 
 def download(caller: Principal, on_behalf_of: str | None, document_id: str, clock: Clock) -> Download:
+    from chalicelib.store import documents as store
+    from chalicelib.store import vault
+
     owner = owner_for(caller, on_behalf_of, clock)
     found = store.get(owner, document_id) if ids.has_prefix(document_id, "doc") else None
     if found is None:

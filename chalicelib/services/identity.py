@@ -16,7 +16,7 @@ from chalicelib.domain.identity import Credential, Device, Doctor, EnrolmentCode
 from chalicelib.domain.identity import Role as Role  # noqa: PLC0414 (the HTTP edge names roles from here)
 
 if TYPE_CHECKING:
-    from chalicelib.store.base import Page
+    from chalicelib.core.cursor import Page
 
 ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
 # Crockford's alphabet: no I, L, O or U, so a code read aloud or typed is not misread.

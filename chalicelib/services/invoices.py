@@ -1,27 +1,35 @@
 """Issuing invoices (mémoires d'honoraires) and everything a practice or an insurer does with
-one afterwards: read, list, print, pay, cancel, scan."""
+one afterwards: read, list, print, pay, cancel, scan. An invoice is the first kind of signed
+document: its rules are here, the path it takes is `services.signed_documents`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.core import ids, signing_keys
+from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
+from chalicelib.domain import claims as claim_rules
 from chalicelib.domain import invoice_status, matricule, nomenclature, qr_token, service_date, shares
 from chalicelib.domain.calendar import LUXEMBOURG, local_date
+from chalicelib.domain.claims import Claim
+from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
+from chalicelib.domain.invoice_status import Status
+from chalicelib.domain.invoices import Invoice, Payment, invoice_number, number_parts
 from chalicelib.domain.shares import Line
 from chalicelib.render import pdf as pdf_render
 from chalicelib.render import qr as qr_render
+from chalicelib.services import signed_documents
 from chalicelib.services.identity import Principal
-from chalicelib.store import claims as claim_store
-from chalicelib.store import documents, vault
-from chalicelib.store import invoices as store
-from chalicelib.store.base import Page
+from chalicelib.services.signed_documents import VaultCopy
+
+if TYPE_CHECKING:
+    from chalicelib.core.cursor import Page
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64
@@ -34,7 +42,7 @@ class LineRequest:
 
 
 @dataclass(frozen=True)
-class Payment:
+class PaymentRequest:
     method: str
     amount_cents: int
     paid_at: datetime | None = None
@@ -45,15 +53,9 @@ class IssueRequest:
     patient_matricule: str
     service_date: date
     lines: tuple[LineRequest, ...]
-    payment: Payment | None
+    payment: PaymentRequest | None
     direct_payment: bool
     insurer: str | None
-
-
-@dataclass(frozen=True)
-class Issued:
-    invoice: store.Invoice
-    vault_stored: bool
 
 
 def _price(request: IssueRequest) -> list[Line]:
@@ -84,10 +86,13 @@ def _is_minor(request: IssueRequest) -> bool:
         raise Unprocessable.field("service_date", str(exc)) from exc
 
 
-def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
-    """Price, split, sign, number and store one invoice; a copy goes to the patient's vault
-    where the patient opted in. The number, the invoice, the vault record and the outbox
-    events are one transaction, so numbers have no gaps and no twins."""
+def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
+    """Check the request against the invoice's rules, price and split it, and issue it on
+    the signed-document path; a copy goes to the patient's vault where the patient opted in.
+    The number, the invoice, the vault record and the outbox events are one transaction, so
+    numbers have no gaps and no twins."""
+    from chalicelib.store import invoice_issuance
+
     doctor_code = caller.practice()
     now = clock.now()
     today = local_date(now)
@@ -96,9 +101,8 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
     except ValueError as exc:
         raise Unprocessable.field("service_date", str(exc)) from exc
     lines = _price(request)
-    sequence = store.number_sequence(doctor_code, today.year)
-    snapshot = store.read_snapshot(request.patient_matricule, doctor_code, sequence)
-    if snapshot.doctor is None:
+    snapshot = invoice_issuance.read_snapshot(request.patient_matricule, doctor_code, today.year)
+    if snapshot.practice is None:
         raise NotFound("the practice of this device is not registered")
     patient = snapshot.patient
     insurer = _insurer(request, patient.insurer if patient else None)
@@ -114,124 +118,133 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Issued:
     except ValueError as exc:
         raise Unprocessable.field("payment.amount_cents", str(exc)) from exc
 
-    invoice_id = ids.new_id("inv", now)
-    claims = qr_token.QrClaims(invoice_id, insurer, split.total_cents, today)
-    invoice = store.Invoice(
-        invoice_id,
+    opted_in = patient is not None and patient.digital_admin == "opted_in"
+    draft = Invoice(
+        invoice_id=ids.new_id("inv", now),
+        number=invoice_number(today.year, snapshot.last_number + 1),
         doctor_code=doctor_code,
-        practice_name=snapshot.doctor.name,
-        practice_specialty=snapshot.doctor.specialty,
+        practice_name=snapshot.practice.name,
+        practice_specialty=snapshot.practice.specialty,
         patient_matricule=request.patient_matricule,
         patient_name=patient.name if patient else None,
-        doctor_patient=f"{doctor_code}#{request.patient_matricule}",
         insurer=insurer,
-        service_date=request.service_date.isoformat(),
+        service_date=request.service_date,
         issued_at=now,
         status=invoice_status.at_issue(paid, owed, request.direct_payment),
         nomenclature_version=nomenclature.table().version,
-        lines=[store.LineMap(**vars(line)) for line in lines],
+        lines=tuple(lines),
         total_cents=split.total_cents,
         insurer_share_cents=split.insurer_share_cents,
         patient_share_cents=split.patient_share_cents,
         paid_cents=paid,
-        payments=[_payment(request.payment, now, "payment.paid_at")] if request.payment and paid else [],
+        payments=(_payment(request.payment, now, "payment.paid_at"),) if request.payment and paid else (),
         direct_payment=request.direct_payment,
-        qr=qr_token.encode(claims, signing_keys.signing_key()),
+        qr="",
+        document_id=ids.new_id("doc", now) if opted_in else None,
+        claim_id=ids.new_id("clm", now) if request.direct_payment else None,
     )
-    opted_in = patient is not None and patient.digital_admin == "opted_in"
-    if opted_in:
-        invoice.document_id = ids.new_id("doc", now)
-    if request.direct_payment:
-        invoice.claim_id = ids.new_id("clm", now)
-
-    previous = snapshot.counter
-    for _ in range(MAX_NUMBER_ATTEMPTS):
-        invoice.number = f"{today.year}-{previous + 1:06d}"
-        # The vault copy is written before the transaction that records it: a record
-        # never points at a missing object, and a retry overwrites the same key.
-        document = _store_vault_copy(invoice, now) if opted_in else None
-        events = _issued_events(invoice, now, opted_in)
-        claim = _direct_payment_claim(invoice, now)
-        if claim is not None:
-            events.append(claim_store.event(claim, "claim.submitted", ids.new_id("evt", now), now))
-        if store.issue(invoice, sequence, previous, document, events, claim):
-            metric(INVOICES_ISSUED)
-            if claim is not None:
-                metric(CLAIMS_SUBMITTED)
-            return Issued(invoice, opted_in)
-        previous = store.read_counter(sequence)
-    raise Conflict("too many invoices are being issued at once for this practice; retry")
+    invoice = signed_documents.issue(INVOICE, draft, now)
+    metric(INVOICES_ISSUED)
+    if invoice.claim_id is not None:
+        metric(CLAIMS_SUBMITTED)
+    return invoice
 
 
-def _direct_payment_claim(invoice: store.Invoice, now: datetime) -> claim_store.Claim | None:
+class InvoiceKind:
+    """The invoice's part of the signed-document path (`signed_documents.Kind[Invoice]`)."""
+
+    type = "invoice"
+
+    def numbered(self, draft: Invoice) -> Iterator[Invoice]:
+        """The draft carries the number after the last one its snapshot saw; each number
+        another device took meanwhile moves it on to the one after the counter's latest."""
+        from chalicelib.store import invoices as store
+
+        year, _ = number_parts(draft.number)
+        invoice = draft
+        for _ in range(MAX_NUMBER_ATTEMPTS):
+            yield invoice
+            last = store.last_number(invoice.doctor_code, year)
+            invoice = replace(invoice, number=invoice_number(year, last + 1))
+
+    def claims(self, invoice: Invoice) -> qr_token.QrClaims:
+        return qr_token.QrClaims(
+            invoice.invoice_id, invoice.insurer, invoice.total_cents, local_date(invoice.issued_at)
+        )
+
+    def signed(self, invoice: Invoice, token: str) -> Invoice:
+        return replace(invoice, qr=token)
+
+    def layout(self, invoice: Invoice) -> bytes:
+        return render_pdf(invoice)
+
+    def vault_copy(self, invoice: Invoice) -> VaultCopy | None:
+        if invoice.document_id is None:
+            return None
+        return VaultCopy(
+            owner=invoice.patient_matricule,
+            document_id=invoice.document_id,
+            source_id=invoice.invoice_id,
+            title=f"Mémoire d'honoraires {invoice.number}",
+            author=invoice.practice_name,
+        )
+
+    def events(self, invoice: Invoice, at: datetime) -> list[Event]:
+        """`invoice.issued`, which concerns the patient only where opted in (the invoice has
+        a vault copy), and the direct-payment claim's `claim.submitted`."""
+        issued = Event(
+            ids.new_id("evt", at),
+            "invoice.issued",
+            at,
+            _event_data(invoice),
+            patient=invoice.patient_matricule if invoice.document_id else None,
+            doctor_code=invoice.doctor_code,
+        )
+        claim = _direct_payment_claim(invoice)
+        if claim is None:
+            return [issued]
+        return [issued, claim_rules.event(claim, "claim.submitted", ids.new_id("evt", at), at)]
+
+    def record(self, invoice: Invoice, copy: Document | None, events: list[Event]) -> bool:
+        from chalicelib.store import invoice_issuance
+
+        return invoice_issuance.issue(invoice, copy, events, _direct_payment_claim(invoice))
+
+
+INVOICE = InvoiceKind()
+
+
+def _direct_payment_claim(invoice: Invoice) -> Claim | None:
     """With direct payment the insurer's share is claimed by the practice at issuance: the
     claim enters the insurer's queue in the same transaction as the invoice."""
     if invoice.claim_id is None:
         return None
-    return claim_store.open_claim(invoice.claim_id, invoice, "direct_payment", "practice", None, now)
+    return claim_rules.open_claim(
+        invoice.claim_id, invoice, "direct_payment", "practice", None, invoice.issued_at
+    )
 
 
-def _payment(payment: Payment, now: datetime, field: str) -> store.PaymentMap:
+def _payment(payment: PaymentRequest, now: datetime, field: str) -> Payment:
     """The payment as recorded; one dated later than now is a typo, never a payment."""
     if payment.paid_at is not None and payment.paid_at > now:
         raise Unprocessable.field(field, "must not be in the future")
-    return store.PaymentMap(
-        amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now
-    )
+    return Payment(amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at or now)
 
 
-def _store_vault_copy(invoice: store.Invoice, now: datetime) -> documents.Document:
-    assert invoice.document_id is not None
-    body = render_pdf(invoice)
-    key = vault.object_key(invoice.document_id)
-    vault.put_pdf(key, body)
-    return documents.Document(
-        invoice.patient_matricule,
-        invoice.document_id,
-        type="invoice",
-        title=f"Mémoire d'honoraires {invoice.number}",
-        author=invoice.practice_name,
-        created_at=now,
-        size_bytes=len(body),
-        object_key=key,
-        content_type="application/pdf",
-        source_id=invoice.invoice_id,
-    )
-
-
-def _issued_events(invoice: store.Invoice, now: datetime, opted_in: bool) -> list[Event]:
-    """`invoice.issued` and `document.received` concern the patient only where opted in."""
-    patient = invoice.patient_matricule if opted_in else None
-    events = [
-        Event(
-            ids.new_id("evt", now),
-            "invoice.issued",
-            now,
-            _event_data(invoice),
-            patient=patient,
-            doctor_code=invoice.doctor_code,
-        )
-    ]
-    if opted_in:
-        document = {"document_id": invoice.document_id, "type": "invoice", "invoice_id": invoice.invoice_id}
-        events.append(Event(ids.new_id("evt", now), "document.received", now, document, patient=patient))
-    return events
-
-
-def _event_data(invoice: store.Invoice) -> dict[str, object]:
+def _event_data(invoice: Invoice) -> dict[str, object]:
     return {
         "invoice_id": invoice.invoice_id,
         "number": invoice.number,
         "doctor_code": invoice.doctor_code,
         "insurer": invoice.insurer,
-        "total_cents": int(invoice.total_cents),
-        "patient_share_cents": int(invoice.patient_share_cents),
+        "total_cents": invoice.total_cents,
+        "patient_share_cents": invoice.patient_share_cents,
         "status": invoice.status,
         "document_id": invoice.document_id,
     }
 
 
-def render_pdf(invoice: store.Invoice) -> bytes:
+def render_pdf(invoice: Invoice) -> bytes:
     return pdf_render.invoice_pdf(
         pdf_render.InvoiceDocument(
             practice=pdf_render.Practice(
@@ -240,37 +253,29 @@ def render_pdf(invoice: store.Invoice) -> bytes:
             patient=pdf_render.Patient(invoice.patient_matricule, invoice.patient_name),
             number=invoice.number,
             issued_on=local_date(invoice.issued_at),
-            service_date=date.fromisoformat(invoice.service_date),
+            service_date=invoice.service_date,
             insurer=invoice.insurer,
-            lines=tuple(
-                Line(
-                    line.code,
-                    line.label,
-                    int(line.quantity),
-                    int(line.unit_cents),
-                    int(line.amount_cents),
-                    bool(line.reimbursable),
-                )
-                for line in invoice.lines
-            ),
-            total_cents=int(invoice.total_cents),
-            insurer_share_cents=int(invoice.insurer_share_cents),
-            patient_share_cents=int(invoice.patient_share_cents),
-            paid_cents=int(invoice.paid_cents),
+            lines=invoice.lines,
+            total_cents=invoice.total_cents,
+            insurer_share_cents=invoice.insurer_share_cents,
+            patient_share_cents=invoice.patient_share_cents,
+            paid_cents=invoice.paid_cents,
             status=invoice.status,
-            direct_payment=bool(invoice.direct_payment),
+            direct_payment=invoice.direct_payment,
             qr=invoice.qr,
         )
     )
 
 
-def qr_svg(invoice: store.Invoice) -> str:
+def qr_svg(invoice: Invoice) -> str:
     """The invoice's QR code as an SVG image."""
     return qr_render.svg(invoice.qr).decode()
 
 
-def for_practice(caller: Principal, invoice_id: str) -> store.Invoice:
+def for_practice(caller: Principal, invoice_id: str) -> Invoice:
     """The invoice, if this practice issued it; any other is 'not found'."""
+    from chalicelib.store import invoices as store
+
     found = store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
     if found is None or found.doctor_code != caller.practice():
         raise NotFound("no such invoice")
@@ -280,12 +285,14 @@ def for_practice(caller: Principal, invoice_id: str) -> store.Invoice:
 def list_for_practice(
     caller: Principal,
     patient: str | None,
-    status: str | None,
+    status: Status | None,
     issued_from: date | None,
     issued_to: date | None,
     limit: int,
     cursor: dict[str, Any] | None,
-) -> Page[store.Invoice]:
+) -> Page[Invoice]:
+    from chalicelib.store import invoices as store
+
     if issued_from and issued_to and issued_to < issued_from:
         raise Unprocessable.field("to", "must not be before from")
     between = period(issued_from, issued_to) if issued_from or issued_to else None
@@ -304,43 +311,46 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LUXEMBOURG)
 
 
-def add_payment(caller: Principal, invoice_id: str, payment: Payment, clock: Clock) -> store.Invoice:
+def add_payment(caller: Principal, invoice_id: str, payment: PaymentRequest, clock: Clock) -> Invoice:
+    from chalicelib.store import invoices as store
+
     invoice = for_practice(caller, invoice_id)
-    payable = invoice_status.payable(bool(invoice.direct_payment))
-    if invoice.status not in payable:
+    if invoice.status not in invoice_status.payable(invoice.direct_payment):
         raise Conflict(f"an invoice that is {invoice.status} takes no payment")
     owed = invoice_status.owed_by_patient(
-        int(invoice.total_cents), int(invoice.patient_share_cents), bool(invoice.direct_payment)
+        invoice.total_cents, invoice.patient_share_cents, invoice.direct_payment
     )
     try:
-        invoice_status.check_payment(int(invoice.paid_cents), payment.amount_cents, owed)
+        invoice_status.check_payment(invoice.paid_cents, payment.amount_cents, owed)
     except ValueError as exc:
         raise Unprocessable.field("amount_cents", str(exc)) from exc
-    new_status = invoice_status.after_payment(
-        invoice.status,
-        int(invoice.paid_cents) + payment.amount_cents,
-        owed,
-    )
+    new_status = invoice_status.after_payment(invoice.status, invoice.paid_cents + payment.amount_cents, owed)
     return store.add_payment(invoice, _payment(payment, clock.now(), "paid_at"), new_status)
 
 
-def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> store.Invoice:
+def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> Invoice:
+    from chalicelib.store import claim_ledger
+    from chalicelib.store import invoices as store
+
     invoice = for_practice(caller, invoice_id)
     if invoice.status == "cancelled":
         return invoice
     if invoice.status in invoice_status.CANCELLABLE:
         if invoice.claim_id is None:
             return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
-        if claim_store.withdraw(invoice, reason, clock.now()):
-            return invoice
+        withdrawn = claim_ledger.withdraw(invoice, reason, clock.now())
+        if withdrawn is not None:
+            return withdrawn
     raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
 
 
-def scan(caller: Principal, token: str) -> store.Invoice:
+def scan(caller: Principal, token: str) -> Invoice:
     """What an insurer reads from a QR code: only an invoice that names this insurer. A
     forged or altered code says nothing about what it would have named."""
+    from chalicelib.store import invoices as store
+
     try:
-        claims = qr_token.decode(token, signing_keys.verification_keys())
+        claims = signed_documents.verify(token)
     except qr_token.InvalidQrToken as exc:
         raise Unprocessable.field("qr", "is not a valid DHN invoice code") from exc
     found = store.get(claims.invoice_id) if claims.insurer == caller.insurer else None

@@ -10,9 +10,9 @@ from datetime import date
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain import invoice_status
 from chalicelib.domain.calendar import local_date
+from chalicelib.domain.invoices import Invoice
 from chalicelib.services import invoices
 from chalicelib.services.identity import Principal
-from chalicelib.store import invoices as store
 
 # A year and a day: enough for annual accounts, bounded so one answer stays small.
 MAX_DAYS = 366
@@ -23,7 +23,7 @@ class Row:
     invoice_id: str
     number: str
     issued_on: date
-    service_date: str
+    service_date: date
     status: str
     direct_payment: bool
     total_cents: int
@@ -38,6 +38,8 @@ class Row:
 def report(caller: Principal, first: date, last: date) -> list[Row]:
     """The practice's invoices issued from `first` to `last` (its calendar days, inclusive),
     oldest first."""
+    from chalicelib.store import invoices as store
+
     if last < first:
         raise Unprocessable.field("to", "is before from")
     if (last - first).days >= MAX_DAYS:
@@ -46,9 +48,9 @@ def report(caller: Principal, first: date, last: date) -> list[Row]:
     return [row(invoice) for invoice in store.issued_between(caller.practice(), start, end)]
 
 
-def row(invoice: store.Invoice) -> Row:
-    direct = bool(invoice.direct_payment)
-    settled = int(invoice.settled_cents or 0) if direct else 0
+def row(invoice: Invoice) -> Row:
+    direct = invoice.direct_payment
+    settled = (invoice.settled_cents or 0) if direct else 0
     return Row(
         invoice_id=invoice.invoice_id,
         number=invoice.number,
@@ -56,15 +58,12 @@ def row(invoice: store.Invoice) -> Row:
         service_date=invoice.service_date,
         status=invoice.status,
         direct_payment=direct,
-        total_cents=int(invoice.total_cents),
-        patient_paid_cents=int(invoice.paid_cents),
-        insurer_expected_cents=int(invoice.insurer_share_cents) if direct else 0,
+        total_cents=invoice.total_cents,
+        patient_paid_cents=invoice.paid_cents,
+        insurer_expected_cents=invoice.insurer_share_cents if direct else 0,
         insurer_settled_cents=settled,
         settlement_reference=invoice.settlement_reference if direct else None,
         outstanding_cents=invoice_status.outstanding_cents(
-            invoice.status,  # type: ignore[arg-type]
-            int(invoice.total_cents),
-            int(invoice.paid_cents),
-            settled,
+            invoice.status, invoice.total_cents, invoice.paid_cents, settled
         ),
     )

@@ -27,11 +27,12 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.cursor import Page
 from chalicelib.domain import appointments, slots
 from chalicelib.domain.appointments import BOOKED, CANCELLED
 from chalicelib.domain.events import Event
 from chalicelib.store import outbox
-from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
+from chalicelib.store.base import TableMeta, condition_failed, connection, named, page_of, resume
 
 
 class WindowMap(MapAttribute[str, Any]):

@@ -15,9 +15,6 @@ from pynamodb.pagination import ResultIterator
 from chalicelib.core import config, cursor
 from chalicelib.core.cursor import Page
 
-# `Page` among them: the stores take the page they return from here, with the rest.
-__all__ = ["Page", "TableMeta", "condition_failed", "connection", "named", "page_of", "resume"]
-
 M = TypeVar("M")
 
 

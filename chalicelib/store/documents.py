@@ -8,10 +8,12 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib.store.base import Page, TableMeta, named, page_of, resume
+from chalicelib.core.cursor import Page
+from chalicelib.domain.documents import Document
+from chalicelib.store.base import TableMeta, named, page_of, resume
 
 
-class Document(Model):
+class DocumentItem(Model):
     class Meta(TableMeta):
         table_name = named("documents")
 
@@ -28,9 +30,40 @@ class Document(Model):
     source_id = UnicodeAttribute(null=True)
 
 
+def model_of(document: Document) -> DocumentItem:
+    """The item a transaction writes for `document`."""
+    return DocumentItem(
+        document.owner,
+        document.document_id,
+        type=document.type,
+        title=document.title,
+        author=document.author,
+        created_at=document.created_at,
+        size_bytes=document.size_bytes,
+        object_key=document.object_key,
+        content_type=document.content_type,
+        source_id=document.source_id,
+    )
+
+
+def _record(item: DocumentItem) -> Document:
+    return Document(
+        owner=item.owner,
+        document_id=item.document_id,
+        type=item.type,
+        title=item.title,
+        author=item.author,
+        created_at=item.created_at,
+        size_bytes=int(item.size_bytes),
+        object_key=item.object_key,
+        content_type=item.content_type,
+        source_id=item.source_id,
+    )
+
+
 def get(owner: str, document_id: str) -> Document | None:
     try:
-        return Document.get(owner, document_id)
+        return _record(DocumentItem.get(owner, document_id))
     except DoesNotExist:
         return None
 
@@ -40,13 +73,13 @@ def list_for(owner: str, type: str | None, limit: int, start: dict[str, Any] | N
     The owner's matricule is kept out of the cursor, which travels in URLs."""
     private = ("owner",)
     return page_of(
-        Document.query(
+        DocumentItem.query(
             owner,
-            filter_condition=(Document.type == type) if type else None,
+            filter_condition=(DocumentItem.type == type) if type else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=resume(start, Document, private=private, owner=owner),
+            last_evaluated_key=resume(start, DocumentItem, private=private, owner=owner),
         ),
         limit,
         private=private,
-    )
+    ).map(_record)

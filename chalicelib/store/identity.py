@@ -23,10 +23,10 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.domain import identity, registry
 from chalicelib.store.base import (
-    Page,
     TableMeta,
     condition_failed,
     connection,

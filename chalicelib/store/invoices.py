@@ -1,10 +1,12 @@
-"""Invoices, their per-doctor number sequences, and the one transaction that issues them."""
+"""Invoices and their per-doctor number sequences. Issuing (`store.invoice_issuance`) and a
+claim's progress (`store.claim_ledger`) write invoices in transactions of their own; a payment
+and the cancellation of an invoice without a claim are single updates, here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -14,21 +16,18 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.core.errors import Conflict, NotFound
-from chalicelib.domain.events import Event
-from chalicelib.store import outbox
-from chalicelib.store.base import Page, TableMeta, condition_failed, connection, named, page_of, resume
-from chalicelib.store.documents import Document
-from chalicelib.store.identity import Doctor, Patient
-
-if TYPE_CHECKING:
-    from chalicelib.store.claims import Claim
+from chalicelib.core.cursor import Page
+from chalicelib.core.errors import Conflict
+from chalicelib.domain.invoice_status import Status
+from chalicelib.domain.invoices import Invoice, Payment
+from chalicelib.domain.shares import Line
+from chalicelib.store.base import TableMeta, named, page_of, resume
 
 
 class LineMap(MapAttribute[str, Any]):
@@ -46,7 +45,7 @@ class PaymentMap(MapAttribute[str, Any]):
     paid_at = UTCDateTimeAttribute()
 
 
-class ByDoctor(GlobalSecondaryIndex["Invoice"]):
+class ByDoctor(GlobalSecondaryIndex["InvoiceItem"]):
     """A practice's invoices, newest first, by issue time."""
 
     class Meta:
@@ -57,7 +56,7 @@ class ByDoctor(GlobalSecondaryIndex["Invoice"]):
     issued_at = UTCDateTimeAttribute(range_key=True)
 
 
-class ByDoctorPatient(GlobalSecondaryIndex["Invoice"]):
+class ByDoctorPatient(GlobalSecondaryIndex["InvoiceItem"]):
     """One patient's invoices within one practice (the `patient=` filter)."""
 
     class Meta:
@@ -68,14 +67,13 @@ class ByDoctorPatient(GlobalSecondaryIndex["Invoice"]):
     issued_at = UTCDateTimeAttribute(range_key=True)
 
 
-class Invoice(Model):
+class InvoiceItem(Model):
     class Meta(TableMeta):
         table_name = named("invoices")
 
     invoice_id = UnicodeAttribute(hash_key=True)
     number = UnicodeAttribute()
     doctor_code = UnicodeAttribute()
-    # What the printed invoice shows of the practice, as it was on the day of issue.
     practice_name = UnicodeAttribute()
     practice_specialty = UnicodeAttribute(null=True)
     patient_matricule = UnicodeAttribute()
@@ -97,7 +95,6 @@ class Invoice(Model):
     document_id = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     cancelled_at = UTCDateTimeAttribute(null=True)
-    # The invoice's one claim (set in the transaction that files it) and what the insurer paid.
     claim_id = UnicodeAttribute(null=True)
     settled_cents = NumberAttribute(null=True)
     settlement_reference = UnicodeAttribute(null=True)
@@ -115,78 +112,107 @@ class Counter(Model):
     value = NumberAttribute()
 
 
-class Snapshot:
-    """What issuing an invoice must read first, fetched in one round trip."""
-
-    def __init__(self, patient: Patient | None, doctor: Doctor | None, counter: int) -> None:
-        self.patient = patient
-        self.doctor = doctor
-        self.counter = counter
-
-
 def number_sequence(doctor_code: str, year: int) -> str:
+    """The counter of a practice's invoice numbers in one year; it holds the last one issued."""
     return f"invoice-number#{doctor_code}#{year}"
 
 
-def read_snapshot(matricule: str, doctor_code: str, sequence: str) -> Snapshot:
-    with TransactGet(connection=connection()) as tx:
-        patient = tx.get(Patient, matricule)
-        doctor = tx.get(Doctor, doctor_code)
-        counter = tx.get(Counter, sequence)
-    return Snapshot(_or_none(patient), _or_none(doctor), _counter_value(counter))
-
-
-def _or_none(future: Any) -> Any:
+def last_number(doctor_code: str, year: int) -> int:
+    """The last invoice number the practice was given in `year` (0 before the first)."""
     try:
-        return future.get()
-    except DoesNotExist:
-        return None
-
-
-def _counter_value(future: Any) -> int:
-    found = _or_none(future)
-    return 0 if found is None else int(found.value)
-
-
-def read_counter(sequence: str) -> int:
-    try:
-        return int(Counter.get(sequence, consistent_read=True).value)
+        return int(Counter.get(number_sequence(doctor_code, year), consistent_read=True).value)
     except DoesNotExist:
         return 0
 
 
-def issue(
-    invoice: Invoice,
-    sequence: str,
-    previous: int,
-    document: Document | None,
-    events: list[Event],
-    claim: Claim | None = None,
-) -> bool:
-    """Write the invoice, its number, its vault record, its direct-payment claim and its events
-    together. False when another issuance took the number first (the caller reads the counter
-    again and retries)."""
-    expected = Counter.value == previous if previous else Counter.name.does_not_exist()
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(Counter(sequence), actions=[Counter.value.set(previous + 1)], condition=expected)
-            tx.save(invoice)
-            if document is not None:
-                tx.save(document)
-            if claim is not None:
-                tx.save(claim)
-            for event in events:
-                tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+def model_of(invoice: Invoice) -> InvoiceItem:
+    """The item a transaction writes for a new invoice."""
+    return InvoiceItem(
+        invoice.invoice_id,
+        number=invoice.number,
+        doctor_code=invoice.doctor_code,
+        practice_name=invoice.practice_name,
+        practice_specialty=invoice.practice_specialty,
+        patient_matricule=invoice.patient_matricule,
+        patient_name=invoice.patient_name,
+        doctor_patient=_doctor_patient(invoice.doctor_code, invoice.patient_matricule),
+        insurer=invoice.insurer,
+        service_date=invoice.service_date.isoformat(),
+        issued_at=invoice.issued_at,
+        status=invoice.status,
+        nomenclature_version=invoice.nomenclature_version,
+        lines=[LineMap(**vars(line)) for line in invoice.lines],
+        total_cents=invoice.total_cents,
+        insurer_share_cents=invoice.insurer_share_cents,
+        patient_share_cents=invoice.patient_share_cents,
+        paid_cents=invoice.paid_cents,
+        payments=[_payment_map(payment) for payment in invoice.payments],
+        direct_payment=invoice.direct_payment,
+        qr=invoice.qr,
+        document_id=invoice.document_id,
+        cancel_reason=invoice.cancel_reason,
+        cancelled_at=invoice.cancelled_at,
+        claim_id=invoice.claim_id,
+        settled_cents=invoice.settled_cents,
+        settlement_reference=invoice.settlement_reference,
+    )
+
+
+def _doctor_patient(doctor_code: str, matricule: str) -> str:
+    return f"{doctor_code}#{matricule}"
+
+
+def _payment_map(payment: Payment) -> PaymentMap:
+    return PaymentMap(amount_cents=payment.amount_cents, method=payment.method, paid_at=payment.paid_at)
+
+
+def _record(item: InvoiceItem) -> Invoice:
+    return Invoice(
+        invoice_id=item.invoice_id,
+        number=item.number,
+        doctor_code=item.doctor_code,
+        practice_name=item.practice_name,
+        practice_specialty=item.practice_specialty,
+        patient_matricule=item.patient_matricule,
+        patient_name=item.patient_name,
+        insurer=item.insurer,
+        service_date=date.fromisoformat(item.service_date),
+        issued_at=item.issued_at,
+        # Only the invoice's own transitions ever write it.
+        status=cast(Status, item.status),
+        nomenclature_version=item.nomenclature_version,
+        lines=tuple(
+            Line(
+                line.code,
+                line.label,
+                int(line.quantity),
+                int(line.unit_cents),
+                int(line.amount_cents),
+                bool(line.reimbursable),
+            )
+            for line in item.lines
+        ),
+        total_cents=int(item.total_cents),
+        insurer_share_cents=int(item.insurer_share_cents),
+        patient_share_cents=int(item.patient_share_cents),
+        paid_cents=int(item.paid_cents),
+        payments=tuple(
+            Payment(int(payment.amount_cents), payment.method, payment.paid_at) for payment in item.payments
+        ),
+        direct_payment=bool(item.direct_payment),
+        qr=item.qr,
+        document_id=item.document_id,
+        cancel_reason=item.cancel_reason,
+        cancelled_at=item.cancelled_at,
+        claim_id=item.claim_id,
+        settled_cents=None if item.settled_cents is None else int(item.settled_cents),
+        settlement_reference=item.settlement_reference,
+    )
 
 
 def get(invoice_id: str, consistent: bool = False) -> Invoice | None:
     try:
-        return Invoice.get(invoice_id, consistent_read=consistent)
+        return _record(InvoiceItem.get(invoice_id, consistent_read=consistent))
     except DoesNotExist:
         return None
 
@@ -201,70 +227,75 @@ def list_for_practice(
 ) -> Page[Invoice]:
     """Newest first. With `patient`, the partition names the matricule: it is kept out of the
     cursor, which travels in URLs."""
-    index: GlobalSecondaryIndex[Invoice] = Invoice.by_doctor_patient if patient else Invoice.by_doctor
-    key = f"{doctor_code}#{patient}" if patient else doctor_code
+    index: GlobalSecondaryIndex[InvoiceItem] = (
+        InvoiceItem.by_doctor_patient if patient else InvoiceItem.by_doctor
+    )
+    key = _doctor_patient(doctor_code, patient) if patient else doctor_code
     attribute = "doctor_patient" if patient else "doctor_code"
     private = (attribute,) if patient else ()
     return page_of(
         index.query(
             key,
-            range_key_condition=Invoice.issued_at.between(*issued_between) if issued_between else None,
-            filter_condition=(Invoice.status == status) if status else None,
+            range_key_condition=InvoiceItem.issued_at.between(*issued_between) if issued_between else None,
+            filter_condition=(InvoiceItem.status == status) if status else None,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=resume(start, Invoice, index, private=private, **{attribute: key}),
+            last_evaluated_key=resume(start, InvoiceItem, index, private=private, **{attribute: key}),
         ),
         limit,
         private=private,
-    )
+    ).map(_record)
 
 
 def issued_between(doctor_code: str, start: datetime, end: datetime) -> Iterator[Invoice]:
     """All of a practice's invoices issued in [start, end], oldest first, page by page."""
-    return Invoice.by_doctor.query(doctor_code, Invoice.issued_at.between(start, end), page_size=500)
+    results = InvoiceItem.by_doctor.query(
+        doctor_code, InvoiceItem.issued_at.between(start, end), page_size=500
+    )
+    return (_record(item) for item in results)
 
 
-def add_payment(invoice: Invoice, payment: PaymentMap, new_status: str) -> Invoice:
+def add_payment(invoice: Invoice, payment: Payment, new_status: Status) -> Invoice:
     """Record a payment on the invoice as it was read: if another payment, a cancellation or
     a claim's progress came in between, DynamoDB refuses, so two racing payments can never
     overpay and a payment never sets back a status it did not see."""
-    actions: list[Action] = [
-        Invoice.paid_cents.add(payment.amount_cents),
-        Invoice.payments.set(Invoice.payments.append([payment])),
-        Invoice.status.set(new_status),
+    return _update(
+        invoice,
+        [
+            InvoiceItem.paid_cents.add(payment.amount_cents),
+            InvoiceItem.payments.set(InvoiceItem.payments.append([_payment_map(payment)])),
+            InvoiceItem.status.set(new_status),
+        ],
+        (InvoiceItem.paid_cents == invoice.paid_cents) & (InvoiceItem.status == invoice.status),
+    )
+
+
+def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[Status, ...]) -> Invoice:
+    """Cancel an invoice that has no claim (`store.claim_ledger.withdraw` cancels one that has)."""
+    return _update(
+        invoice,
+        cancellation(reason, at),
+        InvoiceItem.status.is_in(*cancellable) & InvoiceItem.claim_id.does_not_exist(),
+    )
+
+
+def cancellation(reason: str, at: datetime) -> list[Action]:
+    """What cancelling an invoice writes, with or without a claim to withdraw."""
+    return [
+        InvoiceItem.status.set("cancelled"),
+        InvoiceItem.cancel_reason.set(reason),
+        InvoiceItem.cancelled_at.set(at),
     ]
+
+
+def _update(invoice: Invoice, actions: list[Action], condition: Condition) -> Invoice:
+    """The invoice as DynamoDB holds it after the update; a conflict when `condition` no
+    longer holds."""
+    item = InvoiceItem(invoice.invoice_id)
     try:
-        invoice.update(
-            actions=actions,
-            condition=(Invoice.paid_cents == invoice.paid_cents) & (Invoice.status == invoice.status),
-        )
+        item.update(actions=actions, condition=condition)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
         raise
-    return invoice
-
-
-def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[str, ...]) -> Invoice:
-    """Cancel an invoice that has no claim (`store.claims.withdraw` cancels one that has)."""
-    try:
-        invoice.update(
-            actions=[
-                Invoice.status.set("cancelled"),
-                Invoice.cancel_reason.set(reason),
-                Invoice.cancelled_at.set(at),
-            ],
-            condition=Invoice.status.is_in(*cancellable) & Invoice.claim_id.does_not_exist(),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
-        raise
-    return invoice
-
-
-def require(invoice_id: str) -> Invoice:
-    found = get(invoice_id)
-    if found is None:
-        raise NotFound("no such invoice")
-    return found
+    return _record(item)

@@ -8,11 +8,11 @@ from pynamodb.models import Model
 
 from chalicelib.core import config
 from chalicelib.store.appointments import Appointment, Availability, BookedSlot
-from chalicelib.store.claims import Claim
-from chalicelib.store.documents import Document
+from chalicelib.store.claims import ClaimItem
+from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
-from chalicelib.store.invoices import Counter, Invoice
+from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.outbox import OutboxEvent
 from chalicelib.store.relatives import RelativeLink
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
@@ -24,9 +24,9 @@ MODELS: list[type[Model]] = [
     EnrolmentCode,
     Device,
     Counter,
-    Invoice,
-    Claim,
-    Document,
+    InvoiceItem,
+    ClaimItem,
+    DocumentItem,
     OutboxEvent,
     IdempotencyRecord,
     Availability,

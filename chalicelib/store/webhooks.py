@@ -25,8 +25,9 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.core.cursor import Page
 from chalicelib.domain.webhooks import ACTIVE, DISABLED, PENDING, Attempt, Delivery, Endpoint
-from chalicelib.store.base import Page, TableMeta, named, page_of, resume
+from chalicelib.store.base import TableMeta, named, page_of, resume
 
 # The value of `due` on every delivery in the index: one partition, read in `due_at` order.
 DUE = "due"

@@ -396,6 +396,7 @@ def test_direct_payment_patient_pays_their_share_later(world: World) -> None:
 
 
 def test_a_payment_read_before_a_decision_does_not_set_its_status_back(world: World) -> None:
+    from chalicelib.domain.invoices import Payment
     from chalicelib.store import invoices as store
 
     invoice = world.paid_invoice(direct_payment=True, payment=None)
@@ -403,7 +404,7 @@ def test_a_payment_read_before_a_decision_does_not_set_its_status_back(world: Wo
     assert stale is not None
     [claim] = world.queue("?status=pending").json["items"]
     world.decide(claim["id"])
-    payment = store.PaymentMap(amount_cents=692, method="cash", paid_at=stale.issued_at)  # type: ignore[no-untyped-call]
+    payment = Payment(amount_cents=692, method="cash", paid_at=stale.issued_at)
     with pytest.raises(Conflict):
         store.add_payment(stale, payment, "claimed")
     assert world.invoice_status(invoice["id"]) == "reimbursed"

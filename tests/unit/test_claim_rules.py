@@ -1,13 +1,26 @@
-"""The pure rules of claims: deadline, proof of payment, decisions; and invoice statuses."""
+"""The pure rules of claims: deadline, proof of payment, decisions and what a decided claim
+records; and invoice statuses and numbers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from chalicelib.domain import invoice_status
-from chalicelib.domain.claims import Decision, DecisionRequest, InvalidDecision, check_paid_at, due_at, settle
+from chalicelib.domain.claims import (
+    Claim,
+    Decision,
+    DecisionRequest,
+    InvalidDecision,
+    check_paid_at,
+    decided,
+    due_at,
+    recorded,
+    settle,
+)
+from chalicelib.domain.invoices import invoice_number, number_parts
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -70,3 +83,37 @@ def test_outstanding_is_what_the_practice_still_receives() -> None:
     assert invoice_status.outstanding_cents("claimed", 5770, 692, 0) == 5078
     assert invoice_status.outstanding_cents("reimbursed", 5770, 692, 5078) == 0
     assert invoice_status.outstanding_cents("cancelled", 5770, 0, 0) == 0
+
+
+PENDING = Claim(
+    "clm_01KAAAAAAAAAAAAAAAAAAAAAAA",
+    invoice_id="inv_01KAAAAAAAAAAAAAAAAAAAAAAA",
+    kind="reimbursement",
+    channel="app",
+    status="pending",
+    insurer="CNS",
+    invoice_number="2026-000001",
+    doctor_code="123456-78",
+    patient_matricule="1893120105732",
+    service_date=date(2026, 11, 20),
+    total_cents=5770,
+    amount_claimed_cents=5078,
+    proof=None,
+    submitted_at=NOW,
+    due_at=due_at(NOW),
+)
+
+
+def test_a_decided_claim_records_its_decision_and_a_pending_one_none() -> None:
+    decision = settle(DecisionRequest("reimbursed", 5000, "partiel", "SEPA-1"), 5078)
+    later = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    after = decided(PENDING, decision, later)
+    assert (after.status, after.decided_at, after.reimbursed_cents) == ("reimbursed", later, 5000)
+    assert recorded(after) == decision
+    assert recorded(PENDING) is None
+    assert recorded(replace(PENDING, status="withdrawn", decided_at=later)) is None
+
+
+def test_an_invoice_number_is_its_year_and_its_place_in_the_sequence() -> None:
+    assert invoice_number(2026, 42) == "2026-000042"
+    assert number_parts("2026-000042") == (2026, 42)

@@ -1,0 +1,111 @@
+"""The transactions that move a claim and its invoice together: filing a claim, recording the
+insurer's decision, and withdrawing a pending claim with its invoice's cancellation. Each
+writes both items, and the event that reports it, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.claims import Claim
+from chalicelib.domain.events import Event
+from chalicelib.domain.invoice_status import Status
+from chalicelib.domain.invoices import Invoice
+from chalicelib.store import claims, outbox
+from chalicelib.store import invoices as invoice_store
+from chalicelib.store.base import condition_failed, connection
+from chalicelib.store.claims import ClaimItem
+from chalicelib.store.invoices import InvoiceItem
+
+
+def file(claim: Claim, claimable: Status, submitted: Event) -> bool:
+    """Put the claim in the queue and mark its invoice claimed, together. False when the
+    invoice already has a claim or is no longer `claimable`: of two racing submissions, one
+    gets False."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(claims.model_of(claim), condition=ClaimItem.claim_id.does_not_exist())
+            tx.update(
+                InvoiceItem(claim.invoice_id),
+                actions=[InvoiceItem.status.set("claimed"), InvoiceItem.claim_id.set(claim.claim_id)],
+                condition=(InvoiceItem.status == claimable) & InvoiceItem.claim_id.does_not_exist(),
+            )
+            tx.save(outbox.model_of(submitted))
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def decide(decided: Claim, event: Event) -> bool:
+    """Record the decision on the claim and its invoice, and `event` (`claim.decided`),
+    together; `decided` is the claim as the decision leaves it. False when the claim is no
+    longer pending: of two racing deciders, exactly one records."""
+    assert decided.decided_at is not None and decided.reimbursed_cents is not None
+    outcome: list[Action] = [
+        ClaimItem.status.set(decided.status),
+        ClaimItem.insurer_status.set(claims.insurer_status(decided.insurer, decided.status)),
+        ClaimItem.decided_at.set(decided.decided_at),
+        ClaimItem.reimbursed_cents.set(decided.reimbursed_cents),
+        # Out of the sparse deadline index: a decided claim is neither watched nor overdue.
+        ClaimItem.deadline.remove(),
+    ]
+    settlement: list[Action] = [
+        InvoiceItem.status.set(decided.status),
+        InvoiceItem.settled_cents.set(decided.reimbursed_cents),
+    ]
+    if decided.reason is not None:
+        outcome.append(ClaimItem.reason.set(decided.reason))
+    if decided.payment_reference is not None:
+        outcome.append(ClaimItem.payment_reference.set(decided.payment_reference))
+        settlement.append(InvoiceItem.settlement_reference.set(decided.payment_reference))
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                ClaimItem(decided.claim_id), actions=outcome, condition=ClaimItem.status == claims.PENDING
+            )
+            tx.update(
+                InvoiceItem(decided.invoice_id),
+                actions=settlement,
+                condition=InvoiceItem.claim_id == decided.claim_id,
+            )
+            tx.save(outbox.model_of(event))
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice | None:
+    """Cancel an invoice whose claim is still pending, taking the claim out of the queue: the
+    invoice as cancelled, or None when the insurer has decided meanwhile."""
+    claim_id = invoice.claim_id
+    assert claim_id is not None
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                InvoiceItem(invoice.invoice_id),
+                actions=invoice_store.cancellation(reason, at),
+                condition=InvoiceItem.claim_id == claim_id,
+            )
+            tx.update(
+                ClaimItem(claim_id),
+                actions=[
+                    ClaimItem.status.set("withdrawn"),
+                    ClaimItem.insurer_status.set(claims.insurer_status(invoice.insurer, "withdrawn")),
+                    ClaimItem.decided_at.set(at),
+                    ClaimItem.deadline.remove(),
+                ],
+                condition=ClaimItem.status == claims.PENDING,
+            )
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    return replace(invoice, status="cancelled", cancel_reason=reason, cancelled_at=at)
