@@ -4,6 +4,8 @@ from the package's own files with their media types, and cached only where that 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from chalicelib.api import contract
 from tests.api.conftest import Answer, Api
 from tests.api.test_conventions import assert_problem
 
+ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(find_spec("swagger_ui").origin or "").parent / "static"  # type: ignore[union-attr]
 MEDIA_TYPES = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
@@ -79,3 +82,12 @@ def test_every_answer_travels_as_text_through_api_gateway() -> None:
     assert "*/*" not in binary
     for media_type in ["text/html", "application/json", *MEDIA_TYPES.values()]:
         assert media_type.split(";")[0] not in binary
+
+
+def test_nothing_is_read_before_the_first_request() -> None:
+    probe = (
+        "import app; from chalicelib.api import reference as r; "
+        "print(*(read.cache_info().currsize for read in (r._asset, r._page, r._openapi_json)))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "0", "0"]
