@@ -19,7 +19,7 @@ SYNTH_ACCOUNT := 123456789012
 # jsii's notice about the machine's Node.js version is not about DHN.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 
-.PHONY: venv run test lint check-infra synth deploy destroy bench clean
+.PHONY: venv run test lint check-infra chromium synth deploy destroy bench clean
 
 venv: $(STAMP)
 
@@ -41,8 +41,15 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint check-infra
+test: lint check-infra chromium
 	$(BIN)/pytest
+
+# The browser the reference page's test opens (tests/e2e/test_reference_page.py): Debian's
+# package, installed as root when it is not on PATH yet.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@command -v chromium >/dev/null || \
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 # The CloudFormation of every stage, offline: no AWS credentials are needed or used.
 synth: venv

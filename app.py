@@ -16,6 +16,7 @@ from chalicelib.api import (
     onboarding,
     practice,
     reconciliation,
+    reference,
     relatives,
     webhooks,
 )
@@ -38,6 +39,7 @@ for blueprint in (
     webhooks.bp,
     claims.bp,
     reconciliation.bp,
+    reference.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 

@@ -15,6 +15,7 @@ MODULES = [
     "bench.coldstart",
     "bench.render",
     "bench.invoices",
+    "bench.route_calls",
     "bench.appointments",
     "bench.claims",
     "bench.webhooks",

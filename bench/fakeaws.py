@@ -126,11 +126,27 @@ class Api(Caller):
         self.meter = meter
 
     def post(self, path: str, token: str | None = None, body: Any = None, key: str | None = None) -> Any:
-        answer = self.client.http.post(
-            f"/v1{path}", headers=self.headers(token, key), body=json.dumps(body or {}).encode()
-        )
-        assert answer.status_code in (200, 201), answer.body
-        return json.loads(answer.body)
+        return self.call("POST", path, token, body or {}, key)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        key: str | None = None,
+        accept: str | None = None,
+    ) -> Any:
+        """`method` on `/v1{path}`: the answer's JSON (its bytes for another media type, None
+        for no content), or fail."""
+        headers = {**self.headers(token, key), **({"accept": accept} if accept else {})}
+        raw = b"" if body is None else json.dumps(body).encode()
+        answer = self.client.http.request(method, f"/v1{path}", headers=headers, body=raw)
+        assert answer.status_code in (200, 201, 202, 204), answer.body
+        if answer.status_code == 204:
+            return None
+        media = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
+        return json.loads(answer.body) if media.startswith("application/json") else answer.body
 
 
 @contextmanager

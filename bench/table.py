@@ -6,7 +6,8 @@ after another would miss calls; the cold start wants fresh processes anyway. Wha
 prints (the local stack's servers log every request) goes to a log, shown only if it fails.
 
 A module's `TARGETS` maps a figure to its upper bound; its `NOTES` say what to know about a
-figure when reading it.
+figure when reading it. A module whose figures read better as a table of their own lays them
+out with `rows(figures) -> list[str]` instead of one line per figure.
 """
 
 from __future__ import annotations
@@ -41,11 +42,19 @@ def _figures(module: str) -> dict[str, float]:
         return figures_read
 
 
-def _row(figure: str, value: float, target: float | None, note: str) -> tuple[str, bool | None]:
-    met = None if target is None else value <= target
+def met(value: float, target: float | None) -> bool | None:
+    """Whether a figure is within its target; None for a figure without one."""
+    return None if target is None else value <= target
+
+
+def verdict(value: float, target: float | None) -> str:
+    """The marker beside a figure: `pass`, `FAIL`, or nothing for a figure without a target."""
+    return {None: "", True: "pass", False: "FAIL"}[met(value, target)]
+
+
+def _row(figure: str, value: float, target: float | None, note: str) -> str:
     bound = "" if target is None else f"≤ {target:g}"
-    marker = {None: "", True: "pass", False: "FAIL"}[met]
-    return f"  {figure:{WIDTH}} {value:12.2f}  {bound:>8}  {marker:4}  {note}".rstrip(), met
+    return f"  {figure:{WIDTH}} {value:12.2f}  {bound:>8}  {verdict(value, target):4}  {note}".rstrip()
 
 
 def main(modules: list[str]) -> None:
@@ -61,11 +70,20 @@ def main(modules: list[str]) -> None:
         figures = _figures(name)
         title = " ".join((module.__doc__ or "").split("\n\n")[0].split())
         print(f"{name.removeprefix('bench.')} ({time.perf_counter() - started:.0f} s): {title}")
-        for figure, value in figures.items():
-            line, met = _row(figure, value, targets.get(figure), notes.get(figure, ""))
+        results += [
+            met(value, targets[figure]) is True for figure, value in figures.items() if figure in targets
+        ]
+        layout = getattr(module, "rows", None)
+        lines = (
+            layout(figures)
+            if layout
+            else [
+                _row(figure, value, targets.get(figure), notes.get(figure, ""))
+                for figure, value in figures.items()
+            ]
+        )
+        for line in lines:
             print(line, flush=True)
-            if met is not None:
-                results.append(met)
     print(f"{results.count(True)} of {len(results)} targets met; {time.perf_counter() - began:.0f} s in all.")
 
 

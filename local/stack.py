@@ -153,6 +153,7 @@ def main() -> None:
     port = int(os.environ.get("PORT", DEFAULT_PORT))
     with running(port, os.environ.get("DHN_OPERATOR_TOKEN")) as stack:
         print(f"DHN is running at {stack.base_url}/v1 (AWS stand-in at {stack.aws_endpoint})", flush=True)
+        print(f"API reference: {stack.base_url}/v1/docs", flush=True)
         print(f"Operator token: {stack.operator_token}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         try:

@@ -51,9 +51,16 @@ def documented() -> dict[str, set[str]]:
 
 
 def served() -> dict[str, set[str]]:
+    """The routes of the API; the reference page that shows the document, and the document
+    itself, are not operations of it."""
     from app import app
+    from chalicelib.api import reference
 
-    return {path.removeprefix(PREFIX): set(methods) for path, methods in app.routes.items()}
+    return {
+        path.removeprefix(PREFIX): set(methods)
+        for path, methods in app.routes.items()
+        if any(entry.view_function.__module__ != reference.__name__ for entry in methods.values())
+    }
 
 
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
