@@ -44,7 +44,7 @@ INSURER_NAMES: Final = {
 # Layout, in millimetres on an A4 portrait page.
 _MARGIN: Final = 15.0
 _PAGE_WIDTH: Final = 210.0
-_QR_SIZE: Final = 38.0  # quiet zone included: 49 modules of 0.78 mm at version 6
+_QR_SIZE: Final = 38.0  # quiet zone included: 65 modules of 0.58 mm at version 8
 _QR_X: Final = _PAGE_WIDTH - _MARGIN - _QR_SIZE
 _QR_Y: Final = 12.0
 _CONTENT_WIDTH: Final = _PAGE_WIDTH - 2 * _MARGIN

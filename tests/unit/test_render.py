@@ -50,7 +50,7 @@ def test_matrix_is_the_smallest_version_at_most_10_with_its_quiet_zone(token: st
     assert all(len(row) == size for row in modules)
     version = (size - 2 * qr.QUIET_ZONE - 17) // 4
     assert size == 4 * version + 17 + 2 * qr.QUIET_ZONE
-    assert version == 6  # 149 alphanumeric characters: version 5 holds 122 at level M
+    assert version == 8  # 196 alphanumeric characters: version 7 holds 178 at level M
     assert version <= qr.MAX_VERSION
     quiet = range(qr.QUIET_ZONE)
     for i in quiet:
