@@ -15,11 +15,11 @@ COSE_Sign1, in deterministic CBOR (RFC 8949, section 4.2):
 - payload: a CWT claims set (RFC 8392), below;
 - signature: 64 bytes of Ed25519 over the Sig_structure ("Signature1", protected, "", payload).
 
-Claims. DHN's own claims take the negative keys from -1: none is registered with IANA, and
-each takes one byte of CBOR where RFC 8392's private-use range (below -65536) would take
-five, which the QR code's size cannot afford (an invoice token would be 30 characters
-longer). One registry for every kind: a key keeps its meaning across kinds, and a new kind
-takes the next free keys.
+Claims. DHN's own claims take the negative keys from -1: IANA's CWT registry leaves -256 to
+-1 unassigned (for future standards), and each of them takes one byte of CBOR where RFC 8392's
+private-use range (below -65536) would take five: an invoice token would be 30 characters
+longer (226 rather than 196), its QR code a version larger. One registry for every kind: a
+key keeps its meaning across kinds, and a new kind takes the next free keys.
 
     key  claim    kinds    value
     1    iss      all      text "DHN"
