@@ -16,8 +16,9 @@
 The JWKS lists the active key, then the next ones, then the retired ones, each once. A
 rotation, in that order:
 
-1. make a seed (`generate_seed()`); deploy with its public key in `DHN_QR_NEXT_KEYS` and the
-   active key's in `DHN_QR_RETIRED_KEYS` (listing the active key there is harmless);
+1. make a seed (`generate_seed()`); deploy with its public key (`public_key(seed)`) in
+   `DHN_QR_NEXT_KEYS` and the active key's in `DHN_QR_RETIRED_KEYS` (listing the active key
+   there is harmless);
 2. once verifiers have had time to fetch the JWKS again, write the new seed into the secret:
    within `config.SECRET_MAX_AGE_SECONDS` every container signs with it, and tokens of the
    old key and of the new one both verify all along;
@@ -116,6 +117,12 @@ def _verification_keys(
 def _jwks(seed: str, source: str, next_keys: str, retired_keys: str) -> dict[str, list[dict[str, str]]]:
     keys = _verification_keys(seed, source, next_keys, retired_keys)
     return {"keys": [signed_token.jwk(key) for key in keys.values()]}
+
+
+def public_key(seed: str) -> str:
+    """What `DHN_QR_NEXT_KEYS` and `DHN_QR_RETIRED_KEYS` list for a seed: its raw public key
+    in base64url, the `x` of its JWKS entry."""
+    return signed_token.jwk(_signing_key(seed, SIGNING_KEY_ENV).public_key())["x"]
 
 
 def generate_seed() -> str:

@@ -7,7 +7,6 @@ the same function throughout.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -60,12 +59,6 @@ def forge(claims: dict[int | str, Any], key: Ed25519PrivateKey, kid: str) -> str
         cbor2.dumps(claims), cose_key, protected={1: -8, 4: kid.encode()}, unprotected={}
     )
     return "DHN1:" + str(base45.b45encode(message).decode())
-
-
-def public_x(seed: str) -> str:
-    """What an operator publishes for a new seed: its raw public key in base64url."""
-    private = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(seed + "="))
-    return base64.urlsafe_b64encode(private.public_key().public_bytes_raw()).rstrip(b"=").decode()
 
 
 def altered(token: str, position: int) -> str:
@@ -130,11 +123,14 @@ def test_a_next_key_verifies_with_the_jwks_fetched_before_it_signed(
     api.patient()
     old_seed, new_seed = signing_keys.generate_seed(), signing_keys.generate_seed()
     rotation.setenv("DHN_QR_SIGNING_KEY", old_seed)
-    rotation.setenv("DHN_QR_NEXT_KEYS", public_x(new_seed))
-    rotation.setenv("DHN_QR_RETIRED_KEYS", public_x(old_seed))
+    rotation.setenv("DHN_QR_NEXT_KEYS", signing_keys.public_key(new_seed))
+    rotation.setenv("DHN_QR_RETIRED_KEYS", signing_keys.public_key(old_seed))
     signing_keys.reset()
     kept = published(api)  # the insurer's copy, fetched before the new key signs anything
-    assert [key["x"] for key in kept["keys"]] == [public_x(old_seed), public_x(new_seed)]
+    assert [key["x"] for key in kept["keys"]] == [
+        signing_keys.public_key(old_seed),
+        signing_keys.public_key(new_seed),
+    ]
     before = issued(api, doctor)["qr"]
 
     rotation.setenv("DHN_QR_SIGNING_KEY", new_seed)

@@ -257,21 +257,27 @@ def test_malformed_published_key_names_its_variable(env: pytest.MonkeyPatch, var
     assert "tooshort" not in str(caught.value)
 
 
-def public_x(seed: str) -> str:
-    """The `x` of a seed's JWK: what DHN_QR_NEXT_KEYS and DHN_QR_RETIRED_KEYS list."""
+def test_the_public_key_of_a_seed_is_the_x_of_its_jwk(env: pytest.MonkeyPatch) -> None:
+    seed = signing_keys.generate_seed()
+    env.setenv(signing_keys.SIGNING_KEY_ENV, seed)
+    assert signing_keys.public_key(seed) == signing_keys.jwks()["keys"][0]["x"]
     raw = base64.urlsafe_b64decode(seed + "=")
-    return signed_token.jwk(Ed25519PrivateKey.from_private_bytes(raw).public_key())["x"]
+    expected = Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes_raw()
+    assert base64.urlsafe_b64decode(signing_keys.public_key(seed) + "=") == expected
 
 
 def test_a_next_key_is_published_before_it_signs(env: pytest.MonkeyPatch) -> None:
     old_seed, new_seed = signing_keys.generate_seed(), signing_keys.generate_seed()
     # Step 1: the next key is published, and the active one listed as retired ahead of time.
     env.setenv(signing_keys.SIGNING_KEY_ENV, old_seed)
-    env.setenv(signing_keys.NEXT_KEYS_ENV, public_x(new_seed))
-    env.setenv(signing_keys.RETIRED_KEYS_ENV, public_x(old_seed))
+    env.setenv(signing_keys.NEXT_KEYS_ENV, signing_keys.public_key(new_seed))
+    env.setenv(signing_keys.RETIRED_KEYS_ENV, signing_keys.public_key(old_seed))
     old_kid = signed_token.key_id(signing_keys.signing_key().public_key())
     published = signing_keys.jwks()["keys"]
-    assert [jwk["x"] for jwk in published] == [public_x(old_seed), public_x(new_seed)]  # each once
+    assert [jwk["x"] for jwk in published] == [
+        signing_keys.public_key(old_seed),
+        signing_keys.public_key(new_seed),
+    ]  # each once
     assert published[0]["kid"] == old_kid  # the active key first, and still the one that signs
     old_token = qr_token.encode(CLAIMS, signing_keys.signing_key())
     # A verifier keeps the JWKS it fetched then.
@@ -285,23 +291,36 @@ def test_a_next_key_is_published_before_it_signs(env: pytest.MonkeyPatch) -> Non
     signing_keys.reset()
     new_token = qr_token.encode(CLAIMS, signing_keys.signing_key())
     assert qr_token.decode(new_token, cached) == CLAIMS  # known before it signed
-    assert [jwk["x"] for jwk in signing_keys.jwks()["keys"]] == [public_x(new_seed), public_x(old_seed)]
+    assert [jwk["x"] for jwk in signing_keys.jwks()["keys"]] == [
+        signing_keys.public_key(new_seed),
+        signing_keys.public_key(old_seed),
+    ]
     for token in (old_token, new_token):
         assert qr_token.decode(token, signing_keys.verification_keys()) == CLAIMS
 
     # Step 3: the new key is no longer "next"; nothing changes for the verifiers.
     env.delenv(signing_keys.NEXT_KEYS_ENV)
     signing_keys.reset()
-    assert [jwk["x"] for jwk in signing_keys.jwks()["keys"]] == [public_x(new_seed), public_x(old_seed)]
+    assert [jwk["x"] for jwk in signing_keys.jwks()["keys"]] == [
+        signing_keys.public_key(new_seed),
+        signing_keys.public_key(old_seed),
+    ]
 
 
 def test_the_jwks_lists_active_then_next_then_retired(env: pytest.MonkeyPatch) -> None:
     active, upcoming, retired = (signing_keys.generate_seed() for _ in range(3))
     env.setenv(signing_keys.SIGNING_KEY_ENV, active)
-    env.setenv(signing_keys.NEXT_KEYS_ENV, public_x(upcoming))
-    env.setenv(signing_keys.RETIRED_KEYS_ENV, f"{public_x(retired)},{public_x(upcoming)}")
+    env.setenv(signing_keys.NEXT_KEYS_ENV, signing_keys.public_key(upcoming))
+    env.setenv(
+        signing_keys.RETIRED_KEYS_ENV,
+        f"{signing_keys.public_key(retired)},{signing_keys.public_key(upcoming)}",
+    )
     xs = [jwk["x"] for jwk in signing_keys.jwks()["keys"]]
-    assert xs == [public_x(active), public_x(upcoming), public_x(retired)]
+    assert xs == [
+        signing_keys.public_key(active),
+        signing_keys.public_key(upcoming),
+        signing_keys.public_key(retired),
+    ]
     assert list(signing_keys.verification_keys()) == [jwk["kid"] for jwk in signing_keys.jwks()["keys"]]
     # An unpublished key's token does not verify, whatever else is published.
     unpublished = Ed25519PrivateKey.generate()
@@ -313,6 +332,6 @@ def test_two_published_keys_under_one_kid_are_refused(env: pytest.MonkeyPatch) -
     # A kid is 32 bits of a hash: two keys could share one, and then one would not verify.
     env.setattr(signed_token, "key_id", lambda _: "AAAAAA")
     env.setenv(signing_keys.SIGNING_KEY_ENV, signing_keys.generate_seed())
-    env.setenv(signing_keys.RETIRED_KEYS_ENV, public_x(signing_keys.generate_seed()))
+    env.setenv(signing_keys.RETIRED_KEYS_ENV, signing_keys.public_key(signing_keys.generate_seed()))
     with pytest.raises(RuntimeError, match=signing_keys.RETIRED_KEYS_ENV):
         signing_keys.jwks()
