@@ -23,6 +23,7 @@ from chalicelib.core import signing_keys
 from tests.api.conftest import NOW, Api
 from tests.api.test_conventions import field_errors
 from tests.api.test_invoices import issued
+from tests.api.test_scan import altered
 
 # The claim table of the contract: iss, iat, then DHN's keys.
 ISS, IAT, KIND, ID, INSURER, TOTAL, DATE = 1, 6, -1, -2, -3, -4, -5
@@ -59,12 +60,6 @@ def forge(claims: dict[int | str, Any], key: Ed25519PrivateKey, kid: str) -> str
         cbor2.dumps(claims), cose_key, protected={1: -8, 4: kid.encode()}, unprotected={}
     )
     return "DHN1:" + str(base45.b45encode(message).decode())
-
-
-def altered(token: str, position: int) -> str:
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-    swap = alphabet[(alphabet.index(token[position]) + 1) % len(alphabet)]
-    return token[:position] + swap + token[position + 1 :]
 
 
 def published(api: Api) -> dict[str, Any]:
