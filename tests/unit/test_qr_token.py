@@ -17,7 +17,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from chalicelib.core import signing_keys
 from chalicelib.domain import qr_token, signed_token
 from chalicelib.domain.qr_token import InvalidQrToken, QrClaims
-from tests.unit.test_signed_token import ULID, seal
+from tests.unit.test_signed_token import ULID, keys_of, seal
 
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 CLAIMS = QrClaims(
@@ -42,10 +42,6 @@ def other_key() -> Ed25519PrivateKey:
 @pytest.fixture
 def token(key: Ed25519PrivateKey) -> str:
     return qr_token.encode(CLAIMS, key)
-
-
-def keys_of(*private_keys: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
-    return {signed_token.key_id(k.public_key()): k.public_key() for k in private_keys}
 
 
 def payload(token: str) -> dict[int, object]:
