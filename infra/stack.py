@@ -188,6 +188,7 @@ class DhnStack(Stack):
                 "DHN_RESOURCE_PREFIX": stage.prefix,
                 "POWERTOOLS_SERVICE_NAME": "dhn",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                signing_keys.NEXT_KEYS_ENV: ",".join(stage.next_qr_keys),
                 signing_keys.RETIRED_KEYS_ENV: ",".join(stage.retired_qr_keys),
             },
         }

@@ -21,8 +21,10 @@ class Stage:
     lambda_memory_mb: int
     # Where alarms are sent; None keeps them on the console only.
     alarm_email: str | None = None
-    # Public keys (base64url, the `x` of the JWKS entry) of earlier QR signing keys, kept
-    # until every invoice signed with them is settled.
+    # Public keys (base64url, the `x` of the JWKS entry) of the next token signing key,
+    # published before it signs (chalicelib/core/signing_keys.py tells the rotation's steps).
+    next_qr_keys: tuple[str, ...] = ()
+    # The same for earlier signing keys, kept until every document signed with them is settled.
     retired_qr_keys: tuple[str, ...] = ()
 
     @property

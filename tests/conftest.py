@@ -18,6 +18,9 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+# The tests publish only the keys they make, whatever the shell that runs them has set.
+os.environ.pop("DHN_QR_NEXT_KEYS", None)
+os.environ.pop("DHN_QR_RETIRED_KEYS", None)
 if "DHN_WEBHOOK_KEY" not in os.environ:
     from chalicelib.core import sealing
 

@@ -4,6 +4,9 @@ The input is a plain frozen dataclass so that the invoice service builds it from
 values without this module knowing about stores or models. `fpdf2` (about 300 ms of
 import) is imported inside `invoice_pdf()`, so only a request that draws a PDF pays for it.
 
+The text is set in an embedded Unicode typeface (`typeface`), so names print as written in
+any Latin script (Vietnamese included), in Greek or in Cyrillic.
+
 The QR code is drawn as vector rectangles, one per horizontal run of dark modules, so it
 stays sharp at any print or raster resolution (it must scan from 150 dpi) and costs a few
 hundred path operators instead of an image encoder.
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 from chalicelib.domain.calendar import LUXEMBOURG
 from chalicelib.domain.shares import Line
-from chalicelib.render import qr
+from chalicelib.render import qr, typeface
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -44,7 +47,7 @@ INSURER_NAMES: Final = {
 # Layout, in millimetres on an A4 portrait page.
 _MARGIN: Final = 15.0
 _PAGE_WIDTH: Final = 210.0
-_QR_SIZE: Final = 38.0  # quiet zone included: 49 modules of 0.78 mm at version 6
+_QR_SIZE: Final = 38.0  # quiet zone included: 65 modules of 0.58 mm at version 8
 _QR_X: Final = _PAGE_WIDTH - _MARGIN - _QR_SIZE
 _QR_Y: Final = 12.0
 _CONTENT_WIDTH: Final = _PAGE_WIDTH - 2 * _MARGIN
@@ -58,8 +61,7 @@ _COLUMNS: Final = (
 )
 _LINE_HEIGHT: Final = 4.5
 _CELL_PAD: Final = 1.5
-# Letters with a stroke, which Unicode does not decompose into letter and accent.
-_NO_DECOMPOSITION: Final = str.maketrans("ŁłĐđĦħŦŧı", "LlDdHhTti")
+_FONT: Final = typeface.FAMILY
 _GREY: Final = (90, 90, 90)
 _BLACK: Final = (0, 0, 0)
 
@@ -115,8 +117,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    # Core fonts in WinAnsi rather than latin-1: the same accents, plus the euro sign.
-    pdf.core_fonts_encoding = "windows-1252"
+    typeface.add_to(pdf, _texts(doc))
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.c_margin = _CELL_PAD  # the text inset of every cell, so the table columns breathe
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -135,13 +136,27 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     return bytes(pdf.output())
 
 
+def _texts(doc: InvoiceDocument) -> list[str]:
+    """What the document prints besides its fixed wording: the typeface's cut depends on it."""
+    practice, patient = doc.practice, doc.patient
+    fields = [practice.doctor_name, practice.specialty, practice.doctor_code, patient.matricule]
+    fields += [patient.name, doc.number]
+    fields += [text for line in doc.lines for text in (line.code, line.label)]
+    return [field for field in fields if field]
+
+
 def _qr_code(pdf: FPDF, text: str) -> None:
+    from fpdf.enums import RenderStyle
+
     modules = qr.matrix(text)
     module = _QR_SIZE / len(modules)
     pdf.set_fill_color(*_BLACK)
+    # The style as fpdf2's own value: given as "F", it is parsed again for each of the
+    # 600 or so rectangles.
+    fill = RenderStyle.F
     for y, x, n in qr.dark_runs(modules):
-        pdf.rect(_QR_X + x * module, _QR_Y + y * module, n * module, module, style="F")
-    pdf.set_font("helvetica", size=6.5)
+        pdf.rect(_QR_X + x * module, _QR_Y + y * module, n * module, module, style=fill)
+    pdf.set_font(_FONT, size=6.5)
     pdf.set_text_color(*_GREY)
     pdf.set_xy(_QR_X, _QR_Y + _QR_SIZE - 1)
     pdf.cell(_QR_SIZE, 3, "Code signé, vérifiable par l'assurance", align="C")
@@ -151,17 +166,17 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
     practice_width = _QR_X - _MARGIN - 5
     pdf.set_text_color(*_BLACK)
     pdf.set_xy(_MARGIN, _MARGIN)
-    pdf.set_font("helvetica", "B", 13)
+    pdf.set_font(_FONT, "B", 13)
     _text(pdf, practice_width, 6, doc.practice.doctor_name)
-    pdf.set_font("helvetica", size=10)
+    pdf.set_font(_FONT, size=10)
     if doc.practice.specialty:
         _text(pdf, practice_width, 5, doc.practice.specialty)
     _text(pdf, practice_width, 5, f"Code médecin : {doc.practice.doctor_code}")
 
     pdf.set_xy(_MARGIN, _QR_Y + _QR_SIZE + 6)
-    pdf.set_font("helvetica", "B", 20)
+    pdf.set_font(_FONT, "B", 20)
     pdf.cell(0, 9, "Mémoire d'honoraires", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=11)
+    pdf.set_font(_FONT, size=11)
     pdf.cell(0, 6, f"N° {doc.number}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
@@ -170,7 +185,7 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
     _field(pdf, "Patient", doc.patient.name or "-", half)
     _field(pdf, "Matricule", doc.patient.matricule, half)
     _field(pdf, "Assurance", doc.insurer, half)
-    pdf.set_font("helvetica", size=8)
+    pdf.set_font(_FONT, size=8)
     pdf.set_text_color(*_GREY)
     _text(pdf, half - 5, 4, INSURER_NAMES[doc.insurer])
     bottom = pdf.get_y()
@@ -185,28 +200,28 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
 
 def _field(pdf: FPDF, label: str, value: str, width: float, x: float = _MARGIN) -> None:
     pdf.set_x(x)
-    pdf.set_font("helvetica", "B", 10)
+    pdf.set_font(_FONT, "B", 10)
     label_width = 32
     pdf.cell(label_width, 5.5, f"{label} :")
-    pdf.set_font("helvetica", size=10)
+    pdf.set_font(_FONT, size=10)
     _text(pdf, width - label_width - 5, 5.5, value)
 
 
 def _lines(pdf: FPDF, doc: InvoiceDocument) -> None:
     # Drawn cell by cell rather than with fpdf2's table(): a third of the time for the same
-    # page (the render budget is 15 ms), and the label column is the only one that wraps.
+    # page (the render budget is 12 ms), and the label column is the only one that wraps.
     _line_headings(pdf)
-    pdf.set_font("helvetica", size=9)
+    pdf.set_font(_FONT, size=9)
     for line in doc.lines:
         wrapped = _wrap(pdf, _COLUMNS[1][1], line.label)
         height = len(wrapped) * _LINE_HEIGHT + 2 * _CELL_PAD
         if pdf.get_y() + height > pdf.page_break_trigger:
             pdf.add_page()
             _line_headings(pdf)
-            pdf.set_font("helvetica", size=9)
+            pdf.set_font(_FONT, size=9)
         top = pdf.get_y()
         values = (
-            [_winansi(line.code)],
+            [typeface.printable(line.code)],
             wrapped,
             [str(line.quantity)],
             [euros(line.unit_cents)],
@@ -225,7 +240,7 @@ def _lines(pdf: FPDF, doc: InvoiceDocument) -> None:
 
 
 def _line_headings(pdf: FPDF) -> None:
-    pdf.set_font("helvetica", "B", 9)
+    pdf.set_font(_FONT, "B", 9)
     pdf.set_fill_color(235, 235, 235)
     pdf.set_draw_color(170, 170, 170)
     pdf.set_x(_MARGIN)
@@ -253,7 +268,7 @@ def _totals(pdf: FPDF, doc: InvoiceDocument) -> None:
     left = _PAGE_WIDTH - _MARGIN - label_width - amount_width
     for label, amount, bold in rows:
         pdf.set_x(left)
-        pdf.set_font("helvetica", "B" if bold else "", 10)
+        pdf.set_font(_FONT, "B" if bold else "", 10)
         pdf.cell(label_width, 6, label)
         pdf.cell(amount_width, 6, amount, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -264,9 +279,9 @@ def _totals(pdf: FPDF, doc: InvoiceDocument) -> None:
         payment = "réglé en partie"
     else:
         payment = "non réglé"
-    pdf.set_font("helvetica", "B", 10)
+    pdf.set_font(_FONT, "B", 10)
     pdf.cell(0, 5.5, f"Paiement : {payment}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=9)
+    pdf.set_font(_FONT, size=9)
     if doc.direct_payment:
         mention = (
             f"Tiers payant : la part assurance ({euros(doc.insurer_share_cents)}) est réglée "
@@ -286,7 +301,7 @@ def _footer(pdf: FPDF) -> None:
     # On the last page only: one short line, so a long invoice needs no page template.
     pdf.set_auto_page_break(auto=False)
     pdf.set_xy(_MARGIN, 297 - _MARGIN - 4)
-    pdf.set_font("helvetica", size=7)
+    pdf.set_font(_FONT, size=7)
     pdf.set_text_color(*_GREY)
     pdf.cell(
         0,
@@ -303,7 +318,7 @@ def _wrap(pdf: FPDF, width: float, text: str) -> list[str]:
     Most texts fit on one line, and measuring them is far cheaper than fpdf2's line
     breaking (the larger part of the render time when every text went through it).
     """
-    text = _winansi(text)
+    text = typeface.printable(text)
     if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
         return [text]
     # output="LINES" returns the list of lines; fpdf2's annotation covers every output.
@@ -318,31 +333,6 @@ def _text(pdf: FPDF, width: float, height: float, text: str) -> None:
         pdf.set_x(x)
         pdf.cell(width, height, line, new_x="LEFT", new_y="NEXT")
     pdf.set_x(pdf.l_margin)
-
-
-def _winansi(text: str) -> str:
-    """`text` as the core fonts can show it (Windows-1252), which fpdf2 would refuse.
-
-    Names and labels come from outside: a "Łukasz" or a "Ștefan" must print as "Lukasz"
-    or "Stefan" rather than fail the whole invoice. Letters outside Windows-1252 lose their
-    accent; what has no plain letter left becomes "?".
-    """
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        pass
-    else:
-        return text
-    import unicodedata  # only for the rare text that needs it
-
-    kept: list[str] = []
-    for char in unicodedata.normalize("NFC", text).translate(_NO_DECOMPOSITION):
-        if char.encode("cp1252", "ignore"):
-            kept.append(char)
-        elif not unicodedata.combining(char):
-            base = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore")
-            kept.append(base.decode("cp1252") or "?")
-    return "".join(kept)
 
 
 def _french_date(day: date) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # stdnum is light itself, but its package imports `ssl`.
-HEAVY = ("pynamodb", "botocore", "boto3", "fpdf", "qrcode", "cryptography", "stdnum", "ssl")
+HEAVY = ("pynamodb", "botocore", "boto3", "fpdf", "qrcode", "cryptography", "cwt", "cbor2", "stdnum", "ssl")
 _PROBE = (
     f"import sys, app; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
 )

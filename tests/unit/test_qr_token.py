@@ -1,21 +1,23 @@
-"""The signed QR token (chalicelib.domain.qr_token) and its key material (chalicelib.core.signing_keys)."""
+"""The invoice's signed token (chalicelib.domain.qr_token) and the key material of every signed
+token (chalicelib.core.signing_keys). The envelope itself is tested in test_signed_token."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
+import cbor2
 import pytest
 import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from qrcode.constants import ERROR_CORRECT_M
 
 from chalicelib.core import signing_keys
-from chalicelib.domain import qr_token
+from chalicelib.domain import qr_token, signed_token
 from chalicelib.domain.qr_token import InvalidQrToken, QrClaims
+from tests.unit.test_signed_token import ULID, keys_of, seal
 
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 CLAIMS = QrClaims(
@@ -24,6 +26,7 @@ CLAIMS = QrClaims(
     total_cents=5770,
     issued_on=date(2026, 11, 20),
 )
+LONGEST = QrClaims("inv_7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "RCAM", 0xFFFFFFFF, date(2149, 6, 6))
 
 
 @pytest.fixture
@@ -41,18 +44,18 @@ def token(key: Ed25519PrivateKey) -> str:
     return qr_token.encode(CLAIMS, key)
 
 
-def keys_of(*private_keys: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
-    return {qr_token.key_id(k.public_key()): k.public_key() for k in private_keys}
+def payload(token: str) -> dict[int, object]:
+    raw = signed_token._b45decode(token.removeprefix(signed_token.PREFIX))
+    assert raw is not None
+    claims = cbor2.loads(cbor2.loads(raw).value[2])
+    assert isinstance(claims, dict)
+    return claims
 
 
-def raw(token: str) -> bytes:
-    decoded = qr_token._b45decode(token[len(qr_token.PREFIX) :])
-    assert decoded is not None
-    return decoded
-
-
-def text(data: bytes) -> str:
-    return qr_token.PREFIX + qr_token._b45encode(data)
+def qr_version(text: str) -> int:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+    code.add_data(text)
+    return int(code.best_fit())
 
 
 @pytest.mark.parametrize(
@@ -60,7 +63,7 @@ def text(data: bytes) -> str:
     [
         CLAIMS,
         QrClaims("inv_00000000000000000000000000", "CMFEP", 0, date(1970, 1, 1)),
-        QrClaims("inv_7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "RCAM", 0xFFFFFFFF, date(2149, 6, 6)),
+        LONGEST,
         QrClaims("inv_01ARZ3NDEKTSV4RRFFQ69G5FAV", "EMCFL", 123456, date(2024, 2, 29)),
         QrClaims("inv_01HZZZZZZZZZZZZZZZZZZZZZZZ", "CMFEC", 1, date(2027, 12, 31)),
     ],
@@ -70,124 +73,71 @@ def test_round_trip(claims: QrClaims, key: Ed25519PrivateKey) -> None:
     assert qr_token.decode(token, keys_of(key)) == claims
 
 
-def test_token_is_short_alphanumeric_and_fits_qr_version_10_at_m(token: str) -> None:
+def test_token_is_short_alphanumeric_and_fits_qr_version_10_at_m(token: str, key: Ed25519PrivateKey) -> None:
     assert token.startswith("DHN1:")
-    assert len(token) == qr_token.TOKEN_LENGTH == 149
+    assert len(token) == 193
     assert set(token) <= QR_ALPHANUMERIC
     # A scanner that trims whitespace must not change the token.
     assert token == token.strip()
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
-    code.add_data(token)
-    assert code.best_fit() <= 10
+    assert qr_version(token) == 8
+    # The largest values every claim may take still fit the contract's version 10.
+    longest = qr_token.encode(LONGEST, key)
+    assert len(longest) == 202
+    assert qr_version(longest) <= 10
 
 
-def test_token_holds_only_the_known_fields(token: str, key: Ed25519PrivateKey) -> None:
-    # 32 bytes of version, key id, invoice id, insurer, total and date, then the signature:
-    # no room for a name, a matricule or anything medical.
-    assert len(raw(token)) == 1 + 8 + 16 + 1 + 4 + 2 + 64
+def test_token_holds_only_the_known_fields(token: str) -> None:
+    # The invoice's id, insurer, total and date, with the issuer, the time and the kind: no
+    # room for a name, a matricule or anything medical.
+    assert payload(token) == {
+        1: "DHN",
+        6: 1_732_146_121,  # iat: the second the invoice's ULID was made
+        -1: 1,  # kind: invoice
+        -2: ULID,
+        -3: 0,  # CNS
+        -4: 5770,
+        -5: 20777,  # 2026-11-20
+    }
     assert [f.name for f in dataclasses.fields(QrClaims)] == [
         "invoice_id",
         "insurer",
         "total_cents",
         "issued_on",
     ]
-    data = raw(token)
-    assert data[0] == 1
-    assert data[1:9] == hashlib.sha256(key.public_key().public_bytes_raw()).digest()[:8]
-    assert data[26:30] == (5770).to_bytes(4, "big")
 
 
-def test_every_flipped_bit_of_the_token_bytes_is_rejected(token: str, key: Ed25519PrivateKey) -> None:
-    keys = keys_of(key)
-    data = raw(token)
-    for i in range(len(data)):
-        for bit in range(8):
-            forged = bytearray(data)
-            forged[i] ^= 1 << bit
-            with pytest.raises(InvalidQrToken):
-                qr_token.decode(text(bytes(forged)), keys)
-
-
-def test_every_flipped_bit_of_the_token_text_is_rejected(token: str, key: Ed25519PrivateKey) -> None:
-    keys = keys_of(key)
-    encoded = token.encode("ascii")
-    for i in range(len(encoded)):
-        for bit in range(8):
-            forged = bytearray(encoded)
-            forged[i] ^= 1 << bit
-            with pytest.raises(InvalidQrToken):
-                qr_token.decode(forged.decode("latin-1"), keys)
+def test_every_insurer_has_the_index_the_format_documents(key: Ed25519PrivateKey) -> None:
+    for index, insurer in enumerate(("CNS", "CMFEP", "CMFEC", "EMCFL", "RCAM")):
+        token = qr_token.encode(dataclasses.replace(CLAIMS, insurer=insurer), key)
+        assert payload(token)[-3] == index
+    assert qr_token.INSURERS == ("CNS", "CMFEP", "CMFEC", "EMCFL", "RCAM")
 
 
 @pytest.mark.parametrize(
-    "mangle",
+    "claims",
     [
-        lambda _: "",
-        lambda t: t[:-1],
-        lambda t: t[:-3],
-        lambda t: t + "0",
-        lambda t: t + "000",
-        lambda t: t + "\n",
-        lambda t: " " + t,
-        lambda t: t.lower(),
-        lambda t: "DHN2:" + t[5:],
-        lambda t: "dhn1:" + t[5:],
-        lambda t: "XXXX" + t[4:],
-        lambda t: t[:5] + ":::" + t[8:],  # 3 characters worth more than 0xFFFF
-        lambda t: t[:-3] + "GGW",  # 65536: one more than 3 characters may carry
-        lambda t: t[:-3] + "000",  # valid Base45, another signature
+        {-3: 0, -4: 5770},  # a claim missing
+        {-3: 5, -4: 5770, -5: 20777},  # no such insurer
+        {-3: 0, -4: 2**32, -5: 20777},  # beyond what a valid invoice carries
+        {-3: 0, -4: 5770, -5: 10**9},  # a date past year 9999
     ],
 )
-def test_malformed_tokens_are_rejected(
-    mangle: Callable[[str], str], token: str, key: Ed25519PrivateKey
+def test_invoice_claims_out_of_range_are_rejected_even_under_our_signature(
+    claims: dict[int, int], key: Ed25519PrivateKey
 ) -> None:
+    forged = seal({1: "DHN", 6: 0, -1: 1, -2: ULID, **claims}, key)
     with pytest.raises(InvalidQrToken):
-        qr_token.decode(mangle(token), keys_of(key))
+        qr_token.decode(forged, keys_of(key))
 
 
-def test_non_string_is_rejected(key: Ed25519PrivateKey) -> None:
-    with pytest.raises(InvalidQrToken):
-        qr_token.decode(b"DHN1:" * 30, keys_of(key))  # type: ignore[arg-type]
-
-
-def test_wrong_key_under_the_right_kid_is_rejected(
+def test_a_tampered_or_foreign_token_is_an_invalid_qr_token(
     token: str, key: Ed25519PrivateKey, other_key: Ed25519PrivateKey
 ) -> None:
-    swapped = {qr_token.key_id(key.public_key()): other_key.public_key()}
-    with pytest.raises(InvalidQrToken):
-        qr_token.decode(token, swapped)
-
-
-def test_unknown_kid_is_rejected(token: str, other_key: Ed25519PrivateKey) -> None:
-    with pytest.raises(InvalidQrToken):
-        qr_token.decode(token, keys_of(other_key))
-    with pytest.raises(InvalidQrToken):
-        qr_token.decode(token, {})
-
-
-def test_a_token_signed_with_another_key_under_a_known_kid_is_rejected(
-    key: Ed25519PrivateKey, other_key: Ed25519PrivateKey
-) -> None:
-    # A forger who copies our kid into his own token still needs our private key.
-    forged = raw(qr_token.encode(CLAIMS, other_key))
-    payload = forged[:1] + raw(qr_token.encode(CLAIMS, key))[1:9] + forged[9:32]
-    with pytest.raises(InvalidQrToken):
-        qr_token.decode(text(payload + other_key.sign(payload)), keys_of(key))
-
-
-def test_the_error_says_nothing_about_the_cause(token: str, key: Ed25519PrivateKey) -> None:
-    causes = [token[:-1], "DHN2:" + token[5:], token[:-3] + "GGW"]
-    messages = set()
-    for forged in causes:
-        with pytest.raises(InvalidQrToken) as caught:
-            qr_token.decode(forged, keys_of(key))
-        messages.add(str(caught.value))
-        assert caught.value.__cause__ is None
-    with pytest.raises(InvalidQrToken) as caught:
-        qr_token.decode(token, {})
-    messages.add(str(caught.value))
-    assert messages == {"Invalid QR token"}
-    assert issubclass(InvalidQrToken, ValueError)
+    # The envelope's own checks are in test_signed_token; here, that they reach the invoice.
+    for forged, keys in [(token[:-3] + "000", keys_of(key)), (token, keys_of(other_key)), ("nonsense", {})]:
+        with pytest.raises(InvalidQrToken, match="Invalid signed token"):
+            qr_token.decode(forged, keys)
+    assert InvalidQrToken is signed_token.InvalidToken
 
 
 @pytest.mark.parametrize(
@@ -211,47 +161,9 @@ def test_claims_that_cannot_be_encoded_are_refused(field: str, value: object) ->
     assert not isinstance(caught.value, InvalidQrToken)
 
 
-@pytest.mark.parametrize(
-    ("data", "encoded"),
-    [  # RFC 9285, section 4.3 and 4.4
-        (b"AB", "BB8"),
-        (b"Hello!!", "%69 VD92EX0"),
-        (b"base-45", "UJCLQE7W581"),
-        (b"ietf!", "QED8WEX0"),
-        (b"", ""),
-    ],
-)
-def test_base45_matches_rfc_9285(data: bytes, encoded: str) -> None:
-    assert qr_token._b45encode(data) == encoded
-    assert qr_token._b45decode(encoded) == data
-
-
-@pytest.mark.parametrize("bad", ["GGW", "A", "ABCD", "aBC", "AB=", "0X"])
-def test_base45_rejects_what_rfc_9285_rejects(bad: str) -> None:
-    # GGW = 65536, 0X = 1485 > 255: both above what their characters may carry.
-    assert qr_token._b45decode(bad) is None
-
-
-def test_key_id_and_jwk(key: Ed25519PrivateKey) -> None:
-    public = key.public_key()
-    kid = qr_token.key_id(public)
-    digest = hashlib.sha256(public.public_bytes_raw()).digest()
-    assert kid == base64.urlsafe_b64encode(digest[:8]).decode().rstrip("=")
-    assert len(kid) == 11
-    jwk = qr_token.jwk(public)
-    assert jwk == {
-        "kty": "OKP",
-        "crv": "Ed25519",
-        "x": base64.urlsafe_b64encode(public.public_bytes_raw()).decode().rstrip("="),
-        "kid": kid,
-        "use": "sig",
-        "alg": "EdDSA",
-    }
-
-
 def test_a_token_verifies_with_nothing_but_the_jwk(token: str, key: Ed25519PrivateKey) -> None:
     """What an insurer does offline: rebuild the key from the published JWK."""
-    jwk = qr_token.jwk(key.public_key())
+    jwk = signed_token.jwk(key.public_key())
     x = base64.urlsafe_b64decode(jwk["x"] + "=")
     assert qr_token.decode(token, {jwk["kid"]: Ed25519PublicKey.from_public_bytes(x)}) == CLAIMS
 
@@ -262,6 +174,7 @@ def test_a_token_verifies_with_nothing_but_the_jwk(token: str, key: Ed25519Priva
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     monkeypatch.delenv(signing_keys.SIGNING_KEY_ENV, raising=False)
+    monkeypatch.delenv(signing_keys.NEXT_KEYS_ENV, raising=False)
     monkeypatch.delenv(signing_keys.RETIRED_KEYS_ENV, raising=False)
     signing_keys.reset()
     yield monkeypatch
@@ -323,7 +236,7 @@ def test_rotation_keeps_old_tokens_verifiable(env: pytest.MonkeyPatch) -> None:
     assert qr_token.decode(new_token, keys) == CLAIMS
     jwks = signing_keys.jwks()
     assert [jwk["kid"] for jwk in jwks["keys"]] == list(keys)
-    assert jwks["keys"][0]["kid"] == qr_token.key_id(signing_keys.signing_key().public_key())
+    assert jwks["keys"][0]["kid"] == signed_token.key_id(signing_keys.signing_key().public_key())
 
     env.delenv(signing_keys.RETIRED_KEYS_ENV)
     signing_keys.reset()
@@ -331,8 +244,90 @@ def test_rotation_keeps_old_tokens_verifiable(env: pytest.MonkeyPatch) -> None:
         qr_token.decode(old_token, signing_keys.verification_keys())
 
 
-def test_malformed_retired_key_names_its_variable(env: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("variable", [signing_keys.NEXT_KEYS_ENV, signing_keys.RETIRED_KEYS_ENV])
+def test_malformed_published_key_names_its_variable(env: pytest.MonkeyPatch, variable: str) -> None:
     env.setenv(signing_keys.SIGNING_KEY_ENV, signing_keys.generate_seed())
-    env.setenv(signing_keys.RETIRED_KEYS_ENV, "tooshort")
-    with pytest.raises(RuntimeError, match="DHN_QR_RETIRED_KEYS"):
+    env.setenv(variable, "tooshort")
+    with pytest.raises(RuntimeError, match=variable) as caught:
         signing_keys.verification_keys()
+    assert "tooshort" not in str(caught.value)
+
+
+def test_the_public_key_of_a_seed_is_the_x_of_its_jwk(env: pytest.MonkeyPatch) -> None:
+    seed = signing_keys.generate_seed()
+    env.setenv(signing_keys.SIGNING_KEY_ENV, seed)
+    assert signing_keys.public_key(seed) == signing_keys.jwks()["keys"][0]["x"]
+    raw = base64.urlsafe_b64decode(seed + "=")
+    expected = Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes_raw()
+    assert base64.urlsafe_b64decode(signing_keys.public_key(seed) + "=") == expected
+
+
+def test_a_next_key_is_published_before_it_signs(env: pytest.MonkeyPatch) -> None:
+    old_seed, new_seed = signing_keys.generate_seed(), signing_keys.generate_seed()
+    # Step 1: the next key is published, and the active one listed as retired ahead of time.
+    env.setenv(signing_keys.SIGNING_KEY_ENV, old_seed)
+    env.setenv(signing_keys.NEXT_KEYS_ENV, signing_keys.public_key(new_seed))
+    env.setenv(signing_keys.RETIRED_KEYS_ENV, signing_keys.public_key(old_seed))
+    old_kid = signed_token.key_id(signing_keys.signing_key().public_key())
+    published = signing_keys.jwks()["keys"]
+    assert [jwk["x"] for jwk in published] == [
+        signing_keys.public_key(old_seed),
+        signing_keys.public_key(new_seed),
+    ]  # each once
+    assert published[0]["kid"] == old_kid  # the active key first, and still the one that signs
+    old_token = qr_token.encode(CLAIMS, signing_keys.signing_key())
+    # A verifier keeps the JWKS it fetched then.
+    cached = {
+        jwk["kid"]: Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(jwk["x"] + "="))
+        for jwk in published
+    }
+
+    # Step 2: the new seed signs.
+    env.setenv(signing_keys.SIGNING_KEY_ENV, new_seed)
+    signing_keys.reset()
+    new_token = qr_token.encode(CLAIMS, signing_keys.signing_key())
+    assert qr_token.decode(new_token, cached) == CLAIMS  # known before it signed
+    assert [jwk["x"] for jwk in signing_keys.jwks()["keys"]] == [
+        signing_keys.public_key(new_seed),
+        signing_keys.public_key(old_seed),
+    ]
+    for token in (old_token, new_token):
+        assert qr_token.decode(token, signing_keys.verification_keys()) == CLAIMS
+
+    # Step 3: the new key is no longer "next"; nothing changes for the verifiers.
+    env.delenv(signing_keys.NEXT_KEYS_ENV)
+    signing_keys.reset()
+    assert [jwk["x"] for jwk in signing_keys.jwks()["keys"]] == [
+        signing_keys.public_key(new_seed),
+        signing_keys.public_key(old_seed),
+    ]
+
+
+def test_the_jwks_lists_active_then_next_then_retired(env: pytest.MonkeyPatch) -> None:
+    active, upcoming, retired = (signing_keys.generate_seed() for _ in range(3))
+    env.setenv(signing_keys.SIGNING_KEY_ENV, active)
+    env.setenv(signing_keys.NEXT_KEYS_ENV, signing_keys.public_key(upcoming))
+    env.setenv(
+        signing_keys.RETIRED_KEYS_ENV,
+        f"{signing_keys.public_key(retired)},{signing_keys.public_key(upcoming)}",
+    )
+    xs = [jwk["x"] for jwk in signing_keys.jwks()["keys"]]
+    assert xs == [
+        signing_keys.public_key(active),
+        signing_keys.public_key(upcoming),
+        signing_keys.public_key(retired),
+    ]
+    assert list(signing_keys.verification_keys()) == [jwk["kid"] for jwk in signing_keys.jwks()["keys"]]
+    # An unpublished key's token does not verify, whatever else is published.
+    unpublished = Ed25519PrivateKey.generate()
+    with pytest.raises(InvalidQrToken):
+        qr_token.decode(qr_token.encode(CLAIMS, unpublished), signing_keys.verification_keys())
+
+
+def test_two_published_keys_under_one_kid_are_refused(env: pytest.MonkeyPatch) -> None:
+    # A kid is 32 bits of a hash: two keys could share one, and then one would not verify.
+    env.setattr(signed_token, "key_id", lambda _: "AAAAAA")
+    env.setenv(signing_keys.SIGNING_KEY_ENV, signing_keys.generate_seed())
+    env.setenv(signing_keys.RETIRED_KEYS_ENV, signing_keys.public_key(signing_keys.generate_seed()))
+    with pytest.raises(RuntimeError, match=signing_keys.RETIRED_KEYS_ENV):
+        signing_keys.jwks()

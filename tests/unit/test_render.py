@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -14,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.render import sample_document
 from chalicelib.domain.shares import Line
-from chalicelib.render import pdf, qr
+from chalicelib.render import pdf, qr, typeface
 
 A4_POINTS = (595.28, 841.89)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -50,7 +53,7 @@ def test_matrix_is_the_smallest_version_at_most_10_with_its_quiet_zone(token: st
     assert all(len(row) == size for row in modules)
     version = (size - 2 * qr.QUIET_ZONE - 17) // 4
     assert size == 4 * version + 17 + 2 * qr.QUIET_ZONE
-    assert version == 6  # 149 alphanumeric characters: version 5 holds 122 at level M
+    assert version == 8  # 196 alphanumeric characters: version 7 holds 178 at level M
     assert version <= qr.MAX_VERSION
     quiet = range(qr.QUIET_ZONE)
     for i in quiet:
@@ -187,16 +190,126 @@ def test_long_invoice_breaks_pages_and_keeps_the_qr_code_on_page_1(
     assert scan(data) == [token]
 
 
-def test_names_outside_windows_1252_print_without_their_accents(document: pdf.InvoiceDocument) -> None:
+NAMES = "Дмитрий Παπαδόπουλος Łukasz Nguyễn"
+
+
+def test_names_in_any_european_script_print_as_written(document: pdf.InvoiceDocument) -> None:
+    label = "Consultation Ștefan Țurcanu – « Ελληνικά » ’"
     foreign = dataclasses.replace(
         document,
-        practice=pdf.Practice("Dr Łukasz Dvořák", "123456-78", "Médecine générale 👍"),
-        patient=pdf.Patient("1893120105732", "Ștefan Țurcanu"),
-        lines=(Line("C1", "Consultation 日本", 1, 5770, 5770, True),),
+        practice=pdf.Practice(NAMES, "123456-78", "Médecine générale"),
+        patient=pdf.Patient("1893120105732", NAMES),
+        lines=(Line("C1", label, 1, 5770, 5770, True),),
+    )
+    data = pdf.invoice_pdf(foreign)
+    text = page_text(pdfium.PdfDocument(data))
+    assert NAMES in text.splitlines()  # the practice's line, as written
+    assert label in text
+    # The patient's field is narrower: the name wraps at a space, letters unchanged.
+    assert f"Patient : {NAMES}" in text.replace("\r\n", " ")
+    assert b"DejaVuSansCondensed" in data and b"Helvetica" not in data
+    assert scan(data) == [document.qr]
+
+
+def test_a_name_typed_with_combining_marks_prints_composed(document: pdf.InvoiceDocument) -> None:
+    decomposed = unicodedata.normalize("NFD", NAMES)
+    assert decomposed != NAMES
+    named = dataclasses.replace(document, practice=pdf.Practice(decomposed, "123456-78"))
+    assert NAMES in page_text(pdfium.PdfDocument(pdf.invoice_pdf(named))).splitlines()
+
+
+def test_what_the_font_lacks_prints_as_a_question_mark(document: pdf.InvoiceDocument) -> None:
+    foreign = dataclasses.replace(
+        document,
+        practice=pdf.Practice("Dr Anne Weber", "123456-78", "Médecine générale 👍"),
+        lines=(Line("C1", "Consultation 日本 ﬁn", 1, 5770, 5770, True),),
     )
     text = page_text(pdfium.PdfDocument(pdf.invoice_pdf(foreign)))
-    for expected in ("Dr Lukasz Dvorák", "Médecine générale ?", "Stefan Turcanu", "Consultation ??"):
+    for expected in ("Médecine générale ?", "Consultation ?? fin"):
         assert expected in text, expected
+
+
+def test_documents_drawn_at_once_on_threads_keep_their_own_text(document: pdf.InvoiceDocument) -> None:
+    # Every document copies the fonts parsed once per process; none may see another's glyphs.
+    names = [f"{name} {i}" for i, name in enumerate(["Дмитрий", "Παπαδόπουλος", "Łukasz", "Nguyễn"] * 4)]
+    documents = [dataclasses.replace(document, patient=pdf.Patient("1893120105732", n)) for n in names]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        drawn = list(pool.map(pdf.invoice_pdf, documents))
+    for name, data, one in zip(names, drawn, documents, strict=True):
+        assert name in page_text(pdfium.PdfDocument(data))
+        assert data == pdf.invoice_pdf(one)
+
+
+def test_the_fonts_are_parsed_once_per_process(document: pdf.InvoiceDocument) -> None:
+    pdf.invoice_pdf(document)
+    parsed = typeface._cut(0)
+    pdf.invoice_pdf(document)
+    assert typeface._cut(0) is parsed
+
+
+def test_a_latin_document_never_parses_the_full_cut(document: pdf.InvoiceDocument) -> None:
+    # The cold start of a container that draws only Latin names pays for the small cut only.
+    typeface._parse.cache_clear()
+    pdf.invoice_pdf(dataclasses.replace(document, patient=pdf.Patient("1", "Łukasz Dvořák")))
+    assert typeface._parse.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    ("texts", "cut"),
+    [
+        ([], "DejaVuSansCondensed-Latin.ttf"),
+        (
+            ["Dr Élise Müller-Schmit", "Łukasz Dvořák", "Ștefan Țurcanu – « 1 234,56 € »"],
+            "DejaVuSansCondensed-Latin.ttf",
+        ),
+        (["Consultation 日本 ﬁn 👍"], "DejaVuSansCondensed-Latin.ttf"),  # printed as "?? fin ?"
+        (["Łukasz", "Дмитрий"], "DejaVuSansCondensed.ttf"),
+        (["Nguyễn"], "DejaVuSansCondensed.ttf"),
+        (["Παπαδόπουλος"], "DejaVuSansCondensed.ttf"),
+    ],
+)
+def test_a_document_takes_the_smallest_cut_that_shows_its_texts(texts: list[str], cut: str) -> None:
+    from fpdf import FPDF
+
+    drawn = FPDF()
+    typeface.add_to(drawn, texts)
+    regular, bold = drawn.fonts["dejavu"], drawn.fonts["dejavuB"]
+    assert Path(str(getattr(regular, "ttffile", ""))).name == cut
+    assert Path(str(getattr(bold, "ttffile", ""))).name == cut.replace("Condensed", "Condensed-Bold")
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["doctor_name", "specialty", "doctor_code", "matricule", "patient_name", "number", "code", "label"],
+)
+def test_every_text_of_the_document_chooses_the_cut(document: pdf.InvoiceDocument, field: str) -> None:
+    greek = "Ελληνικά"
+    practice, patient, line = document.practice, document.patient, document.lines[0]
+    changes: dict[str, dict[str, Any]] = {
+        "doctor_name": {"practice": dataclasses.replace(practice, doctor_name=greek)},
+        "specialty": {"practice": dataclasses.replace(practice, specialty=greek)},
+        "doctor_code": {"practice": dataclasses.replace(practice, doctor_code=greek)},
+        "matricule": {"patient": dataclasses.replace(patient, matricule=greek)},
+        "patient_name": {"patient": dataclasses.replace(patient, name=greek)},
+        "number": {"number": greek},
+        "code": {"lines": (dataclasses.replace(line, code="Ωμ"),)},
+        "label": {"lines": (dataclasses.replace(line, label=greek),)},
+    }
+    text = page_text(pdfium.PdfDocument(pdf.invoice_pdf(dataclasses.replace(document, **changes[field]))))
+    assert ("Ωμ" if field == "code" else greek) in text
+
+
+def test_the_font_files_ship_with_their_licence() -> None:
+    fonts = Path(typeface.__file__).parent / "fonts"
+    assert sorted(p.name for p in fonts.iterdir()) == [
+        "DejaVuSansCondensed-Bold-Latin.ttf",
+        "DejaVuSansCondensed-Bold.ttf",
+        "DejaVuSansCondensed-Latin.ttf",
+        "DejaVuSansCondensed.ttf",
+        "LICENSE",
+    ]
+    licence = (fonts / "LICENSE").read_text()
+    assert "Bitstream Vera Fonts Copyright" in licence and "Arev Fonts Copyright" in licence
 
 
 def test_same_document_gives_the_same_bytes(document: pdf.InvoiceDocument) -> None:

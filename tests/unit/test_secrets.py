@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.core import config, signing_keys
-from chalicelib.domain import qr_token
+from chalicelib.domain import qr_token, signed_token
 from tests.unit.test_qr_token import CLAIMS
 
 
@@ -36,7 +36,7 @@ def test_the_seed_comes_from_the_secret(secret: str) -> None:
     seed = client.get_secret_value(SecretId=secret)["SecretString"]
     expected = signing_keys._signing_key(seed, signing_keys.SIGNING_KEY_ENV).public_key()
     assert signing_keys.signing_key().public_key().public_bytes_raw() == expected.public_bytes_raw()
-    assert [k["kid"] for k in signing_keys.jwks()["keys"]] == [qr_token.key_id(expected)]
+    assert [k["kid"] for k in signing_keys.jwks()["keys"]] == [signed_token.key_id(expected)]
 
 
 def test_a_generated_secret_of_43_letters_and_digits_is_a_seed(secret: str) -> None:

@@ -1,0 +1,146 @@
+"""The typeface of every PDF: DejaVu Sans Condensed, regular and bold, embedded as Unicode, so
+that `Дмитрий Παπαδόπουλος Łukasz Nguyễn` prints as written.
+
+The files (`fonts/`, beside this module, with DejaVu's licence in `fonts/LICENSE`) are DejaVu
+2.37 as Debian's fonts-dejavu-core ships it, cut down with fontTools in two cuts of each style:
+
+- the full cut (107 KB): Latin with all its extensions (Vietnamese included), spacing
+  modifiers and combining marks, Greek, Cyrillic, general punctuation and currency signs;
+- the Latin cut (34 KB): what the languages of the European Union that write in Latin
+  letters need (Latin-1, Latin Extended-A, the Romanian comma letters), typographic
+  punctuation and the euro sign.
+
+A document takes the Latin cut when that has every character it prints, and the full cut
+otherwise; both are the same drawings, so a name looks the same in either. The reason is
+time: fpdf2 subsets the font into every document it writes, at a cost that grows with the
+glyphs in the file, so a page in the full cut takes about 5 ms longer than in the Latin cut
+(bench/render.py). The cuts were made with, for each style (the Latin cut's unicodes here):
+
+    pyftsubset DejaVuSansCondensed.ttf --output-file=fonts/DejaVuSansCondensed-Latin.ttf \\
+        --unicodes=U+0020-007E,U+00A0-017F,U+0218-021B,U+2010-2027,U+202F,U+2030-203A,U+20AC \\
+        --layout-features= --drop-tables+=GSUB,GPOS,GDEF,MATH,kern,gasp --no-hinting \\
+        --glyph-names --name-IDs=0,1,2,3,4,5,6,13,14
+
+and for the full cut `--unicodes=U+0020-007E,U+00A0-024F,U+02B0-036F,U+0370-04FF,
+U+1E00-1EFF,U+2000-206F,U+20A0-20CF`. fpdf2 uses neither layout tables nor hinting here, and
+glyph names spare fontTools making them up at every parse. Condensed rather than the regular
+width: DejaVu Sans is 12 to 20 % wider than the Helvetica the page was laid out for, and
+overflowed the QR caption and the footer; the condensed design is within 2 % of it.
+
+Parsing a font is the slow part of fpdf2's add_font() (8 ms a style), and fpdf2 consumes the
+parsed font when it writes a document (fontTools subsets it in place). So each cut is parsed
+once per process, under a lock; each document gets a copy that shares what stays read-only
+(character map, widths, glyph ids) and has its own of what writing a document changes: the
+font file (read lazily from memory), the font descriptor, the glyph subset. That reaches
+into fpdf2's TTFFont, which requirements.txt pins (2.8.9); tests/unit/test_render.py checks
+the text and bytes of the result, including for documents drawn at once on several threads.
+
+`fpdf2` and `fontTools` are imported inside the functions, like everything a PDF needs.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+FAMILY: Final = "dejavu"
+# Each cut's files by style, the smallest first.
+_CUTS: Final = (
+    {"": "DejaVuSansCondensed-Latin.ttf", "B": "DejaVuSansCondensed-Bold-Latin.ttf"},
+    {"": "DejaVuSansCondensed.ttf", "B": "DejaVuSansCondensed-Bold.ttf"},
+)
+_FULL: Final = len(_CUTS) - 1
+_DIRECTORY: Final = Path(__file__).parent / "fonts"
+_PARSING: Final = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Style:
+    font: TTFFont  # as add_font() leaves it: only ever copied, never drawn with or written
+    data: bytes  # the file, which each document's copy reads
+
+
+@dataclass(frozen=True)
+class _Cut:
+    styles: tuple[_Style, ...]  # regular, then bold
+    covered: frozenset[int]  # the code points that every style has a glyph for
+
+
+def add_to(pdf: FPDF, texts: Iterable[str]) -> None:
+    """Make FAMILY, regular ("") and bold ("B"), available to `pdf.set_font()`, in the
+    smallest cut that shows every one of `texts` as `printable` gives it (the document's
+    own texts: names, labels; the fixed wording is in every cut)."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from fpdf.fonts import SubsetMap
+
+    needed = {ord(char) for text in texts for char in printable(text)}
+    for index in range(len(_CUTS)):  # the full cut, last, shows whatever printable() gives
+        cut = _cut(index)
+        if needed <= cut.covered:
+            break
+    for style in cut.styles:
+        font = copy.copy(style.font)
+        font.i = len(pdf.fonts) + 1
+        # recalcBBoxes=False: the glyphs are written as they are, their boxes unchanged, so
+        # fontTools need not decode every outline again to measure it.
+        font.ttfont = TTFont(io.BytesIO(style.data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+        font.desc = copy.copy(style.font.desc)
+        font.cw = style.font.cw.copy()  # a defaultdict: a lookup may add to it
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
+        pdf.fonts[font.fontkey] = font
+
+
+def printable(text: str) -> str:
+    """`text` as the typeface shows it: composed (NFC), so "Nguyễn" typed with combining
+    marks prints as one letter; a character that no cut has becomes its compatibility form
+    where the font has that ("ﬁ" → "fi"), else "?", rather than an empty box."""
+    text = unicodedata.normalize("NFC", text)
+    for index in (0, _FULL):  # the full cut is parsed only for a text that needs it
+        covered = _cut(index).covered
+        if all(ord(char) in covered for char in text):
+            return text
+    kept: list[str] = []
+    for char in text:
+        if ord(char) in covered:
+            kept.append(char)
+            continue
+        fallback = unicodedata.normalize("NFKD", char)
+        kept.append(fallback if all(ord(c) in covered for c in fallback) else "?")
+    return "".join(kept)
+
+
+def _cut(index: int) -> _Cut:
+    # One parse of each cut even when the first documents are drawn at once on threads.
+    with _PARSING:
+        return _parse(index)
+
+
+@functools.cache
+def _parse(index: int) -> _Cut:
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    scratch = FPDF()
+    styles: list[_Style] = []
+    for style, name in _CUTS[index].items():
+        path = _DIRECTORY / name
+        scratch.add_font(FAMILY, style, path)
+        font = scratch.fonts[FAMILY + style]
+        assert isinstance(font, TTFFont)
+        font.close()  # the file handle: copies read the bytes kept here
+        styles.append(_Style(font, path.read_bytes()))
+    covered = functools.reduce(frozenset.intersection, (frozenset(s.font.cmap) for s in styles))
+    return _Cut(tuple(styles), covered)
