@@ -17,6 +17,7 @@ from chalicelib.api import (
     practice,
     reconciliation,
     relatives,
+    sessions,
     webhooks,
 )
 from chalicelib.api.http import as_problem, request_id, serving
@@ -31,6 +32,7 @@ for blueprint in (
     health.bp,
     onboarding.bp,
     practice.bp,
+    sessions.bp,
     invoices.bp,
     documents.bp,
     appointments.bp,

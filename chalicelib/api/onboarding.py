@@ -1,4 +1,5 @@
-"""Operator routes: doctors, the patients' registry stand-in, patient and insurer tokens."""
+"""Operator routes: doctors, the patients' registry stand-in, patient and insurer tokens and
+their revocation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from chalice.app import Blueprint
 
 from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
 from chalicelib.api.http import OPERATOR, Call, Reply, route
+from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import rfc3339
@@ -82,7 +84,7 @@ def replace_patient(call: Call) -> dict[str, object]:
 
 @route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def patient_token(call: Call) -> dict[str, str]:
-    return {"token": registry.patient_token(path_matricule(call), clock.current())}
+    return issued_json(registry.patient_token(path_matricule(call), clock.current()))
 
 
 @route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
@@ -90,5 +92,11 @@ def insurer_token(call: Call) -> Reply:
     insurer = call.params["insurer"]
     if insurer not in INSURERS:
         raise Unprocessable.field("insurer", f"must be one of {', '.join(INSURERS)}")
-    token = identity.issue_token(clock.current(), role="insurer", insurer=insurer)
-    return Reply({"token": token}, 201)
+    issued = identity.issue_token(clock.current(), role="insurer", insurer=insurer)
+    return Reply(issued_json(issued), 201)
+
+
+@route(bp, "/tokens/{token_id}", method="DELETE", roles=OPERATOR)
+def revoke_token(call: Call) -> Reply:
+    identity.revoke_token(call.me, call.params["token_id"])
+    return Reply(None, 204)
