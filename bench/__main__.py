@@ -18,6 +18,7 @@ MODULES = [
     "bench.appointments",
     "bench.claims",
     "bench.webhooks",
+    "bench.registry_import",
     "bench.package",
 ]
 

@@ -35,7 +35,13 @@ class PatientFields(Body):
 
 
 class NewPatient(PatientFields):
+    """A patient as the registry feed sends it: this route's body, and each line of the
+    operator command line's bulk import."""
+
     matricule: Matricule
+
+    def patient(self) -> Patient:
+        return Patient(self.matricule, self.name, self.insurer, self.digital_admin, self.app_active)
 
 
 class ReplacedPatient(PatientFields):
@@ -67,9 +73,7 @@ def create_doctor(call: Call) -> dict[str, object]:
 
 @route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def create_patient(call: Call) -> dict[str, object]:
-    body = call.body(NewPatient)
-    patient = Patient(body.matricule, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.register(patient, clock.current()))
+    return patient_json(registry.register(call.body(NewPatient).patient(), clock.current()))
 
 
 @route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)

@@ -226,6 +226,12 @@ def issue_token(
     return issued
 
 
+def console_operator(aws_identity: str) -> Principal:
+    """The operator acting through the command line: whoever holds AWS credentials for the
+    stage is one (IAM is the root of trust there), named by that identity."""
+    return Principal(role="operator", scope=f"console:{aws_identity}", operator=aws_identity)
+
+
 def _operator(caller: Principal) -> None:
     if caller.role != "operator":
         raise Forbidden("this is for operators")
