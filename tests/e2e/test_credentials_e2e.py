@@ -1,7 +1,8 @@
 """Credentials over real HTTP, against the local stack: two PCs racing with one enrolment code
-get one token between them, and the operator command line works on the stack's AWS endpoint.
+get one token between them, as do two rotations of one token, and the operator command line
+works on the stack's AWS endpoint.
 
-In-process moto is not thread-safe, so the race runs here: `chalice local` serves requests on
+In-process moto is not thread-safe, so the races run here: `chalice local` serves requests on
 threads and the moto server applies each DynamoDB request atomically, as DynamoDB does.
 """
 
@@ -73,6 +74,22 @@ def test_two_pcs_racing_with_one_code_get_one_token(stack: Stack, round_: int) -
         call(stack, "GET", "/practice/devices", won["token"]).json()["items"][0]["device_id"]
         == won["device_id"]
     )
+
+
+def test_two_rotations_of_one_token_give_one_new_token(stack: Stack) -> None:
+    token = call(stack, "POST", "/insurers/CNS/tokens", stack.operator_token).json()["token"]
+    gate = threading.Barrier(2)
+
+    def rotate(_: int) -> requests.Response:
+        gate.wait()
+        return call(stack, "POST", "/sessions/rotate", token)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(rotate, range(2)))
+    assert sorted(a.status_code for a in answers) == [201, 401], [a.text for a in answers]
+    (new,) = [a.json()["token"] for a in answers if a.status_code == 201]
+    assert call(stack, "GET", "/insurer/claims", new).status_code == 200
+    assert call(stack, "GET", "/insurer/claims", token).status_code == 401
 
 
 def test_the_command_line_works_on_the_local_stack(stack: Stack, tmp_path: Path) -> None:
