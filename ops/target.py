@@ -37,6 +37,8 @@ def use(stage: Stage | None, endpoint: str | None) -> None:
     if stage is Stage.local:
         if not endpoint:
             raise TargetError("the local stack needs --endpoint: `make run` prints its AWS endpoint")
+        for variable in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            os.environ.pop(variable, None)
         os.environ.update({"AWS_ENDPOINT_URL": endpoint, **_LOCAL_CREDENTIALS})
     elif endpoint:
         raise TargetError(f"--endpoint (or AWS_ENDPOINT_URL) is for the local stack, not {stage.value}")
