@@ -31,7 +31,7 @@ from chalicelib.domain.identity import (
 from chalicelib.domain.identity import Role as Role  # noqa: PLC0414 (the HTTP edge names roles from here)
 
 if TYPE_CHECKING:
-    from chalicelib.store.base import Page
+    from chalicelib.core.cursor import Page
 
 # Crockford's alphabet: no I, L, O or U, so a code read aloud or typed is not misread.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

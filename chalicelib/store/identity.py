@@ -26,10 +26,10 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWri
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.domain import identity, registry
 from chalicelib.store.base import (
-    Page,
     TableMeta,
     condition_failed,
     connection,
