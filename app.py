@@ -18,6 +18,7 @@ from chalicelib.api import (
     reconciliation,
     reference,
     relatives,
+    sessions,
     webhooks,
 )
 from chalicelib.api.http import as_problem, request_id, serving
@@ -32,6 +33,7 @@ for blueprint in (
     health.bp,
     onboarding.bp,
     practice.bp,
+    sessions.bp,
     invoices.bp,
     documents.bp,
     appointments.bp,

@@ -19,6 +19,7 @@ MODULES = [
     "bench.appointments",
     "bench.claims",
     "bench.webhooks",
+    "bench.registry_import",
     "bench.package",
 ]
 

@@ -2,8 +2,8 @@
 
 Chalice's own policy generation is off; infra/stack.py gives every function a role of its own
 and grants it exactly what its entry here names. The API handler serves every route, so it
-reaches every table, the vault, every secret (QR signing key, operator token, sealing key) and
-every queue it may enqueue to; the webhook sender also needs the sealing key, to open the
+reaches every table, the vault, every secret (QR signing key, sealing key) and every queue it
+may enqueue to; the webhook sender also needs the sealing key, to open the
 endpoints' signing secrets. An event handler (`@app.schedule`, `@app.on_sqs_message`) that has no entry
 gets read and write on the tables and sending to the queues by default, never the vault or a
 secret; an entry in HANDLERS narrows or widens that for one handler, by its function name.
@@ -25,12 +25,11 @@ class Access:
     sends_to: tuple[str, ...] | None = None
     vault: bool = False
     qr_signing_key: bool = False
-    operator_token: bool = False
     # Seals webhook signing secrets and the answers kept for idempotent replay.
     sealing_key: bool = False
 
 
-API = Access(vault=True, qr_signing_key=True, operator_token=True, sealing_key=True)
+API = Access(vault=True, qr_signing_key=True, sealing_key=True)
 HANDLER_DEFAULT = Access()
 
 # Event handlers whose needs differ from HANDLER_DEFAULT, by their Python function name.

@@ -102,9 +102,6 @@ class DhnStack(Stack):
         self.qr_secret = self._secret(
             "QrSigningKey", "base64url Ed25519 seed that signs the invoices' QR codes", 43
         )
-        self.operator_secret = self._secret(
-            "OperatorToken", "bearer token of DHN's operator (onboarding)", 48
-        )
         self.sealing_secret = self._secret(
             "SealingKey", "base64url AES key sealing webhook secrets and saved idempotent replies", 43
         )
@@ -215,7 +212,6 @@ class DhnStack(Stack):
             "DHN_VAULT_BUCKET": self.vault.bucket_name,
             "DHN_VAULT_KMS_KEY_ID": self.key.key_arn,
             signing_keys.SECRET_ARN_ENV: self.qr_secret.secret_arn,
-            config.OPERATOR_TOKEN_SECRET_ARN_ENV: self.operator_secret.secret_arn,
             sealing.KEY_SECRET_ARN_ENV: self.sealing_secret.secret_arn,
         }
         for name, value in environment.items():
@@ -267,8 +263,6 @@ class DhnStack(Stack):
             self.vault.grant_read_write(role)
         if needs.qr_signing_key:
             self.qr_secret.grant_read(role)
-        if needs.operator_token:
-            self.operator_secret.grant_read(role)
         if needs.sealing_key:
             self.sealing_secret.grant_read(role)
 

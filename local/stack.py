@@ -139,6 +139,23 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
                 _signal_group(process, signal.SIGKILL)
 
 
+def operator_usage(stack: Stack) -> str:
+    """How to run the operator command line (`ops/`) against this stack."""
+    python = Path(sys.executable)
+    if python.is_relative_to(ROOT):
+        python = python.relative_to(ROOT)
+    command = f"{python} -m ops --stage local"
+    return "\n".join(
+        [
+            "The operator command line works on this stack, from another terminal:",
+            f"  export AWS_ENDPOINT_URL={stack.aws_endpoint}",
+            f"  {command} token mint 'Your Name'      # a named operator token, 8 h",
+            f"  {command} registry import FILE.jsonl  # the registry feed in bulk (or FILE.csv)",
+            f"  {command} --help",
+        ]
+    )
+
+
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
@@ -154,7 +171,9 @@ def main() -> None:
     with running(port, os.environ.get("DHN_OPERATOR_TOKEN")) as stack:
         print(f"DHN is running at {stack.base_url}/v1 (AWS stand-in at {stack.aws_endpoint})", flush=True)
         print(f"API reference: {stack.base_url}/v1/docs", flush=True)
-        print(f"Operator token: {stack.operator_token}", flush=True)
+        # A bootstrap token, honoured by this local stack only: no AWS stage has a static one.
+        print(f"Operator token: {stack.operator_token} (bootstrap, this local stack only)", flush=True)
+        print(operator_usage(stack), flush=True)
         print("Ctrl-C stops everything.", flush=True)
         try:
             while True:

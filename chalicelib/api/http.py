@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.core import sealing
+from chalicelib.core import clock, sealing
 from chalicelib.core.errors import (
     DhnError,
     FieldError,
@@ -173,7 +173,7 @@ def _as_reply(result: Any, status: int) -> Reply:
 def _authorise(request: Request, roles: frozenset[Role] | None) -> Principal | None:
     if roles is None:
         return None
-    caller = identity.authenticate(request.headers.get("authorization"))
+    caller = identity.authenticate(request.headers.get("authorization"), clock.current())
     if caller.role not in roles:
         raise Forbidden(f"this route is for: {', '.join(sorted(roles))}")
     return caller

@@ -1,4 +1,5 @@
-"""Operator routes: doctors, the patients' registry stand-in, patient and insurer tokens."""
+"""Operator routes: doctors, the patients' registry stand-in, patient and insurer tokens and
+their revocation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from chalice.app import Blueprint
 
 from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
 from chalicelib.api.http import OPERATOR, Call, Reply, route
+from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import rfc3339
@@ -33,7 +35,13 @@ class PatientFields(Body):
 
 
 class NewPatient(PatientFields):
+    """A patient as the registry feed sends it: this route's body, and each line of the
+    operator command line's bulk import."""
+
     matricule: Matricule
+
+    def patient(self) -> Patient:
+        return Patient(self.matricule, self.name, self.insurer, self.digital_admin, self.app_active)
 
 
 class ReplacedPatient(PatientFields):
@@ -65,9 +73,7 @@ def create_doctor(call: Call) -> dict[str, object]:
 
 @route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def create_patient(call: Call) -> dict[str, object]:
-    body = call.body(NewPatient)
-    patient = Patient(body.matricule, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.register(patient, clock.current()))
+    return patient_json(registry.register(call.body(NewPatient).patient(), clock.current()))
 
 
 @route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)
@@ -82,7 +88,7 @@ def replace_patient(call: Call) -> dict[str, object]:
 
 @route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def patient_token(call: Call) -> dict[str, str]:
-    return {"token": registry.patient_token(path_matricule(call), clock.current())}
+    return issued_json(registry.patient_token(path_matricule(call), clock.current()))
 
 
 @route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
@@ -90,5 +96,11 @@ def insurer_token(call: Call) -> Reply:
     insurer = call.params["insurer"]
     if insurer not in INSURERS:
         raise Unprocessable.field("insurer", f"must be one of {', '.join(INSURERS)}")
-    token = identity.issue_token(clock.current(), role="insurer", insurer=insurer)
-    return Reply({"token": token}, 201)
+    issued = identity.issue_token(clock.current(), role="insurer", insurer=insurer)
+    return Reply(issued_json(issued), 201)
+
+
+@route(bp, "/tokens/{token_id}", method="DELETE", roles=OPERATOR)
+def revoke_token(call: Call) -> Reply:
+    identity.revoke_token(call.me, call.params["token_id"])
+    return Reply(None, 204)

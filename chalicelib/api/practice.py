@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 
 from chalicelib.api.fields import Body, ListQuery, Text, path_matricule
 from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
+from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.services import identity, registry
@@ -25,13 +26,15 @@ class NewEnrolmentCode(Body):
     name: Text | None = None
 
 
-@route(bp, "/devices", method="POST", roles=None, status=201, idempotent=True)
+# Not replayed by Idempotency-Key: the answer holds the device's token, which is given once.
+# Spending the code is what makes enrolment safe to retry: a replay is a 409, key or no key.
+@route(bp, "/devices", method="POST", roles=None, status=201)
 def enrol(call: Call) -> dict[str, str]:
     body = call.body(Enrol)
     done = identity.enrol_device(body.enrolment_code, body.device_name, clock.current())
     return {
         "device_id": done.device_id,
-        "token": done.token,
+        **issued_json(done.token),
         "role": done.role,
         "doctor_code": done.doctor_code,
     }

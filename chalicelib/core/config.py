@@ -12,7 +12,8 @@ import os
 # rotated secret reaches every warm container within this time, without a deployment.
 SECRET_MAX_AGE_SECONDS = 300
 OPERATOR_TOKEN_ENV = "DHN_OPERATOR_TOKEN"  # noqa: S105 (a variable's name, not a secret)
-OPERATOR_TOKEN_SECRET_ARN_ENV = "DHN_OPERATOR_TOKEN_SECRET_ARN"  # noqa: S105 (likewise)
+# The stages that run on one machine: a laptop's local stack, and the tests.
+LOCAL_STAGES = ("local", "test")
 
 
 def region() -> str:
@@ -27,7 +28,7 @@ def stage() -> str:
 def local_network_allowed() -> bool:
     """Whether webhooks may go to loopback over plain http: on a laptop and in the tests,
     never in a deployed stage."""
-    return stage() in ("local", "test")
+    return stage() in LOCAL_STAGES
 
 
 def resource_prefix() -> str:
@@ -53,10 +54,18 @@ def vault_kms_key_id() -> str | None:
     return os.environ.get("DHN_VAULT_KMS_KEY_ID") or None
 
 
-def operator_token() -> str | None:
-    """The operator's bearer token; onboarding is closed while it is unset."""
-    value, _ = secret(OPERATOR_TOKEN_ENV, OPERATOR_TOKEN_SECRET_ARN_ENV)
-    return value or None
+def in_lambda() -> bool:
+    """Whether this process is a Lambda function, whatever the stage's settings say."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def bootstrap_operator_token() -> str | None:
+    """The local stack's static operator token, which starts onboarding on a laptop. No AWS
+    stage has one (operators there mint named tokens with the command line), and in Lambda it
+    is refused even if one were configured, so a stray variable opens nothing."""
+    if in_lambda() or stage() not in LOCAL_STAGES:
+        return None
+    return os.environ.get(OPERATOR_TOKEN_ENV, "").strip() or None
 
 
 def secret(variable: str, arn_variable: str) -> tuple[str, str]:

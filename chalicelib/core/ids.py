@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay"]
+Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok"]
 
 
 def new_id(prefix: Prefix, at: datetime) -> str:
@@ -30,6 +30,7 @@ def has_prefix(value: str, prefix: Prefix) -> bool:
     return True
 
 
-def secret_token(prefix: str) -> str:
-    """A bearer secret with 256 bits of randomness; only its hash is ever stored."""
-    return f"{prefix}_{secrets.token_urlsafe(32)}"
+def random_secret() -> str:
+    """256 bits of randomness in base64url (43 characters), for a bearer token: only a hash
+    of the token is ever stored."""
+    return secrets.token_urlsafe(32)

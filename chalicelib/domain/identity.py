@@ -1,16 +1,57 @@
-"""Who may call: the roles, a doctor's practice and its devices, the codes that enrol a device
-and the bearer credentials, as plain records.
+"""Who may call: the roles, a doctor's practice and its devices, the codes that enrol a device,
+the bearer credentials and how long each lasts, as plain records and rules.
 
 Credentials and enrolment codes carry the SHA-256 of their secret, never the secret itself.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 Role = Literal["operator", "doctor", "assistant", "patient", "insurer"]
+
+DEVICE_ROLES: frozenset[Role] = frozenset({"doctor", "assistant"})
+
+# How long a token works after it is issued or rotated: a patient's login is a working day,
+# an operator's a shift; machines (insurers, practice PCs) rotate their own before expiry.
+LIFETIMES: dict[Role, timedelta] = {
+    "patient": timedelta(hours=12),
+    "operator": timedelta(hours=8),
+    "insurer": timedelta(days=30),
+    "doctor": timedelta(days=400),
+    "assistant": timedelta(days=400),
+}
+
+# The machines that swap their own token for a new one (`POST /sessions/rotate`).
+ROTATING_ROLES: frozenset[Role] = DEVICE_ROLES | {"insurer"}
+
+# The tokens an operator revokes by token_id. A device's token goes with its device, which
+# its practice revokes, so the list of devices never shows a device that cannot call.
+REVOCABLE_BY_OPERATOR: frozenset[Role] = frozenset({"patient", "insurer", "operator"})
+
+ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
+# A spent code is kept this long after its use, so that a replayed enrolment is told the code
+# was used (409) rather than that it is unknown, long after the code itself would expire.
+SPENT_CODE_KEPT = timedelta(days=30)
+
+# `dhn_<token_id>_<secret>`: the id names the credential's item, so that a token is checked
+# with one strongly consistent read by key; the secret (32 random bytes, base64url) is what
+# only its holder knows. The text is opaque to callers.
+_TOKEN = re.compile(r"dhn_(tok_[0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})")
+
+
+def token_text(token_id: str, secret: str) -> str:
+    """The bearer token handed to its holder, once."""
+    return f"dhn_{token_id}_{secret}"
+
+
+def token_id_of(text: str) -> str | None:
+    """The token_id a bearer token names, or None when the text is not one of our tokens."""
+    found = _TOKEN.fullmatch(text)
+    return found.group(1) if found else None
 
 
 @dataclass(frozen=True)
@@ -32,6 +73,7 @@ class EnrolmentCode:
     # The device's name when the doctor chose it; else the device names itself.
     name: str | None
     expires_at: datetime
+    used_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -42,20 +84,35 @@ class Device:
     device_id: str
     name: str
     role: Role
-    token_hash: str
+    # The device's current credential; rotation replaces it.
+    token_id: str
     created_at: datetime
     revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
-class Credential:
-    """A bearer token's hash and whom it speaks for: a device of a practice, a patient or an
-    insurer."""
+class Holder:
+    """Whom a credential speaks for: a device of a practice, a patient, an insurer or a named
+    operator. A rotated token speaks for the same holder."""
 
-    token_hash: str
     role: Role
-    created_at: datetime
     doctor_code: str | None = None
     device_id: str | None = None
     matricule: str | None = None
     insurer: str | None = None
+    # The operator's name, for an operator's token.
+    operator: str | None = None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A bearer token's id, the hash of its text, its holder and until when it works."""
+
+    token_id: str
+    secret_hash: str
+    holder: Holder
+    created_at: datetime
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at <= now

@@ -1,4 +1,5 @@
-"""Who is calling: operator onboarding, device enrolment, bearer tokens and their revocation."""
+"""Who is calling: operator onboarding, device enrolment, bearer tokens, their expiry,
+rotation and revocation."""
 
 from __future__ import annotations
 
@@ -6,21 +7,37 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import config, ids
 from chalicelib.core.clock import Clock
-from chalicelib.core.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
-from chalicelib.domain.identity import Credential, Device, Doctor, EnrolmentCode
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable
+from chalicelib.domain.calendar import rfc3339
+from chalicelib.domain.identity import (
+    ENROLMENT_CODE_LIFETIME,
+    LIFETIMES,
+    REVOCABLE_BY_OPERATOR,
+    ROTATING_ROLES,
+    SPENT_CODE_KEPT,
+    Credential,
+    Device,
+    Doctor,
+    EnrolmentCode,
+    Holder,
+    token_id_of,
+    token_text,
+)
 from chalicelib.domain.identity import Role as Role  # noqa: PLC0414 (the HTTP edge names roles from here)
 
 if TYPE_CHECKING:
     from chalicelib.core.cursor import Page
 
-ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
 # Crockford's alphabet: no I, L, O or U, so a code read aloud or typed is not misread.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# The name the local stack's configured operator token acts under.
+BOOTSTRAP_OPERATOR = "bootstrap operator (local stack)"
+_UNKNOWN = "the token is unknown or revoked"
 
 
 @dataclass(frozen=True)
@@ -28,12 +45,16 @@ class Principal:
     """The caller, as far as any rule needs to know."""
 
     role: Role
-    # Stable per credential: idempotency keys are scoped to it.
+    # Stable per credential (per device across its rotations): idempotency keys are scoped to it.
     scope: str
     doctor_code: str | None = None
     device_id: str | None = None
     matricule: str | None = None
     insurer: str | None = None
+    # The credential the caller presented; None for the local stack's bootstrap token.
+    token_id: str | None = None
+    # The operator's name, for an operator.
+    operator: str | None = None
 
     def practice(self) -> str:
         """The doctor whose practice this device belongs to."""
@@ -43,9 +64,18 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class IssuedToken:
+    """A new bearer token: its text is shown to its holder this once, never stored."""
+
+    token: str
+    token_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class Enrolment:
     device_id: str
-    token: str
+    token: IssuedToken
     role: Role
     doctor_code: str
 
@@ -54,27 +84,42 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def authenticate(authorization: str | None) -> Principal:
+def authenticate(authorization: str | None, clock: Clock) -> Principal:
     from chalicelib.store import identity as store
 
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("a bearer token is required")
     token = token.strip()
-    operator = config.operator_token()
-    if operator is not None and hmac.compare_digest(token.encode(), operator.encode()):
-        return Principal(role="operator", scope="operator")
-    found = store.find_credential(digest(token))
-    if found is None:
-        raise Unauthenticated("the token is unknown or revoked")
+    bootstrap = config.bootstrap_operator_token()
+    if bootstrap is not None and hmac.compare_digest(token.encode(), bootstrap.encode()):
+        return Principal(role="operator", scope="operator", operator=BOOTSTRAP_OPERATOR)
+    token_id = token_id_of(token)
+    found = store.find_credential(token_id) if token_id else None
+    if found is None or not hmac.compare_digest(found.secret_hash, digest(token)):
+        raise Unauthenticated(_UNKNOWN)
+    if found.expired(clock.now()):
+        raise Unauthenticated(f"the token expired at {rfc3339(found.expires_at)}; a new one is needed")
+    holder = found.holder
     return Principal(
-        role=found.role,
-        scope=found.token_hash[:32],
-        doctor_code=found.doctor_code,
-        device_id=found.device_id,
-        matricule=found.matricule,
-        insurer=found.insurer,
+        role=holder.role,
+        scope=holder.device_id or found.token_id,
+        doctor_code=holder.doctor_code,
+        device_id=holder.device_id,
+        matricule=holder.matricule,
+        insurer=holder.insurer,
+        token_id=found.token_id,
+        operator=holder.operator,
     )
+
+
+def _issue(holder: Holder, clock: Clock) -> tuple[IssuedToken, Credential]:
+    """A new token for `holder`, with its role's full lifetime from now."""
+    now = clock.now()
+    token_id = ids.new_id("tok", now)
+    text = token_text(token_id, ids.random_secret())
+    credential = Credential(token_id, digest(text), holder, now, now + LIFETIMES[holder.role])
+    return IssuedToken(text, token_id, credential.expires_at), credential
 
 
 def _new_code() -> str:
@@ -123,34 +168,37 @@ def new_enrolment_code(
     return code, record
 
 
+def _spendable(found: EnrolmentCode | None, now: datetime) -> EnrolmentCode:
+    """The code, if it still enrols a device. A spent one is a conflict, whoever replays it:
+    the device token it gave is never answered again."""
+    if found is not None and found.used_at is not None:
+        raise Conflict("this enrolment code was used: a device's token is given once only")
+    if found is None or found.expires_at <= now:
+        raise Unprocessable.field("enrolment_code", "is unknown or expired")
+    return found
+
+
 def enrol_device(code: str, device_name: str, clock: Clock) -> Enrolment:
     from chalicelib.store import identity as store
 
     code_hash = _code_digest(code)
     now = clock.now()
-    found = store.find_enrolment_code(code_hash)
-    if found is None or found.expires_at <= now:
-        raise Unprocessable.field("enrolment_code", "is unknown, used or expired")
-    token = ids.secret_token("dhn")
+    found = _spendable(store.find_enrolment_code(code_hash), now)
     device_id = ids.new_id("dev", now)
-    token_hash = digest(token)
+    issued, credential = _issue(Holder(found.role, doctor_code=found.doctor_code, device_id=device_id), clock)
     device = Device(
         found.doctor_code,
         device_id,
         name=found.name or device_name,
         role=found.role,
-        token_hash=token_hash,
+        token_id=issued.token_id,
         created_at=now,
     )
-    credential = Credential(
-        token_hash,
-        role=found.role,
-        doctor_code=found.doctor_code,
-        device_id=device_id,
-        created_at=now,
-    )
-    store.enrol(code_hash, now, device, credential)
-    return Enrolment(device_id, token, found.role, found.doctor_code)
+    if not store.enrol(found, now, now + SPENT_CODE_KEPT, device, credential):
+        # Another enrolment spent the code first (or it expired this very moment).
+        _spendable(store.find_enrolment_code(code_hash), now)
+        raise Conflict("another enrolment with this code is under way; try again")
+    return Enrolment(device_id, issued, found.role, found.doctor_code)
 
 
 def list_devices(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Device]:
@@ -167,12 +215,79 @@ def revoke_device(caller: Principal, device_id: str, clock: Clock) -> None:
     store.revoke_device(caller.practice(), device_id, clock.now())
 
 
-def issue_token(clock: Clock, *, role: Role, matricule: str | None = None, insurer: str | None = None) -> str:
+def issue_token(
+    clock: Clock, *, role: Role, matricule: str | None = None, insurer: str | None = None
+) -> IssuedToken:
     """A bearer token for a patient (stands in for the eSanté login) or an insurer."""
     from chalicelib.store import identity as store
 
-    token = ids.secret_token("dhn")
-    store.save_credential(
-        Credential(digest(token), role=role, matricule=matricule, insurer=insurer, created_at=clock.now())
-    )
-    return token
+    issued, credential = _issue(Holder(role, matricule=matricule, insurer=insurer), clock)
+    store.save_credential(credential)
+    return issued
+
+
+def console_operator(aws_identity: str) -> Principal:
+    """The operator acting through the command line: whoever holds AWS credentials for the
+    stage is one (IAM is the root of trust there), named by that identity."""
+    return Principal(role="operator", scope=f"console:{aws_identity}", operator=aws_identity)
+
+
+def _operator(caller: Principal) -> None:
+    if caller.role != "operator":
+        raise Forbidden("this is for operators")
+
+
+def mint_operator_token(caller: Principal, name: str, clock: Clock) -> IssuedToken:
+    """An operator's token, naming its holder. Only the operator command line calls this: its
+    user holds AWS credentials for the stage, the root of trust."""
+    from chalicelib.store import identity as store
+
+    _operator(caller)
+    holder = name.strip()
+    if not holder:
+        raise Unprocessable.field("name", "must name the operator")
+    issued, credential = _issue(Holder("operator", operator=holder), clock)
+    store.save_credential(credential)
+    return issued
+
+
+def revoke_token(caller: Principal, token_id: str) -> None:
+    """A patient's, insurer's or operator's token answers 401 from the next request on."""
+    from chalicelib.store import identity as store
+
+    _operator(caller)
+    found = store.find_credential(token_id) if ids.has_prefix(token_id, "tok") else None
+    if found is None:
+        raise NotFound("no such token")
+    if found.holder.role not in REVOCABLE_BY_OPERATOR:
+        raise Conflict("a device's token goes with its device: its practice revokes the device")
+    if not store.delete_credential(token_id):
+        raise NotFound("no such token")
+
+
+def end_session(caller: Principal, clock: Clock) -> None:
+    """The caller's own token answers 401 from the next request on. A device has one token
+    only, so signing it out revokes the device."""
+    from chalicelib.store import identity as store
+
+    if caller.token_id is None:
+        raise Forbidden("the local stack's bootstrap token is configured, not issued: it cannot end")
+    if caller.device_id is not None:
+        store.revoke_device(caller.practice(), caller.device_id, clock.now())
+    elif not store.delete_credential(caller.token_id):
+        raise Unauthenticated(_UNKNOWN)
+
+
+def rotate(caller: Principal, clock: Clock) -> IssuedToken:
+    """A new token with a full lifetime for the caller, whose old one stops working at once."""
+    from chalicelib.store import identity as store
+
+    if caller.token_id is None or caller.role not in ROTATING_ROLES:
+        raise Forbidden(f"only {', '.join(sorted(ROTATING_ROLES))} tokens rotate")
+    current = store.find_credential(caller.token_id)
+    if current is None:
+        raise Unauthenticated(_UNKNOWN)
+    issued, credential = _issue(current.holder, clock)
+    if not store.rotate(current.token_id, credential):
+        raise Unauthenticated(_UNKNOWN)
+    return issued

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import NotFound
 from chalicelib.domain.registry import Patient
-from chalicelib.services.identity import issue_token
+from chalicelib.services.identity import IssuedToken, issue_token
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def status(matricule: str) -> PatientStatus:
     return PatientStatus(matricule, found.digital_admin, found.app_active, found.insurer)
 
 
-def patient_token(matricule: str, clock: Clock) -> str:
+def patient_token(matricule: str, clock: Clock) -> IssuedToken:
     from chalicelib.store import identity as store
 
     if store.get_patient(matricule) is None:

@@ -1,8 +1,11 @@
 """Doctors, patients (the registry stand-in), devices, enrolment codes and bearer credentials.
 
-Credentials and enrolment codes are keyed by the SHA-256 of the secret: the secret itself is
-never stored. Secrets carry 256 (tokens) or 80 (codes, single-use, 24 h) bits of randomness,
-so a fast hash is enough; a slow password hash would only add latency to every request.
+Credentials are keyed by their token_id, which the token's text carries next to its secret,
+so that a token is checked, and revoked, by key with one strongly consistent read: no index,
+which DynamoDB never reads consistently. A credential keeps the SHA-256 of the token, and an
+enrolment code is keyed by the SHA-256 of the code: no secret itself is ever stored. Secrets
+carry 256 (tokens) or 80 (codes, single-use, 24 h) bits of randomness, so a fast hash is
+enough; a slow password hash would only add latency to every request.
 
 The models stay in this module: it takes and returns the records of `domain.identity` and
 `domain.registry`.
@@ -19,12 +22,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
-from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.domain import identity, registry
 from chalicelib.store.base import (
     TableMeta,
@@ -34,6 +37,9 @@ from chalicelib.store.base import (
     page_of,
     resume,
 )
+
+# A revocation that keeps losing races with the device's rotations gives up after this many.
+_REVOKE_ATTEMPTS = 3
 
 
 class Doctor(Model):
@@ -60,18 +66,23 @@ class Patient(Model):
 
 
 class Credential(Model):
-    """A bearer token's hash and whom it speaks for."""
+    """A bearer token's hash, its expiry and whom it speaks for."""
 
     class Meta(TableMeta):
-        table_name = named("credentials")
+        table_name = named("tokens")
 
-    token_hash = UnicodeAttribute(hash_key=True)
+    token_id = UnicodeAttribute(hash_key=True)
+    secret_hash = UnicodeAttribute()
     role = UnicodeAttribute()
     doctor_code = UnicodeAttribute(null=True)
     device_id = UnicodeAttribute(null=True)
     matricule = UnicodeAttribute(null=True)
     insurer = UnicodeAttribute(null=True)
+    operator = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    # DynamoDB deletes the item some time after expiry; `expires_at` is what the code checks.
+    expires = TTLAttribute()
 
 
 class EnrolmentCode(Model):
@@ -83,7 +94,9 @@ class EnrolmentCode(Model):
     role = UnicodeAttribute()
     name = UnicodeAttribute(null=True)
     expires_at = UTCDateTimeAttribute()
-    # DynamoDB deletes the item some time after expiry; `expires_at` is what the code checks.
+    used_at = UTCDateTimeAttribute(null=True)
+    # DynamoDB deletes the item some time after expiry, or after it was spent; `expires_at`
+    # and `used_at` are what the code checks.
     expires = TTLAttribute()
 
 
@@ -97,7 +110,7 @@ class Device(Model):
     device_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
     role = UnicodeAttribute()
-    token_hash = UnicodeAttribute()
+    token_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     revoked_at = UTCDateTimeAttribute(null=True)
 
@@ -143,32 +156,37 @@ def _patient_item(patient: registry.Patient, at: datetime) -> Patient:
 
 
 def _credential(item: Credential) -> identity.Credential:
-    return identity.Credential(
-        item.token_hash,
+    holder = identity.Holder(
         _role(item.role),
-        item.created_at,
         doctor_code=item.doctor_code,
         device_id=item.device_id,
         matricule=item.matricule,
         insurer=item.insurer,
+        operator=item.operator,
     )
+    return identity.Credential(item.token_id, item.secret_hash, holder, item.created_at, item.expires_at)
 
 
 def _credential_item(credential: identity.Credential) -> Credential:
+    holder = credential.holder
     return Credential(
-        credential.token_hash,
-        role=credential.role,
-        doctor_code=credential.doctor_code,
-        device_id=credential.device_id,
-        matricule=credential.matricule,
-        insurer=credential.insurer,
+        credential.token_id,
+        secret_hash=credential.secret_hash,
+        role=holder.role,
+        doctor_code=holder.doctor_code,
+        device_id=holder.device_id,
+        matricule=holder.matricule,
+        insurer=holder.insurer,
+        operator=holder.operator,
         created_at=credential.created_at,
+        expires_at=credential.expires_at,
+        expires=credential.expires_at,
     )
 
 
 def _code(item: EnrolmentCode) -> identity.EnrolmentCode:
     return identity.EnrolmentCode(
-        item.code_hash, item.doctor_code, _role(item.role), item.name, item.expires_at
+        item.code_hash, item.doctor_code, _role(item.role), item.name, item.expires_at, item.used_at
     )
 
 
@@ -189,7 +207,7 @@ def _device(item: Device) -> identity.Device:
         item.device_id,
         item.name,
         _role(item.role),
-        item.token_hash,
+        item.token_id,
         item.created_at,
         item.revoked_at,
     )
@@ -201,7 +219,7 @@ def _device_item(device: identity.Device) -> Device:
         device.device_id,
         name=device.name,
         role=device.role,
-        token_hash=device.token_hash,
+        token_id=device.token_id,
         created_at=device.created_at,
         revoked_at=device.revoked_at,
     )
@@ -251,31 +269,86 @@ def get_patient(matricule: str) -> registry.Patient | None:
 
 
 def save_credential(credential: identity.Credential) -> None:
-    _credential_item(credential).save()
+    _credential_item(credential).save(condition=Credential.token_id.does_not_exist())
 
 
-def find_credential(token_hash: str) -> identity.Credential | None:
+def find_credential(token_id: str) -> identity.Credential | None:
+    """Strongly consistent: a token revoked a moment ago is not found."""
     try:
-        return _credential(Credential.get(token_hash))
+        return _credential(Credential.get(token_id, consistent_read=True))
     except DoesNotExist:
         return None
 
 
-def enrol(code_hash: str, now: datetime, device: identity.Device, credential: identity.Credential) -> None:
-    """Spend the code and create the device and its credential in one transaction, so a code
-    works once even when two PCs race with it."""
+def delete_credential(token_id: str) -> bool:
+    """Revoke a token; False when there was none by that id (any more)."""
+    try:
+        Credential(token_id).delete(condition=Credential.token_id.exists())
+    except DeleteError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _lost_race(error: TransactWriteError) -> bool:
+    """Whether a transaction was cancelled by a condition or by a concurrent transaction on
+    the same items (DynamoDB's `TransactionConflict`): either way another request got there
+    first, which the caller answers, never as a failure of the server."""
+    return condition_failed(error) or any(
+        reason is not None and reason.code == "TransactionConflict"
+        for reason in error.cancellation_reasons or []
+    )
+
+
+def enrol(
+    code: identity.EnrolmentCode,
+    now: datetime,
+    keep_until: datetime,
+    device: identity.Device,
+    credential: identity.Credential,
+) -> bool:
+    """Spend the code, kept until `keep_until`, and create the device and its credential in
+    one transaction, so that a code works once even when two PCs race with it. False when
+    the code was spent, or expired, meanwhile."""
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.delete(
-                EnrolmentCode(code_hash),
-                condition=EnrolmentCode.code_hash.exists() & (EnrolmentCode.expires_at > now),
+            tx.update(
+                EnrolmentCode(code.code_hash),
+                actions=[EnrolmentCode.used_at.set(now), EnrolmentCode.expires.set(keep_until)],
+                condition=EnrolmentCode.code_hash.exists()
+                & EnrolmentCode.used_at.does_not_exist()
+                & (EnrolmentCode.expires_at > now),
             )
-            tx.save(_device_item(device))
-            tx.save(_credential_item(credential))
+            tx.save(_device_item(device), condition=Device.device_id.does_not_exist())
+            tx.save(_credential_item(credential), condition=Credential.token_id.does_not_exist())
     except TransactWriteError as exc:
-        if condition_failed(exc):
-            raise Unprocessable.field("enrolment_code", "is unknown, used or expired") from exc
+        if _lost_race(exc):
+            return False
         raise
+    return True
+
+
+def rotate(old_token_id: str, new: identity.Credential) -> bool:
+    """Replace a credential by `new` in one transaction, a device's pointer to it included:
+    the old token stops working as the new one starts. False when the old one was revoked
+    (or rotated) meanwhile."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.delete(Credential(old_token_id), condition=Credential.token_id.exists())
+            tx.save(_credential_item(new), condition=Credential.token_id.does_not_exist())
+            holder = new.holder
+            if holder.doctor_code is not None and holder.device_id is not None:
+                tx.update(
+                    Device(holder.doctor_code, holder.device_id),
+                    actions=[Device.token_id.set(new.token_id)],
+                    condition=(Device.token_id == old_token_id) & Device.revoked_at.does_not_exist(),
+                )
+    except TransactWriteError as exc:
+        if _lost_race(exc):
+            return False
+        raise
+    return True
 
 
 def find_enrolment_code(code_hash: str) -> identity.EnrolmentCode | None:
@@ -292,22 +365,27 @@ def list_devices(doctor_code: str, limit: int, start: dict[str, Any] | None) -> 
 
 
 def revoke_device(doctor_code: str, device_id: str, now: datetime) -> None:
-    """Mark the device revoked and delete its credential together: 401 from the next call on."""
-    try:
-        device = Device.get(doctor_code, device_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFound("no such device") from exc
-    if device.revoked_at is not None:
-        raise NotFound("no such device")
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                device,
-                actions=[Device.revoked_at.set(now)],
-                condition=Device.revoked_at.does_not_exist(),
-            )
-            tx.delete(Credential(device.token_hash))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
+    """Mark the device revoked and delete its current credential together: 401 from the next
+    call on. A revocation that races with the device rotating its token reads it again, so
+    that the token the device holds by then is the one deleted."""
+    for _ in range(_REVOKE_ATTEMPTS):
+        try:
+            device = Device.get(doctor_code, device_id, consistent_read=True)
+        except DoesNotExist as exc:
             raise NotFound("no such device") from exc
-        raise
+        if device.revoked_at is not None:
+            raise NotFound("no such device")
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(
+                    device,
+                    actions=[Device.revoked_at.set(now)],
+                    condition=Device.revoked_at.does_not_exist() & (Device.token_id == device.token_id),
+                )
+                tx.delete(Credential(device.token_id))
+        except TransactWriteError as exc:
+            if not _lost_race(exc):
+                raise
+            continue
+        return
+    raise Conflict("the device changed while it was being revoked; try again")

@@ -108,6 +108,11 @@ class Api:
             },
         )
         assert made.status == 201, made.body
+        return self.login(matricule)
+
+    def login(self, matricule: str = ADULT) -> str:
+        """A registered patient's token, as a new eSanté login gives it: one lasts 12 hours,
+        so a test that moves the clock further logs the patient in again."""
         token = self.post(f"/v1/patients/{matricule}/tokens", OPERATOR)
         assert token.status == 201, token.body
         return str(token.json["token"])

@@ -430,6 +430,7 @@ def test_the_sweep_marks_claims_not_decided_within_five_days(
     decided = world.filed()
     world.decide(decided["id"])
     fixed_clock.advance(timedelta(days=1))
+    world.patient = world.api.login()
     late = world.filed()
 
     fixed_clock.advance(timedelta(days=4) - timedelta(seconds=1))

@@ -107,7 +107,9 @@ class TestTokens:
         api.post("/v1/patients", OPERATOR, PATIENT)
         got = api.post(f"/v1/patients/{ADULT}/tokens", OPERATOR)
         assert got.status == 201
-        assert set(got.json) == {"token"}
+        assert set(got.json) == {"token", "token_id", "expires_at"}
+        assert got.json["token_id"].startswith("tok_")
+        assert datetime.fromisoformat(got.json["expires_at"]) == NOW + timedelta(hours=12)
         assert api.get("/v1/patient/documents", got.json["token"]).status == 200
 
     def test_token_for_an_unknown_patient_is_404(self, api: Api) -> None:
@@ -116,7 +118,10 @@ class TestTokens:
     def test_insurer_token(self, api: Api) -> None:
         got = api.post("/v1/insurers/CMFEP/tokens", OPERATOR)
         assert got.status == 201
-        assert set(got.json) == {"token"}
+        assert set(got.json) == {"token", "token_id", "expires_at"}
+        assert got.json["token_id"].startswith("tok_")
+        assert datetime.fromisoformat(got.json["expires_at"]) == NOW + timedelta(days=30)
+        assert api.get("/v1/insurer/claims", got.json["token"]).status == 200
 
     def test_unknown_insurer_is_422(self, api: Api) -> None:
         assert field_errors(api.post("/v1/insurers/AXA/tokens", OPERATOR)) == ["insurer"]

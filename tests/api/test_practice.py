@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.core.clock import FixedClock
-from tests.api.conftest import ADULT, DOCTOR_CODE, OPERATOR, Api
+from tests.api.conftest import ADULT, DOCTOR_CODE, NOW, OPERATOR, Api
 from tests.api.test_conventions import assert_problem, field_errors
 
 
@@ -27,8 +27,10 @@ class TestEnrolment:
         code = onboard(api)
         got = api.post("/v1/devices", None, {"enrolment_code": code, "device_name": "PC cabinet"})
         assert got.status == 201, got.body
-        assert set(got.json) == {"device_id", "token", "role", "doctor_code"}
+        assert set(got.json) == {"device_id", "token", "token_id", "expires_at", "role", "doctor_code"}
         assert got.json["device_id"].startswith("dev_")
+        assert got.json["token_id"].startswith("tok_")
+        assert datetime.fromisoformat(got.json["expires_at"]) == NOW + timedelta(days=400)
         assert got.json["role"] == "doctor"
         assert got.json["doctor_code"] == DOCTOR_CODE
 
@@ -36,7 +38,7 @@ class TestEnrolment:
         code = onboard(api)
         api.enrol(code)
         again = api.post("/v1/devices", None, {"enrolment_code": code, "device_name": "PC 2"})
-        assert field_errors(again) == ["enrolment_code"]
+        assert_problem(again, 409)
 
     def test_a_code_expires_after_24_hours(self, api: Api, fixed_clock: FixedClock) -> None:
         code = onboard(api)

@@ -126,6 +126,7 @@ def test_a_link_made_for_a_minor_lapses_at_18(api: Api, parent: str, fixed_clock
     assert link(api, parent, TURNS_18_TOMORROW).json["status"] == "active"
     assert book_for(api, parent, TURNS_18_TOMORROW).status == 201
     fixed_clock.advance(timedelta(days=1))
+    parent = api.login(ADULT)
     assert book_for(api, parent, TURNS_18_TOMORROW, "2026-11-25T08:00:00+01:00").status == 403
     now_adult = api.patient(TURNS_18_TOMORROW)
     assert api.post(f"/v1/patient/relatives/{ADULT}/accept", now_adult).status == 200

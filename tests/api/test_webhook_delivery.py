@@ -432,7 +432,7 @@ def test_secrets_and_personal_data_stay_out_of_the_logs(
     fixed_clock.advance(DAY)
     rounds.tick()
     (secret,) = receiver.secrets
-    endpoint = webhooks.get_endpoint(only_delivery_endpoint(patient, api))
+    endpoint = webhooks.get_endpoint(only_delivery_endpoint(api.login(), api))
     assert endpoint is not None
     stored = endpoint.sealed_secret
     out = capsys.readouterr()

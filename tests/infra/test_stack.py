@@ -204,12 +204,19 @@ def test_functions_get_the_real_resource_names_and_tracing(template: dict[str, A
             "DHN_VAULT_BUCKET",
             "DHN_VAULT_KMS_KEY_ID",
             "DHN_QR_SIGNING_KEY_SECRET_ARN",
-            "DHN_OPERATOR_TOKEN_SECRET_ARN",
         ):
             assert isinstance(variables[name], dict), name  # a reference to the declared resource
         assert "DHN_QR_SIGNING_KEY" not in variables
-        assert "DHN_OPERATOR_TOKEN" not in variables
+        # No stage has a static operator token: operators mint named ones with the command line.
+        assert not {"DHN_OPERATOR_TOKEN", "DHN_OPERATOR_TOKEN_SECRET_ARN"} & set(variables)
         assert props["Tracing"] == "Active"
+
+
+def test_no_stage_has_a_static_operator_token(template: dict[str, Any]) -> None:
+    secrets = [s["Properties"] for s in _of_type(template, "AWS::SecretsManager::Secret").values()]
+    assert secrets  # the QR signing key and the sealing key, and none for an operator
+    assert not [s for s in secrets if "operator" in s["Description"].lower()]
+    assert not [name for name in template.get("Outputs", {}) if "operator" in name.lower()]
 
 
 def test_api_has_access_logs_without_paths_tracing_and_a_throttle(template: dict[str, Any]) -> None:

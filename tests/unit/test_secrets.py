@@ -1,6 +1,5 @@
-"""In AWS the QR signing key's seed and the operator's token are read from Secrets Manager,
-lazily and with a bounded cache, so that a rotation reaches every warm container without a
-deployment."""
+"""In AWS the QR signing key's seed is read from Secrets Manager, lazily and with a bounded
+cache, so that a rotation reaches every warm container without a deployment."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.core import config, signing_keys
+from chalicelib.core import signing_keys
 from chalicelib.domain import qr_token, signed_token
 from tests.unit.test_qr_token import CLAIMS
 
@@ -73,16 +72,3 @@ def test_a_malformed_secret_names_the_setting_not_the_value(secret: str) -> None
     with pytest.raises(RuntimeError, match=signing_keys.SECRET_ARN_ENV) as caught:
         signing_keys.signing_key()
     assert "not a seed" not in str(caught.value)
-
-
-def test_operator_token_comes_from_its_secret_when_one_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    with mock_aws():
-        client = boto3.client("secretsmanager", region_name="eu-central-1")
-        arn = client.create_secret(Name="dhn-test/operator-token", SecretString="Tok3n" * 8)["ARN"]
-        monkeypatch.setenv(config.OPERATOR_TOKEN_SECRET_ARN_ENV, arn)
-        assert config.operator_token() == "Tok3n" * 8
-    monkeypatch.delenv(config.OPERATOR_TOKEN_SECRET_ARN_ENV)
-    monkeypatch.setenv(config.OPERATOR_TOKEN_ENV, "from-the-environment")
-    assert config.operator_token() == "from-the-environment"
-    monkeypatch.delenv(config.OPERATOR_TOKEN_ENV)
-    assert config.operator_token() is None
