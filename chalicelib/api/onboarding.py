@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
+from pydantic import Field
 
-from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
+from chalicelib.api.fields import Body, DoctorCode, Matricule, Text
 from chalicelib.api.http import OPERATOR, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
@@ -30,6 +31,10 @@ class PatientFields(Body):
     insurer: Insurer
     digital_admin: Literal["opted_in", "opted_out"]
     app_active: bool
+    guardians: Annotated[tuple[Matricule, ...], Field(max_length=10)] = ()
+
+    def feed(self) -> registry.Feed:
+        return registry.Feed(self.name, self.insurer, self.digital_admin, self.app_active, self.guardians)
 
 
 class NewPatient(PatientFields):
@@ -42,11 +47,13 @@ class ReplacedPatient(PatientFields):
 
 def patient_json(patient: Patient) -> dict[str, object]:
     return {
+        "patient_id": patient.patient_id,
         "matricule": patient.matricule,
         "name": patient.name,
         "insurer": patient.insurer,
         "digital_admin": patient.digital_admin,
         "app_active": patient.app_active,
+        "guardians": list(patient.guardians),
     }
 
 
@@ -66,23 +73,20 @@ def create_doctor(call: Call) -> dict[str, object]:
 @route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def create_patient(call: Call) -> dict[str, object]:
     body = call.body(NewPatient)
-    patient = Patient(body.matricule, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.register(patient, clock.current()))
+    return patient_json(registry.register(body.matricule, body.feed(), clock.current()))
 
 
-@route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)
+@route(bp, "/patients/{patient_id}", method="PUT", roles=OPERATOR)
 def replace_patient(call: Call) -> dict[str, object]:
-    number = path_matricule(call)
     body = call.body(ReplacedPatient)
-    if body.matricule is not None and body.matricule != number:
-        raise Unprocessable.field("matricule", "differs from the matricule in the path")
-    patient = Patient(number, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.update(patient, clock.current()))
+    return patient_json(
+        registry.update(call.params["patient_id"], body.matricule, body.feed(), clock.current())
+    )
 
 
-@route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(bp, "/patients/{patient_id}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def patient_token(call: Call) -> dict[str, str]:
-    return {"token": registry.patient_token(path_matricule(call), clock.current())}
+    return {"token": registry.patient_token(call.params["patient_id"], clock.current())}
 
 
 @route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)

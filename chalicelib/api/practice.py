@@ -6,7 +6,7 @@ from typing import Literal
 
 from chalice.app import Blueprint
 
-from chalicelib.api.fields import Body, ListQuery, Text, path_matricule
+from chalicelib.api.fields import Body, ListQuery, Matricule, Text
 from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
@@ -23,6 +23,10 @@ class Enrol(Body):
 class NewEnrolmentCode(Body):
     role: Literal["doctor", "assistant"]
     name: Text | None = None
+
+
+class StatusLookup(Body):
+    matricule: Matricule
 
 
 @route(bp, "/devices", method="POST", roles=None, status=201, idempotent=True)
@@ -69,10 +73,12 @@ def revoke(call: Call) -> Reply:
     return Reply(None, 204)
 
 
-@route(bp, "/patients/{matricule}/status", roles=PRACTICE)
+# A POST, so the matricule travels in the body and never in a URL.
+@route(bp, "/patients/status", method="POST", roles=PRACTICE)
 def patient_status(call: Call) -> dict[str, object]:
-    found = registry.status(path_matricule(call))
+    found = registry.status(call.body(StatusLookup).matricule)
     return {
+        "patient_id": found.patient_id,
         "matricule": found.matricule,
         "digital_admin": found.digital_admin,
         "app_active": found.app_active,
