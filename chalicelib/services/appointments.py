@@ -126,7 +126,8 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
 
 def _events(type: str, appointment: Appointment, now: datetime) -> list[Event]:
     """The patient and the practice are told in one event; a relative who booked for the
-    patient gets their own copy, without the practice being told twice."""
+    patient gets their own copy, without the practice being told twice, and only while they
+    may still act for the patient when it is routed."""
     data = _event_data(appointment)
     events = [
         Event(
@@ -139,7 +140,16 @@ def _events(type: str, appointment: Appointment, now: datetime) -> list[Event]:
         )
     ]
     if appointment.booker_matricule != appointment.patient_matricule:
-        events.append(Event(ids.new_id("evt", now), type, now, data, patient=appointment.booker_matricule))
+        events.append(
+            Event(
+                ids.new_id("evt", now),
+                type,
+                now,
+                data,
+                patient=appointment.booker_matricule,
+                on_behalf_of=appointment.patient_matricule,
+            )
+        )
     return events
 
 

@@ -214,6 +214,7 @@ def test_book_for_oneself(api: Api, practice: str, patient: str) -> None:
     assert TOMORROW_8 not in slot_starts(api, patient)
     [booked] = events("appointment.booked")
     assert (booked.patient, booked.doctor_code) == (ADULT, DOCTOR_CODE)
+    assert booked.on_behalf_of is None
     assert booked.data == {
         "appointment_id": body["id"],
         **{k: body[k] for k in ("doctor_code", "patient_id", "booked_by", "start", "end", "status")},

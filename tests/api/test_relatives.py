@@ -90,8 +90,8 @@ def test_a_guardian_links_a_child_at_once(api: Api, parent: str) -> None:
     assert (got.json["patient_id"], got.json["patient_matricule"]) == (child_id, CHILD)
     assert got.json["booked_by"] == api.ids[ADULT]
     booked = [e for e in OutboxEvent.scan() if e.type == "appointment.booked"]
-    routed = sorted((e.patient, e.doctor_code) for e in booked)
-    assert routed == [(ADULT, None), (CHILD, DOCTOR_CODE)]
+    routed = sorted((e.patient, e.doctor_code, e.on_behalf_of) for e in booked)
+    assert routed == [(ADULT, None, CHILD), (CHILD, DOCTOR_CODE, None)]
     # Payloads name patients by patient_id, and carry no matricule.
     for event in booked:
         assert (event.data["patient_id"], event.data["booked_by"]) == (child_id, api.ids[ADULT])
