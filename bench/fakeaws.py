@@ -101,8 +101,8 @@ class Caller(ABC):
             "digital_admin": "opted_in" if opted_in else "opted_out",
             "app_active": True,
         }
-        self.post("/patients", self.operator, body)
-        return str(self.post(f"/patients/{matricule}/tokens", self.operator)["token"])
+        patient_id = self.post("/patients", self.operator, body)["patient_id"]
+        return str(self.post(f"/patients/{patient_id}/tokens", self.operator)["token"])
 
     def insurer(self, name: str = "CNS") -> str:
         return str(self.post(f"/insurers/{name}/tokens", self.operator)["token"])

@@ -1,5 +1,5 @@
 """One deployed stage of DHN: storage from the schema, the Chalice app with one role per
-function, the API's logs, tracing and throttling, and the alarms."""
+function, the API's logs and throttling, and the alarms."""
 
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ ACCESS_LOG_FORMAT = json.dumps(
         "responseLength": "$context.responseLength",
         "integrationLatency": "$context.integrationLatency",
         "responseLatency": "$context.responseLatency",
-        "xrayTraceId": "$context.xrayTraceId",
     },
     separators=(",", ":"),
 )
@@ -267,7 +266,7 @@ class DhnStack(Stack):
             self.sealing_secret.grant_read(role)
 
     def _configure_api(self) -> None:
-        """Access logs, X-Ray tracing and a throttle on the REST API Chalice declares."""
+        """Access logs and a throttle on the REST API Chalice declares."""
         access_logs = logs.CfnLogGroup(
             self,
             "ApiAccessLogs",
@@ -276,7 +275,9 @@ class DhnStack(Stack):
         )
         api = self.app.get_resource("RestAPI")
         api.add_property_override("Name", f"{self.stage.prefix}-api")
-        api.add_property_override("TracingEnabled", True)
+        # API Gateway's X-Ray segments record the full URL, query string included, and so the
+        # personal data a URL may carry; the functions' own traces do not.
+        api.add_property_override("TracingEnabled", False)
         api.add_property_override(
             "AccessLogSetting", {"DestinationArn": access_logs.attr_arn, "Format": ACCESS_LOG_FORMAT}
         )

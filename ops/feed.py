@@ -19,7 +19,6 @@ from pathlib import Path
 from chalicelib.api.http import Call
 from chalicelib.api.onboarding import NewPatient
 from chalicelib.core.errors import DhnError, Unprocessable
-from chalicelib.domain.registry import Patient
 
 
 class Format(StrEnum):
@@ -85,8 +84,9 @@ def lines(path: Path, kind: Format) -> Iterator[Line]:
             yield Line(rows.line_num, cells)
 
 
-def patient(line: Line) -> Patient:
-    """The patient the line describes, or Refused with the route's own reasons."""
+def entry(line: Line) -> NewPatient:
+    """The patient the line describes, as the route takes it, or Refused with the route's
+    own reasons."""
     try:
         if isinstance(line.content, str):
             body = Call(None, {}, {}, line.content.encode()).body(NewPatient)
@@ -96,4 +96,4 @@ def patient(line: Line) -> Patient:
         raise Refused([f"{e.field}: {e.message}" for e in exc.errors] or [exc.detail]) from exc
     except DhnError as exc:
         raise Refused([exc.detail]) from exc
-    return body.patient()
+    return body

@@ -18,9 +18,9 @@ from typing import Literal
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from chalicelib.api.onboarding import NewPatient
 from chalicelib.core.clock import Clock
-from chalicelib.core.errors import Conflict, DhnError
-from chalicelib.domain.registry import Patient
+from chalicelib.core.errors import DhnError
 from ops import feed
 from ops.checkpoint import Checkpoint, Outcome
 
@@ -54,23 +54,19 @@ class Files:
         )
 
 
-def _apply(patient: Patient, clock: Clock) -> Outcome:
+def _apply(entry: NewPatient, clock: Clock) -> Outcome:
     """Register the patient, or replace the registry's record of them: the feed sends whole
     records, as `POST` then `PUT /v1/patients/…` would. What the registry refuses (a 4xx of
     the route) refuses the line."""
     from chalicelib.services import registry
 
     try:
-        try:
-            registry.register(patient, clock)
-        except Conflict:
-            registry.update(patient, clock)
-            return "updated"
+        _, created = registry.register_or_replace(entry.matricule, entry.feed(), clock)
     except DhnError as exc:
         if exc.status >= 500:
             raise
         raise feed.Refused([exc.detail]) from exc
-    return "created"
+    return "created" if created else "updated"
 
 
 @contextmanager
@@ -115,7 +111,7 @@ def run(
                 stopped = "limit"
                 break
             try:
-                outcome = _apply(feed.patient(line), clock)
+                outcome = _apply(feed.entry(line), clock)
             except feed.Refused as refusal:
                 checkpoint.done(line.number, "refused", {"reasons": refusal.reasons, "input": line.content})
             else:

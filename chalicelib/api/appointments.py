@@ -8,7 +8,7 @@ from typing import Annotated
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.api.fields import Body, DoctorCode, ListQuery, Matricule, Text
+from chalicelib.api.fields import Body, DoctorCode, ListQuery, Matricule, PatientId, Text
 from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound, Unprocessable
@@ -56,7 +56,7 @@ class NewAppointment(Body):
 
 
 class PatientAppointmentQuery(ListQuery):
-    for_: Matricule | None = Field(default=None, alias="for")
+    for_: PatientId | None = Field(default=None, alias="for")
 
 
 class PracticeAppointmentQuery(ListQuery):

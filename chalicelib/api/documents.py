@@ -7,7 +7,7 @@ from typing import Annotated
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib.api.fields import ListQuery, Matricule
+from chalicelib.api.fields import ListQuery, PatientId
 from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
@@ -19,7 +19,7 @@ bp = Blueprint(__name__)
 
 class DocumentQuery(ListQuery):
     type: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    for_: Matricule | None = Field(default=None, alias="for")
+    for_: PatientId | None = Field(default=None, alias="for")
 
 
 def document_json(document: Document) -> dict[str, object]:

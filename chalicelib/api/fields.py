@@ -4,16 +4,15 @@ so a broken rule becomes a 422 that names the field."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import unquote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from chalicelib.api.http import Call
 from chalicelib.core import cursor as cursors
-from chalicelib.core.errors import Unprocessable
 from chalicelib.domain import doctor_code, matricule
 
 Matricule = Annotated[str, AfterValidator(matricule.normalize)]
+# How URLs name a registered patient: `pat_` and a ULID in Crockford's alphabet.
+PatientId = Annotated[str, StringConstraints(pattern=r"^pat_[0-9A-HJKMNP-TV-Z]{26}$")]
 DoctorCode = Annotated[str, AfterValidator(doctor_code.normalize)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
@@ -33,12 +32,3 @@ class ListQuery(BaseModel):
 
     limit: int = Field(default=20, ge=1, le=100)
     cursor: Annotated[dict[str, Any] | None, BeforeValidator(cursors.decode)] = None
-
-
-def path_matricule(call: Call) -> str:
-    """The matricule in the path. Spaces are accepted there as in bodies: API Gateway passes
-    path parameters on still percent-encoded, so `1893%201201...` is decoded here."""
-    try:
-        return matricule.normalize(unquote(call.params["matricule"]))
-    except ValueError as exc:
-        raise Unprocessable.field("matricule", str(exc)) from exc

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from chalice.app import Blueprint, Response
 from pydantic import AwareDatetime, Field
 
-from chalicelib.api.fields import Body, Cents, ListQuery, Matricule, Text
+from chalicelib.api.fields import Body, Cents, ListQuery, Matricule, PatientId, Text
 from chalicelib.api.http import INSURER, PRACTICE, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
@@ -61,7 +61,7 @@ class Scan(Body):
 class InvoiceQuery(ListQuery):
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
-    patient: Matricule | None = None
+    patient_id: PatientId | None = None
     status: Status | None = None
 
 
@@ -132,7 +132,7 @@ def issue(call: Call) -> dict[str, object]:
 def list_invoices(call: Call) -> dict[str, object]:
     query = call.args(InvoiceQuery)
     page = invoices.list_for_practice(
-        call.me, query.patient, query.status, query.from_, query.to, query.limit, query.cursor
+        call.me, query.patient_id, query.status, query.from_, query.to, query.limit, query.cursor
     )
     return {"items": [invoice_json(i) for i in page.items], "next_cursor": page.next_cursor}
 

@@ -3,11 +3,12 @@ their revocation."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
+from pydantic import Field
 
-from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
+from chalicelib.api.fields import Body, DoctorCode, Matricule, Text
 from chalicelib.api.http import OPERATOR, Call, Reply, route
 from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
@@ -32,6 +33,10 @@ class PatientFields(Body):
     insurer: Insurer
     digital_admin: Literal["opted_in", "opted_out"]
     app_active: bool
+    guardians: Annotated[tuple[Matricule, ...], Field(max_length=10)] = ()
+
+    def feed(self) -> registry.Feed:
+        return registry.Feed(self.name, self.insurer, self.digital_admin, self.app_active, self.guardians)
 
 
 class NewPatient(PatientFields):
@@ -40,9 +45,6 @@ class NewPatient(PatientFields):
 
     matricule: Matricule
 
-    def patient(self) -> Patient:
-        return Patient(self.matricule, self.name, self.insurer, self.digital_admin, self.app_active)
-
 
 class ReplacedPatient(PatientFields):
     matricule: Matricule | None = None
@@ -50,11 +52,13 @@ class ReplacedPatient(PatientFields):
 
 def patient_json(patient: Patient) -> dict[str, object]:
     return {
+        "patient_id": patient.patient_id,
         "matricule": patient.matricule,
         "name": patient.name,
         "insurer": patient.insurer,
         "digital_admin": patient.digital_admin,
         "app_active": patient.app_active,
+        "guardians": list(patient.guardians),
     }
 
 
@@ -73,22 +77,21 @@ def create_doctor(call: Call) -> dict[str, object]:
 
 @route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def create_patient(call: Call) -> dict[str, object]:
-    return patient_json(registry.register(call.body(NewPatient).patient(), clock.current()))
+    body = call.body(NewPatient)
+    return patient_json(registry.register(body.matricule, body.feed(), clock.current()))
 
 
-@route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)
+@route(bp, "/patients/{patient_id}", method="PUT", roles=OPERATOR)
 def replace_patient(call: Call) -> dict[str, object]:
-    number = path_matricule(call)
     body = call.body(ReplacedPatient)
-    if body.matricule is not None and body.matricule != number:
-        raise Unprocessable.field("matricule", "differs from the matricule in the path")
-    patient = Patient(number, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.update(patient, clock.current()))
+    return patient_json(
+        registry.update(call.params["patient_id"], body.matricule, body.feed(), clock.current())
+    )
 
 
-@route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(bp, "/patients/{patient_id}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def patient_token(call: Call) -> dict[str, str]:
-    return issued_json(registry.patient_token(path_matricule(call), clock.current()))
+    return issued_json(registry.patient_token(call.params["patient_id"], clock.current()))
 
 
 @route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)

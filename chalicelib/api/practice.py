@@ -6,7 +6,7 @@ from typing import Literal
 
 from chalice.app import Blueprint
 
-from chalicelib.api.fields import Body, ListQuery, Text, path_matricule
+from chalicelib.api.fields import Body, ListQuery, Matricule, Text
 from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
 from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
@@ -24,6 +24,10 @@ class Enrol(Body):
 class NewEnrolmentCode(Body):
     role: Literal["doctor", "assistant"]
     name: Text | None = None
+
+
+class StatusLookup(Body):
+    matricule: Matricule
 
 
 # Not replayed by Idempotency-Key: the answer holds the device's token, which is given once.
@@ -72,10 +76,12 @@ def revoke(call: Call) -> Reply:
     return Reply(None, 204)
 
 
-@route(bp, "/patients/{matricule}/status", roles=PRACTICE)
+# A POST, so the matricule travels in the body and never in a URL.
+@route(bp, "/patients/status", method="POST", roles=PRACTICE)
 def patient_status(call: Call) -> dict[str, object]:
-    found = registry.status(path_matricule(call))
+    found = registry.status(call.body(StatusLookup).matricule)
     return {
+        "patient_id": found.patient_id,
         "matricule": found.matricule,
         "digital_admin": found.digital_admin,
         "app_active": found.app_active,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.api.fields import Body, Matricule, path_matricule
+from chalicelib.api.fields import Body, Matricule
 from chalicelib.api.http import PATIENT, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.relatives import Relationship
@@ -20,11 +20,12 @@ class NewRelative(Body):
 
 def link_json(link: relatives.Link) -> dict[str, object]:
     return {
-        "matricule": link.matricule,
+        "link_id": link.link_id,
+        "patient_id": link.patient_id,
+        "name": link.name,
         "relationship": link.relationship,
         "status": link.status,
         "direction": link.direction,
-        "usable": link.usable,
     }
 
 
@@ -42,12 +43,12 @@ def list_links(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/patient/relatives/{matricule}/accept", method="POST", roles=PATIENT)
+@route(bp, "/patient/relatives/{link_id}/accept", method="POST", roles=PATIENT)
 def accept(call: Call) -> dict[str, object]:
-    return link_json(relatives.accept(call.me, path_matricule(call), clock.current()))
+    return link_json(relatives.accept(call.me, call.params["link_id"], clock.current()))
 
 
-@route(bp, "/patient/relatives/{matricule}", method="DELETE", roles=PATIENT)
+@route(bp, "/patient/relatives/{link_id}", method="DELETE", roles=PATIENT)
 def end(call: Call) -> Reply:
-    relatives.end(call.me, path_matricule(call))
+    relatives.end(call.me, call.params["link_id"])
     return Reply(None, 204)

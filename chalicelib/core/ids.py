@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok"]
+Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok", "pat", "lnk"]
 
 
 def new_id(prefix: Prefix, at: datetime) -> str:

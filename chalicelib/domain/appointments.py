@@ -19,9 +19,13 @@ REMINDER_LEAD = timedelta(hours=24)
 class Appointment:
     appointment_id: str
     doctor_code: str
+    patient_id: str
     patient_matricule: str
-    # The patient themself, or the relative who booked for them.
+    # The `patient_id` of the patient themself, or of the relative who booked for them.
     booked_by: str
+    # The booker's matricule: whose webhooks hear of the appointment, and whose link to the
+    # patient is checked again before they do or cancel it.
+    booker_matricule: str
     start: datetime
     end: datetime
     status: Status
@@ -30,7 +34,7 @@ class Appointment:
     # Whether the reminder has yet to go out: never for a cancelled appointment.
     reminder_owed: bool
     cancelled_at: datetime | None = None
-    # The patient's or the relative's matricule, or "practice".
+    # The `patient_id` of the patient or of the relative who cancelled, or "practice".
     cancelled_by: str | None = None
     reminded_at: datetime | None = None
 

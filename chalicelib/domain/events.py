@@ -10,7 +10,9 @@ from typing import Any
 @dataclass(frozen=True)
 class Event:
     """One change to report by webhook. `patient` and `doctor_code` say whose endpoints
-    receive it, so the dispatcher finds them with one query each."""
+    receive it, so the dispatcher finds them with one query each. Where `patient` is told as
+    a relative acting for another patient, `on_behalf_of` names that patient: the dispatcher
+    routes the event only while the link still holds."""
 
     event_id: str
     type: str
@@ -18,3 +20,4 @@ class Event:
     data: dict[str, Any]
     patient: str | None = None
     doctor_code: str | None = None
+    on_behalf_of: str | None = None

@@ -1,12 +1,17 @@
-"""When a patient may act for a relative: book their appointments and read their vault.
+"""When a patient may act for a relative: book and cancel their appointments, read their
+vault, and be told of their events.
 
-A link is asked for by the requester and names the relative. A child under 18 cannot be
-asked to accept, so a link to one is active at once, and stays so while the child is a minor;
-any other link is pending until the relative accepts it, and is active from then on.
+A link is asked for by the requester and names the relative. Acting for someone is a relation
+with a source, and the source is read again on every use:
+- parental authority: the requester is one of the relative's guardians in the registry, and
+  the relative is under 18 today. Only a guardian may link a minor; from the 18th birthday the
+  link is pending until the now-adult patient accepts it;
+- acceptance: an adult relative accepted the link, which then holds until either side ends it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -15,36 +20,47 @@ from chalicelib.domain import matricule
 
 Relationship = Literal["child", "parent", "spouse", "other"]
 Status = Literal["active", "pending"]
+ACTIVE: Status = "active"
+PENDING: Status = "pending"
+
+# Links one patient may ask for: enough for any family, too few to probe the registry with.
+MAX_LINKS = 20
 
 
 @dataclass(frozen=True)
 class RelativeLink:
-    """The link `requester` asked for towards `relative`; `accepted_at` is when the relative
-    accepted it, if ever."""
+    """The link `requester` asked for towards `relative` (both matricules); `accepted_at` is
+    when the relative accepted it, if ever."""
 
+    link_id: str
     requester: str
     relative: str
     relationship: Relationship
-    status: Status
     created_at: datetime
     accepted_at: datetime | None = None
 
 
-def _minor(relative: str, day: date) -> bool:
+def is_minor(relative: str, today: date) -> bool:
     try:
-        return matricule.is_minor_on(relative, day)
+        return matricule.is_minor_on(relative, today)
     except ValueError:
-        # Not born yet by its matricule: nobody can act for a person who does not exist.
+        # Not born yet by its matricule: nobody holds parental authority over them yet.
         return False
 
 
-def initial_status(relationship: Relationship, relative: str, today: date) -> Status:
-    return "active" if relationship == "child" and _minor(relative, today) else "pending"
+def may_link(requester: str, relative: str, guardians: Collection[str] | None, today: date) -> bool:
+    """Whether `requester` may ask for a link to `relative`, whose registry guardians are
+    `guardians` (None for a matricule not in the registry). A minor is linked by their
+    guardians only, and at once; anyone else is asked, so an unknown adult is no different
+    from a known one."""
+    return not is_minor(relative, today) or requester in (guardians or ())
 
 
-def may_act(status: str, accepted: bool, relative: str, today: date) -> bool:
-    """An accepted link works until it is ended; one made for a minor child works only while
-    the child is a minor: from 18 on, it works again once the child accepts it."""
-    if status != "active":
-        return False
-    return accepted or _minor(relative, today)
+def status(link: RelativeLink, guardians: Collection[str] | None, today: date) -> Status:
+    """The link's status today, given the relative's guardians in the registry (None for a
+    relative not in it)."""
+    if link.accepted_at is not None:
+        return ACTIVE
+    if is_minor(link.relative, today) and link.requester in (guardians or ()):
+        return ACTIVE
+    return PENDING

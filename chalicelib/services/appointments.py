@@ -90,7 +90,12 @@ def free_slots(doctor_code: str, first: date | None, last: date | None, clock: C
 def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
     from chalicelib.store import appointments as store
 
-    patient = relatives.acting_for(caller, booking.patient_matricule, clock)
+    booker = relatives.acting_for(caller, clock)
+    patient = (
+        booker
+        if booking.patient_matricule in (None, booker.matricule)
+        else relatives.acting_for(caller, clock, matricule=booking.patient_matricule)
+    )
     now = clock.now()
     if booking.start <= now:
         raise Unprocessable.field("start", "is in the past")
@@ -103,8 +108,10 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
     appointment = Appointment(
         ids.new_id("apt", now),
         doctor_code=booking.doctor_code,
-        patient_matricule=patient,
-        booked_by=relatives.matricule_of(caller),
+        patient_id=patient.patient_id,
+        patient_matricule=patient.matricule,
+        booked_by=booker.patient_id,
+        booker_matricule=booker.matricule,
         start=slot.start,
         end=slot.end,
         status=BOOKED,
@@ -119,7 +126,8 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
 
 def _events(type: str, appointment: Appointment, now: datetime) -> list[Event]:
     """The patient and the practice are told in one event; a relative who booked for the
-    patient gets their own copy, without the practice being told twice."""
+    patient gets their own copy, without the practice being told twice, and only while they
+    may still act for the patient when it is routed."""
     data = _event_data(appointment)
     events = [
         Event(
@@ -131,56 +139,80 @@ def _events(type: str, appointment: Appointment, now: datetime) -> list[Event]:
             doctor_code=appointment.doctor_code,
         )
     ]
-    if appointment.booked_by != appointment.patient_matricule:
-        booker = appointment.booked_by
-        events.append(Event(ids.new_id("evt", now), type, now, data, patient=booker))
+    if appointment.booker_matricule != appointment.patient_matricule:
+        events.append(
+            Event(
+                ids.new_id("evt", now),
+                type,
+                now,
+                data,
+                patient=appointment.booker_matricule,
+                on_behalf_of=appointment.patient_matricule,
+            )
+        )
     return events
 
 
 def _event_data(appointment: Appointment) -> dict[str, Any]:
-    return {"appointment_id": appointment.appointment_id, **details(appointment)}
-
-
-def details(appointment: Appointment) -> dict[str, Any]:
-    """What both sides are shown of an appointment, in events and in answers."""
+    """Events name patients by `patient_id` only: payloads carry no matricule."""
     return {
+        "appointment_id": appointment.appointment_id,
         "doctor_code": appointment.doctor_code,
-        "patient_matricule": appointment.patient_matricule,
+        "patient_id": appointment.patient_id,
         "booked_by": appointment.booked_by,
+        **_times(appointment),
+    }
+
+
+def _times(appointment: Appointment) -> dict[str, Any]:
+    return {
         "start": local_rfc3339(appointment.start),
         "end": local_rfc3339(appointment.end),
         "status": appointment.status,
     }
 
 
-def _visible(caller: Principal, appointment_id: str) -> Appointment:
-    """The appointment, if the caller is its patient, its booker or its practice; any other
-    is "not found", so its existence is not revealed."""
-    from chalicelib.store import appointments as store
+def details(appointment: Appointment) -> dict[str, Any]:
+    """What both sides are shown of an appointment in answers: the patient by `patient_id`
+    and, in a body, by matricule too."""
+    return {
+        "doctor_code": appointment.doctor_code,
+        "patient_id": appointment.patient_id,
+        "patient_matricule": appointment.patient_matricule,
+        "booked_by": appointment.booked_by,
+        **_times(appointment),
+    }
 
-    found = store.get(appointment_id) if ids.has_prefix(appointment_id, "apt") else None
-    if found is None:
-        raise NotFound("no such appointment")
-    if caller.role == "patient":
-        allowed = caller.matricule in (found.patient_matricule, found.booked_by)
-    else:
-        allowed = found.doctor_code == caller.doctor_code
-    if not allowed:
-        raise NotFound("no such appointment")
-    return found
+
+def _canceller(caller: Principal, appointment: Appointment, now: datetime) -> str | None:
+    """Who the caller cancels as: the patient or the practice (by their id or "practice"),
+    or the relative who booked it while they may still act for the patient; else None."""
+    if caller.role != "patient":
+        return "practice" if appointment.doctor_code == caller.doctor_code else None
+    if caller.matricule == appointment.patient_matricule:
+        return appointment.patient_id
+    if caller.matricule == appointment.booker_matricule and relatives.still_acts_for(
+        appointment.booker_matricule, appointment.patient_matricule, now
+    ):
+        return appointment.booked_by
+    return None
 
 
 def cancel(caller: Principal, appointment_id: str, clock: Clock) -> None:
-    """Cancel and free the slot at once; cancelling a cancelled appointment changes nothing."""
+    """Cancel and free the slot at once; cancelling a cancelled appointment changes nothing.
+    An appointment the caller may not cancel is "not found", so its existence is not
+    revealed."""
     from chalicelib.store import appointments as store
 
-    appointment = _visible(caller, appointment_id)
+    now = clock.now()
+    appointment = store.get(appointment_id) if ids.has_prefix(appointment_id, "apt") else None
+    by = _canceller(caller, appointment, now) if appointment is not None else None
+    if appointment is None or by is None:
+        raise NotFound("no such appointment")
     if appointment.status == CANCELLED:
         return
-    now = clock.now()
     if appointment.start <= now:
         raise Conflict("the appointment has already begun")
-    by = relatives.matricule_of(caller) if caller.role == "patient" else "practice"
     events = _events("appointment.cancelled", replace(appointment, status=CANCELLED), now)
     # False means the other side cancelled it meanwhile: the outcome the caller asked for.
     store.cancel(appointment, by, now, events)
@@ -191,7 +223,8 @@ def for_patient(
 ) -> Page[Appointment]:
     from chalicelib.store import appointments as store
 
-    return store.for_patient(relatives.acting_for(caller, on_behalf_of, clock), limit, cursor)
+    patient = relatives.acting_for(caller, clock, patient_id=on_behalf_of)
+    return store.for_patient(patient.matricule, limit, cursor)
 
 
 def for_practice(

@@ -24,8 +24,9 @@ class Download:
 
 
 def owner_for(caller: Principal, on_behalf_of: str | None, clock: Clock) -> str:
-    """Whose vault the caller reads: their own, or a relative's they may act for."""
-    return relatives.acting_for(caller, on_behalf_of, clock)
+    """Whose vault the caller reads (its owner's matricule): their own, or that of the
+    relative `on_behalf_of` (a `patient_id`) they may act for."""
+    return relatives.acting_for(caller, clock, patient_id=on_behalf_of).matricule
 
 
 def list_documents(

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
+from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_SUBMITTED, INVOICES_ISSUED, metric
 from chalicelib.domain import claims as claim_rules
@@ -27,9 +28,6 @@ from chalicelib.render import qr as qr_render
 from chalicelib.services import signed_documents
 from chalicelib.services.identity import Principal
 from chalicelib.services.signed_documents import VaultCopy
-
-if TYPE_CHECKING:
-    from chalicelib.core.cursor import Page
 
 # Concurrent issuances for one doctor each retry once per number taken before them.
 MAX_NUMBER_ATTEMPTS = 64
@@ -284,18 +282,27 @@ def for_practice(caller: Principal, invoice_id: str) -> Invoice:
 
 def list_for_practice(
     caller: Principal,
-    patient: str | None,
+    patient_id: str | None,
     status: Status | None,
     issued_from: date | None,
     issued_to: date | None,
     limit: int,
     cursor: dict[str, Any] | None,
 ) -> Page[Invoice]:
+    """The practice's invoices, of one registered patient where `patient_id` names one: a
+    `patient_id` that names nobody lists nothing."""
+    from chalicelib.store import identity
     from chalicelib.store import invoices as store
 
     if issued_from and issued_to and issued_to < issued_from:
         raise Unprocessable.field("to", "must not be before from")
     between = period(issued_from, issued_to) if issued_from or issued_to else None
+    patient = None
+    if patient_id is not None:
+        found = identity.patient_by_id(patient_id)
+        if found is None:
+            return Page([], None)
+        patient = found.matricule
     return store.list_for_practice(caller.practice(), patient, status, between, limit, cursor)
 
 

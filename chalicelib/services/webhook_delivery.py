@@ -76,11 +76,17 @@ def delivery_id(event: Event, endpoint_id: str) -> str:
     return f"dlv_{ULID.from_bytes(millis + digest)}"
 
 
-def _endpoints_for(event: Event) -> list[Endpoint]:
+def _endpoints_for(event: Event, now: datetime) -> list[Endpoint]:
+    from chalicelib.services import relatives
     from chalicelib.store import webhooks as store
 
+    patient = event.patient
+    # A relative is told only while they may still act for the patient, not merely because
+    # they could when the event was written.
+    if patient and event.on_behalf_of and not relatives.still_acts_for(patient, event.on_behalf_of, now):
+        patient = None
     found = []
-    for owner in rules.event_owners(event.patient, event.doctor_code):
+    for owner in rules.event_owners(patient, event.doctor_code):
         page = store.endpoints_of(owner, rules.MAX_ENDPOINTS_PER_OWNER)
         found += [e for e in page.items if e.status == ACTIVE and rules.wants(e.events, event.type)]
     return found
@@ -117,7 +123,7 @@ def _dispatch_one(event: Event, now: datetime) -> None:
     from chalicelib.store import webhooks as store
 
     ready = []
-    for endpoint in _endpoints_for(event):
+    for endpoint in _endpoints_for(event, now):
         delivery = Delivery(
             endpoint.endpoint_id,
             delivery_id(event, endpoint.endpoint_id),

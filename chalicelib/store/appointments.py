@@ -106,8 +106,10 @@ class Appointment(Model):
 
     appointment_id = UnicodeAttribute(hash_key=True)
     doctor_code = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
     patient_matricule = UnicodeAttribute()
     booked_by = UnicodeAttribute()
+    booker_matricule = UnicodeAttribute()
     start = UTCDateTimeAttribute()
     end = UTCDateTimeAttribute()
     status = UnicodeAttribute()
@@ -135,8 +137,10 @@ def _record(item: Appointment) -> appointments.Appointment:
     return appointments.Appointment(
         item.appointment_id,
         doctor_code=item.doctor_code,
+        patient_id=item.patient_id,
         patient_matricule=item.patient_matricule,
         booked_by=item.booked_by,
+        booker_matricule=item.booker_matricule,
         start=item.start,
         end=item.end,
         status=cast("appointments.Status", item.status),
@@ -153,8 +157,10 @@ def _item(appointment: appointments.Appointment) -> Appointment:
     return Appointment(
         appointment.appointment_id,
         doctor_code=appointment.doctor_code,
+        patient_id=appointment.patient_id,
         patient_matricule=appointment.patient_matricule,
         booked_by=appointment.booked_by,
+        booker_matricule=appointment.booker_matricule,
         start=appointment.start,
         end=appointment.end,
         status=appointment.status,

@@ -20,9 +20,11 @@ from pynamodb.attributes import (
     BooleanAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -53,16 +55,31 @@ class Doctor(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class ByPatientId(GlobalSecondaryIndex["Patient"]):
+    """From a `patient_id` in a URL to the matricule; the item itself is then read by its key,
+    strongly consistent, so guardians just changed by the feed count at once."""
+
+    class Meta:
+        index_name = "by-patient-id"
+        projection = KeysOnlyProjection()
+
+    patient_id = UnicodeAttribute(hash_key=True)
+
+
 class Patient(Model):
     class Meta(TableMeta):
         table_name = named("patients")
 
     matricule = UnicodeAttribute(hash_key=True)
+    patient_id = UnicodeAttribute()
     name = UnicodeAttribute()
     insurer = UnicodeAttribute()
     digital_admin = UnicodeAttribute()
     app_active = BooleanAttribute()
+    # DynamoDB stores no empty set: a patient without guardians has none stored.
+    guardians = UnicodeSetAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
+    by_patient_id = ByPatientId()
 
 
 class Credential(Model):
@@ -136,21 +153,25 @@ def _doctor_item(doctor: identity.Doctor) -> Doctor:
 
 def _patient(item: Patient) -> registry.Patient:
     return registry.Patient(
+        item.patient_id,
         item.matricule,
         item.name,
         item.insurer,
         cast("registry.DigitalAdmin", item.digital_admin),
         item.app_active,
+        tuple(sorted(item.guardians or ())),
     )
 
 
 def _patient_item(patient: registry.Patient, at: datetime) -> Patient:
     return Patient(
         patient.matricule,
+        patient_id=patient.patient_id,
         name=patient.name,
         insurer=patient.insurer,
         digital_admin=patient.digital_admin,
         app_active=patient.app_active,
+        guardians=set(patient.guardians) or None,
         updated_at=at,
     )
 
@@ -257,15 +278,38 @@ def create_patient(patient: registry.Patient, at: datetime) -> None:
         raise
 
 
-def put_patient(patient: registry.Patient, at: datetime) -> None:
-    _patient_item(patient, at).save()
+def replace_patient(patient: registry.Patient, at: datetime) -> None:
+    """Replace the whole record; the patient keeps the `patient_id` it was registered with."""
+    try:
+        _patient_item(patient, at).save(condition=Patient.patient_id == patient.patient_id)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("no such patient") from exc
+        raise
 
 
 def get_patient(matricule: str) -> registry.Patient | None:
+    """Strongly consistent: who holds parental authority is checked on every use."""
     try:
-        return _patient(Patient.get(matricule))
+        return _patient(Patient.get(matricule, consistent_read=True))
     except DoesNotExist:
         return None
+
+
+def patient_by_id(patient_id: str) -> registry.Patient | None:
+    """One Query on the `patient_id` index, then the item by its key."""
+    for key in Patient.by_patient_id.query(patient_id, limit=1):
+        return get_patient(key.matricule)
+    return None
+
+
+def patients(matricules: set[str]) -> dict[str, registry.Patient]:
+    """The registered ones among `matricules`, by matricule, in one batch read."""
+    if not matricules:
+        return {}
+    return {
+        item.matricule: _patient(item) for item in Patient.batch_get(sorted(matricules), consistent_read=True)
+    }
 
 
 def save_credential(credential: identity.Credential) -> None:

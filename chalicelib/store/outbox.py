@@ -35,6 +35,7 @@ class OutboxEvent(Model):
     # Whom the event concerns, so the dispatcher finds their endpoints with one query each.
     patient = UnicodeAttribute(null=True)
     doctor_code = UnicodeAttribute(null=True)
+    on_behalf_of = UnicodeAttribute(null=True)
     data: JSONAttribute = JSONAttribute()
     pending = UnicodeAttribute(null=True)
     pending_index = PendingEvents()
@@ -49,6 +50,7 @@ def model_of(event: Event) -> OutboxEvent:
         data=event.data,
         patient=event.patient,
         doctor_code=event.doctor_code,
+        on_behalf_of=event.on_behalf_of,
         pending=PENDING,
     )
 
@@ -61,6 +63,7 @@ def _record(item: OutboxEvent) -> Event:
         data=item.data,
         patient=item.patient,
         doctor_code=item.doctor_code,
+        on_behalf_of=item.on_behalf_of,
     )
 
 

@@ -1,5 +1,6 @@
-"""Links between patients: who may act for whom. Keyed by the requester, so "may I act for
-this person" is one GetItem; an index by the relative lists the links made towards them.
+"""Links between patients: who may act for whom. Keyed by the requester and the relative, so
+"may I act for this person" is one GetItem; an index by the relative lists the links made
+towards them, and one by `link_id` finds the link a URL names.
 
 The model stays in this module: it takes and returns `domain.relatives.RelativeLink` records."""
 
@@ -9,14 +10,13 @@ from datetime import datetime
 from typing import cast
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import Conflict
 from chalicelib.domain import relatives
-from chalicelib.store.base import TableMeta, connection, named
+from chalicelib.store.base import TableMeta, named
 
 # A person has a handful of relatives; this bounds one listing without pages.
 MAX_LISTED = 100
@@ -31,28 +31,44 @@ class TowardsRelative(GlobalSecondaryIndex["RelativeLink"]):
     requester = UnicodeAttribute(range_key=True)
 
 
+class ByLinkId(GlobalSecondaryIndex["RelativeLink"]):
+    """From the `link_id` in a URL to the link's key; the link itself is then read by its key,
+    strongly consistent."""
+
+    class Meta:
+        index_name = "by-link-id"
+        projection = KeysOnlyProjection()
+
+    link_id = UnicodeAttribute(hash_key=True)
+
+
 class RelativeLink(Model):
     class Meta(TableMeta):
         table_name = named("relatives")
 
     requester = UnicodeAttribute(hash_key=True)
     relative = UnicodeAttribute(range_key=True)
+    link_id = UnicodeAttribute()
     relationship = UnicodeAttribute()
-    status = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     accepted_at = UTCDateTimeAttribute(null=True)
     towards_relative = TowardsRelative()
+    by_link_id = ByLinkId()
 
 
 def _record(item: RelativeLink) -> relatives.RelativeLink:
     return relatives.RelativeLink(
+        item.link_id,
         item.requester,
         item.relative,
         cast("relatives.Relationship", item.relationship),
-        cast("relatives.Status", item.status),
         item.created_at,
         item.accepted_at,
     )
+
+
+def _failed_condition(exc: PutError | UpdateError | DeleteError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 def get(requester: str, relative: str) -> relatives.RelativeLink | None:
@@ -62,53 +78,60 @@ def get(requester: str, relative: str) -> relatives.RelativeLink | None:
         return None
 
 
+def find(link_id: str) -> relatives.RelativeLink | None:
+    for key in RelativeLink.by_link_id.query(link_id, limit=1):
+        found = get(key.requester, key.relative)
+        return found if found is not None and found.link_id == link_id else None
+    return None
+
+
 def create(link: relatives.RelativeLink) -> None:
     item = RelativeLink(
         link.requester,
         link.relative,
+        link_id=link.link_id,
         relationship=link.relationship,
-        status=link.status,
         created_at=link.created_at,
         accepted_at=link.accepted_at,
     )
     try:
         item.save(condition=RelativeLink.requester.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if _failed_condition(exc):
             raise Conflict("you are already linked to this relative") from exc
         raise
 
 
 def accept(link: relatives.RelativeLink, at: datetime) -> relatives.RelativeLink | None:
-    """Activate the link if it still exists and is not accepted yet: the link as it is now,
-    or None."""
+    """Record the acceptance if this very link still exists and is not accepted yet: the link
+    as it is now, or None."""
     item = RelativeLink(link.requester, link.relative)
     try:
         # PynamoDB reads the whole item back into `item`.
         item.update(
-            actions=[RelativeLink.status.set("active"), RelativeLink.accepted_at.set(at)],
-            condition=RelativeLink.requester.exists() & RelativeLink.accepted_at.does_not_exist(),
+            actions=[RelativeLink.accepted_at.set(at)],
+            condition=(RelativeLink.link_id == link.link_id) & RelativeLink.accepted_at.does_not_exist(),
         )
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if _failed_condition(exc):
             return None
         raise
     return _record(item)
 
 
-def end_between(one: str, other: str) -> bool:
-    """Delete the links in both directions between two patients; whether any existed."""
-    existing = [link for link in (get(one, other), get(other, one)) if link is not None]
-    if not existing:
-        return False
-    with TransactWrite(connection=connection()) as tx:
-        for link in existing:
-            tx.delete(RelativeLink(link.requester, link.relative))
+def end(link: relatives.RelativeLink) -> bool:
+    """Delete this very link (not one made again since); whether it was still there."""
+    try:
+        RelativeLink(link.requester, link.relative).delete(condition=RelativeLink.link_id == link.link_id)
+    except DeleteError as exc:
+        if _failed_condition(exc):
+            return False
+        raise
     return True
 
 
-def made_by(requester: str) -> list[relatives.RelativeLink]:
-    return [_record(item) for item in RelativeLink.query(requester, limit=MAX_LISTED)]
+def made_by(requester: str, limit: int = MAX_LISTED) -> list[relatives.RelativeLink]:
+    return [_record(item) for item in RelativeLink.query(requester, limit=limit, consistent_read=True)]
 
 
 def made_towards(relative: str) -> list[relatives.RelativeLink]:

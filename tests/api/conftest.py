@@ -37,6 +37,8 @@ class Api:
 
     def __init__(self, client: Client) -> None:
         self.client = client
+        # The patient_id of each patient registered through this caller, by matricule.
+        self.ids: dict[str, str] = {}
 
     def call(
         self,
@@ -95,27 +97,43 @@ class Api:
         assert enrolled.status == 201, enrolled.body
         return str(enrolled.json["token"])
 
-    def patient(self, matricule: str = ADULT, insurer: str = "CNS", opted_in: bool = True) -> str:
-        made = self.post(
-            "/v1/patients",
-            OPERATOR,
-            {
-                "matricule": matricule,
-                "name": "Marie Schmit",
-                "insurer": insurer,
-                "digital_admin": "opted_in" if opted_in else "opted_out",
-                "app_active": True,
-            },
-        )
+    def register(
+        self,
+        matricule: str = ADULT,
+        insurer: str = "CNS",
+        opted_in: bool = True,
+        guardians: tuple[str, ...] = (),
+        name: str = "Marie Schmit",
+    ) -> str:
+        """Register a patient; their patient_id."""
+        body: dict[str, Any] = {
+            "matricule": matricule,
+            "name": name,
+            "insurer": insurer,
+            "digital_admin": "opted_in" if opted_in else "opted_out",
+            "app_active": True,
+        }
+        if guardians:
+            body["guardians"] = list(guardians)
+        made = self.post("/v1/patients", OPERATOR, body)
         assert made.status == 201, made.body
-        return self.login(matricule)
+        self.ids[matricule] = str(made.json["patient_id"])
+        return self.ids[matricule]
 
     def login(self, matricule: str = ADULT) -> str:
-        """A registered patient's token, as a new eSanté login gives it: one lasts 12 hours,
-        so a test that moves the clock further logs the patient in again."""
-        token = self.post(f"/v1/patients/{matricule}/tokens", OPERATOR)
+        """A registered patient's new token: one lasts 12 hours, so a test that moves the
+        clock further logs the patient in again."""
+        return self.token(self.ids[matricule])
+
+    def token(self, patient_id: str) -> str:
+        """A patient's token, as their eSanté login would give it."""
+        token = self.post(f"/v1/patients/{patient_id}/tokens", OPERATOR)
         assert token.status == 201, token.body
         return str(token.json["token"])
+
+    def patient(self, matricule: str = ADULT, insurer: str = "CNS", opted_in: bool = True) -> str:
+        """Register a patient; their token."""
+        return self.token(self.register(matricule, insurer, opted_in))
 
     def insurer(self, name: str = "CNS") -> str:
         made = self.post(f"/v1/insurers/{name}/tokens", OPERATOR)

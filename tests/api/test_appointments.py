@@ -200,11 +200,13 @@ def test_book_for_oneself(api: Api, practice: str, patient: str) -> None:
     body = got.json
     assert body["id"].startswith("apt_")
     assert {
-        k: body[k] for k in ("doctor_code", "patient_matricule", "booked_by", "start", "end", "status")
+        k: body[k]
+        for k in ("doctor_code", "patient_id", "patient_matricule", "booked_by", "start", "end", "status")
     } == {
         "doctor_code": DOCTOR_CODE,
+        "patient_id": api.ids[ADULT],
         "patient_matricule": ADULT,
-        "booked_by": ADULT,
+        "booked_by": api.ids[ADULT],
         "start": TOMORROW_8,
         "end": TOMORROW_830,
         "status": "booked",
@@ -212,7 +214,11 @@ def test_book_for_oneself(api: Api, practice: str, patient: str) -> None:
     assert TOMORROW_8 not in slot_starts(api, patient)
     [booked] = events("appointment.booked")
     assert (booked.patient, booked.doctor_code) == (ADULT, DOCTOR_CODE)
-    assert booked.data["appointment_id"] == body["id"]
+    assert booked.on_behalf_of is None
+    assert booked.data == {
+        "appointment_id": body["id"],
+        **{k: body[k] for k in ("doctor_code", "patient_id", "booked_by", "start", "end", "status")},
+    }
 
 
 def test_the_same_instant_in_utc_is_the_same_slot(api: Api, practice: str, patient: str) -> None:

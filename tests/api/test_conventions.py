@@ -245,7 +245,7 @@ def test_saved_idempotent_answers_hold_no_secret_in_clear(api: Api) -> None:
 
     patient = api.patient()
     key = {"Idempotency-Key": "token-1"}
-    token = api.post(f"/v1/patients/{ADULT}/tokens", "operator-test-token", headers=key)
+    token = api.post(f"/v1/patients/{api.ids[ADULT]}/tokens", "operator-test-token", headers=key)
     assert token.status == 201
     hook = {"url": "http://127.0.0.1:9001/hook"}
     made = api.post("/v1/webhooks", patient, hook, headers=key)

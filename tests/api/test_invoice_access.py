@@ -100,9 +100,10 @@ class TestList:
         assert listed(api, three, "?to=2026-11-22") == ["2026-000002", "2026-000001"]
         assert listed(api, three, "?from=2026-11-24") == []
 
-    def test_by_patient(self, api: Api, three: str) -> None:
-        assert listed(api, three, f"?patient={ADULT}") == ["2026-000002", "2026-000001"]
-        assert listed(api, three, f"?patient={CHILD}&from=2026-11-23") == ["2026-000003"]
+    def test_by_patient_id(self, api: Api, three: str) -> None:
+        assert listed(api, three, f"?patient_id={api.ids[ADULT]}") == ["2026-000002", "2026-000001"]
+        assert listed(api, three, f"?patient_id={api.ids[CHILD]}&from=2026-11-23") == ["2026-000003"]
+        assert listed(api, three, "?patient_id=pat_01KAAAAAAAAAAAAAAAAAAAAAAA") == []
 
     def test_by_status(self, api: Api, three: str) -> None:
         assert listed(api, three, "?status=issued") == ["2026-000002"]
@@ -134,7 +135,8 @@ class TestList:
             ("?from=23.11.2026", "from"),
             ("?to=2026-13-01", "to"),
             ("?status=lost", "status"),
-            ("?patient=1893120105733", "patient"),
+            (f"?patient_id={ADULT}", "patient_id"),
+            ("?patient_id=pat_nope", "patient_id"),
             ("?cursor=%%%", "cursor"),
             ("?from=2026-11-23&to=2026-11-22", "to"),
             ("?cursor=bm90IGpzb24", "cursor"),
@@ -159,9 +161,9 @@ class TestList:
         assert field_errors(api.get(f"/v1/invoices?cursor={cursor}", doctor)) == ["cursor"]
 
     def test_a_patient_cursor_carries_no_matricule(self, api: Api, three: str) -> None:
-        pages = api.pages(f"/v1/invoices?patient={ADULT}", three, 1)
+        pages = api.pages(f"/v1/invoices?patient_id={api.ids[ADULT]}", three, 1)
         assert [i["number"] for page in pages for i in page] == ["2026-000002", "2026-000001"]
-        cursor = api.get(f"/v1/invoices?patient={ADULT}&limit=1", three).json["next_cursor"]
+        cursor = api.get(f"/v1/invoices?patient_id={api.ids[ADULT]}&limit=1", three).json["next_cursor"]
         assert ADULT not in base64.urlsafe_b64decode(cursor + "==").decode()
 
     def test_a_cursor_resumes_only_its_own_list(self, api: Api) -> None:
@@ -172,7 +174,8 @@ class TestList:
             issued(api, doctor)
         cursor = api.get("/v1/invoices?limit=1", doctor).json["next_cursor"]
         assert field_errors(api.get(f"/v1/invoices?cursor={cursor}", other)) == ["cursor"]
-        assert field_errors(api.get(f"/v1/invoices?cursor={cursor}&patient={ADULT}", doctor)) == ["cursor"]
+        by_patient = f"/v1/invoices?cursor={cursor}&patient_id={api.ids[ADULT]}"
+        assert field_errors(api.get(by_patient, doctor)) == ["cursor"]
 
 
 class TestDocuments:

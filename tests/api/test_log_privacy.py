@@ -88,8 +88,8 @@ def _flow(api: Api) -> list[str]:
     document_id = listed.json["items"][0]["id"]
     downloaded = api.get(f"/v1/patient/documents/{document_id}", patient)
     assert downloaded.status == 200, downloaded.body
-    # A refused request is logged too: another tenant's patient, by matricule in the path.
-    refused = api.get(f"/v1/patients/{ADULT}/status", insurer)
+    # A refused request is logged too: a status lookup, its matricule in the body.
+    refused = api.post("/v1/patients/status", insurer, {"matricule": ADULT})
     assert refused.status == 403
 
     url = downloaded.json["download_url"]

@@ -43,8 +43,9 @@ def test_onboarding_and_device_answers_fit(api: Api) -> None:
     for device in api.get("/v1/practice/devices", doctor).json["items"]:
         fits("Device", device)
     api.patient()
-    status = api.get(f"/v1/patients/{ADULT}/status", doctor).json
-    assert set(status) == {"matricule", "digital_admin", "app_active", "insurer"}
+    status = api.post("/v1/patients/status", doctor, {"matricule": ADULT}).json
+    fits("PatientStatus", status)
+    assert set(status) == {"patient_id", "matricule", "digital_admin", "app_active", "insurer"}
 
 
 def test_problems_fit(api: Api) -> None:

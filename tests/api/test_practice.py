@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from chalicelib.core.clock import FixedClock
-from tests.api.conftest import ADULT, DOCTOR_CODE, NOW, OPERATOR, Api
+from tests.api.conftest import ADULT, DOCTOR_CODE, NOW, OPERATOR, Answer, Api
 from tests.api.test_conventions import assert_problem, field_errors
 
 
@@ -134,15 +136,20 @@ class TestDevices:
         assert api.get("/v1/invoices", doctor).status == 200
 
 
+def status_of(api: Api, token: str | None, matricule: object = ADULT) -> Answer:
+    return api.post("/v1/patients/status", token, {"matricule": matricule})
+
+
 class TestPatientStatus:
     def test_registered_patient(self, api: Api) -> None:
         doctor = api.doctor()
         assistant = api.enrol(new_code(api, doctor, "assistant"))
         api.patient(insurer="CMFEC")
         for token in (doctor, assistant):
-            got = api.get(f"/v1/patients/{ADULT}/status", token)
+            got = status_of(api, token)
             assert got.status == 200
             assert got.json == {
+                "patient_id": api.ids[ADULT],
                 "matricule": ADULT,
                 "digital_admin": "opted_in",
                 "app_active": True,
@@ -151,22 +158,24 @@ class TestPatientStatus:
 
     def test_unknown_patient(self, api: Api) -> None:
         doctor = api.doctor()
-        got = api.get("/v1/patients/1893%2012010%205732/status", doctor)
+        got = status_of(api, doctor, "1893 12010 5732")
         assert got.status == 200
         assert got.json == {
+            "patient_id": None,
             "matricule": ADULT,
             "digital_admin": "unknown",
             "app_active": False,
             "insurer": None,
         }
 
-    def test_bad_matricule_is_422(self, api: Api) -> None:
+    @pytest.mark.parametrize("body", [{"matricule": "1893120105733"}, {}, {"matricule": 1893120105732}])
+    def test_bad_matricule_is_422(self, api: Api, body: dict[str, object]) -> None:
         doctor = api.doctor()
-        assert field_errors(api.get("/v1/patients/1893120105733/status", doctor)) == ["matricule"]
+        assert field_errors(api.post("/v1/patients/status", doctor, body)) == ["matricule"]
 
     def test_patients_and_insurers_may_not_look(self, api: Api) -> None:
         patient = api.patient()
         insurer = api.insurer()
-        assert_problem(api.get(f"/v1/patients/{ADULT}/status", patient), 403)
-        assert_problem(api.get(f"/v1/patients/{ADULT}/status", insurer), 403)
-        assert_problem(api.get(f"/v1/patients/{ADULT}/status"), 401)
+        assert_problem(status_of(api, patient), 403)
+        assert_problem(status_of(api, insurer), 403)
+        assert_problem(status_of(api, None), 401)

@@ -40,8 +40,7 @@ def operator_token(name: str = "Anne Weber") -> dict[str, str]:
 def minted(api: Api, role: str) -> dict[str, str]:
     """A fresh token of `role`, with its token_id."""
     if role == "patient":
-        api.patient()
-        got = api.post(f"/v1/patients/{ADULT}/tokens", OPERATOR)
+        got = api.post(f"/v1/patients/{api.register(ADULT)}/tokens", OPERATOR)
     elif role == "insurer":
         got = api.post("/v1/insurers/CNS/tokens", OPERATOR)
     elif role == "doctor":

@@ -23,8 +23,12 @@ from chalicelib.store import outbox, queues, webhooks
 from local import receiver as receivers
 from local import worker
 from tests.api.conftest import ADULT, DOCTOR_CODE, Api
+from tests.api.test_appointments import HOURS
 
 OTHER = "1990010112385"
+SPOUSE = "1985030400267"
+# 46 h 30 after the fixed clock: a reminder is owed, and due 23 h later.
+IN_TWO_DAYS = "2026-11-25T09:00:00+01:00"
 DAY = timedelta(hours=27)  # longer than any wait of the schedule, its jitter and the grace
 
 
@@ -414,6 +418,70 @@ def test_deleting_an_endpoint_cancels_what_it_was_still_owed(
     rounds.tick()
     assert len(receiver.received) == 1
     assert only_delivery(endpoint).state == "cancelled"
+
+
+def _relatives(api: Api) -> tuple[str, str, str]:
+    """A practice with opening hours, and the adult patient acting for their spouse: the
+    booker's token, the spouse's token and the link's id."""
+    practice = api.doctor()
+    assert api.put("/v1/practice/availability", practice, HOURS).status == 200
+    booker, spouse = api.patient(), api.patient(SPOUSE)
+    made = api.post("/v1/patient/relatives", booker, {"matricule": SPOUSE, "relationship": "spouse"})
+    assert made.status == 201, made.body
+    link_id = str(made.json["link_id"])
+    assert api.post(f"/v1/patient/relatives/{link_id}/accept", spouse).status == 200
+    return booker, spouse, link_id
+
+
+def _book_for_spouse(api: Api, booker: str, start: str) -> str:
+    body = {"doctor_code": DOCTOR_CODE, "start": start, "patient_matricule": SPOUSE}
+    booked = api.post("/v1/appointments", booker, body)
+    assert booked.status == 201, booked.body
+    return str(booked.json["id"])
+
+
+def _types(receiver: receivers.Receiver) -> list[str]:
+    return sorted(r.body["type"] for r in receiver.delivered())
+
+
+def test_a_relative_hears_of_the_appointments_they_booked_while_the_link_holds(
+    api: Api, rounds: Rounds, receiver: receivers.Receiver, fixed_clock: FixedClock
+) -> None:
+    booker, _, _ = _relatives(api)
+    subscribe(api, booker, receiver)
+    _book_for_spouse(api, booker, IN_TWO_DAYS)
+    fixed_clock.advance(timedelta(hours=23))  # the reminder is due
+    rounds.tick()
+    assert _types(receiver) == ["appointment.booked", "appointment.reminder"]
+    for delivered in receiver.delivered():
+        assert delivered.body["data"]["patient_id"] == api.ids[SPOUSE]
+        assert delivered.body["data"]["booked_by"] == api.ids[ADULT]
+        assert SPOUSE not in json.dumps(delivered.body) and ADULT not in json.dumps(delivered.body)
+
+
+def test_a_former_relative_hears_nothing_more_not_even_of_what_they_booked(
+    api: Api, rounds: Rounds, receiver: receivers.Receiver, fixed_clock: FixedClock
+) -> None:
+    booker, spouse, link_id = _relatives(api)
+    subscribe(api, booker, receiver)
+    with receivers.running() as theirs:
+        subscribe(api, spouse, theirs)
+        reminded = _book_for_spouse(api, booker, IN_TWO_DAYS)
+        rounds.tick()
+        assert _types(receiver) == ["appointment.booked"]
+        # Written while the link held, routed once it has ended: the former relative is not told.
+        cancelled = _book_for_spouse(api, booker, "2026-11-25T10:00:00+01:00")
+        assert api.delete(f"/v1/patient/relatives/{link_id}", spouse).status == 204
+        assert api.delete(f"/v1/appointments/{cancelled}", spouse).status == 204
+        fixed_clock.advance(timedelta(hours=23))
+        rounds.tick()
+        assert _types(receiver) == ["appointment.booked"]
+        assert _types(theirs) == sorted(
+            ["appointment.booked"] * 2 + ["appointment.cancelled", "appointment.reminder"]
+        )
+        reminder = next(r for r in theirs.delivered() if r.body["type"] == "appointment.reminder")
+        assert reminder.body["data"]["appointment_id"] == reminded
+    assert api.delete(f"/v1/appointments/{reminded}", api.login(ADULT)).status == 404
 
 
 def test_secrets_and_personal_data_stay_out_of_the_logs(

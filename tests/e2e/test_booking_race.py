@@ -61,7 +61,7 @@ def patient(stack: Stack, matricule: str) -> str:
     registry = {"matricule": matricule, "name": "P", "insurer": "CNS", "digital_admin": "opted_in"}
     made = call(stack, "POST", "/patients", stack.operator_token, {**registry, "app_active": True})
     assert made.status_code == 201, made.text
-    token = call(stack, "POST", f"/patients/{matricule}/tokens", stack.operator_token)
+    token = call(stack, "POST", f"/patients/{made.json()['patient_id']}/tokens", stack.operator_token)
     assert token.status_code == 201, token.text
     return str(token.json()["token"])
 

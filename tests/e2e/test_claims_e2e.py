@@ -99,7 +99,7 @@ def actors(stack: Stack) -> Actors:
         "POST", "/devices", None, {"enrolment_code": enrolment["enrolment_code"], "device_name": "PC"}, 201
     )
     matricule = _matricule(n)
-    http.operator(
+    registered = http.operator(
         "/patients",
         {
             "matricule": matricule,
@@ -109,7 +109,7 @@ def actors(stack: Stack) -> Actors:
             "app_active": True,
         },
     )
-    patient = http.operator(f"/patients/{matricule}/tokens")["token"]
+    patient = http.operator(f"/patients/{registered['patient_id']}/tokens")["token"]
     insurer = http.operator("/insurers/CNS/tokens")["token"]
     return Actors(http, device["token"], code, matricule, patient, insurer)
 

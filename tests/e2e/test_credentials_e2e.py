@@ -110,8 +110,9 @@ def test_the_command_line_works_on_the_local_stack(stack: Stack, tmp_path: Path)
     imported = ops(stack, "registry", "import", str(feed))
     assert imported.returncode == 0, imported.stderr
     assert "created 39, updated 0, refused 1 (40 lines done)" in imported.stdout
-    token = call(stack, "POST", f"/patients/{patients[0]['matricule']}/tokens", operator)
-    assert token.status_code == 201, token.text
+    doctor = {"doctor_code": "654321-98", "name": "Dr Paul Kremer"}
+    onboarded = call(stack, "POST", "/doctors", operator, doctor)
+    assert onboarded.status_code == 201, onboarded.text
 
     revoked = ops(stack, "token", "revoke", printed["token_id"])
     assert revoked.returncode == 0, revoked.stderr

@@ -55,7 +55,7 @@ class Http:
         return str(self.created("/v1/devices", None, {"enrolment_code": code, "device_name": name})["token"])
 
     def patient(self, number: str, opted_in: bool = True) -> str:
-        self.created(
+        registered = self.created(
             "/v1/patients",
             self.stack.operator_token,
             {
@@ -66,7 +66,8 @@ class Http:
                 "app_active": True,
             },
         )
-        return str(self.created(f"/v1/patients/{number}/tokens", self.stack.operator_token)["token"])
+        patient_id = registered["patient_id"]
+        return str(self.created(f"/v1/patients/{patient_id}/tokens", self.stack.operator_token)["token"])
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_invoice_from_issue_to_vault(http: Http, stack: local_stack.Stack) -> No
     doctor = http.doctor("111111-11")
     patient = http.patient(ADULT)
     insurer = http.created("/v1/insurers/CNS/tokens", stack.operator_token)["token"]
-    status = http.call("GET", f"/v1/patients/{ADULT}/status", doctor).json()
+    status = http.call("POST", "/v1/patients/status", doctor, json={"matricule": ADULT}).json()
     assert status["digital_admin"] == "opted_in"
 
     today = date.today()

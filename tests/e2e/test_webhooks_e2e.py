@@ -25,7 +25,7 @@ def test_an_invoice_reaches_the_patients_app_as_verified_webhooks() -> None:
         base, operator = running.base_url, running.operator_token
         code = call(base, "/doctors", operator, {"doctor_code": "123456-78", "name": "Dr Anne Weber"})
         device = call(base, "/devices", None, {"enrolment_code": code["enrolment_code"], "device_name": "PC"})
-        call(
+        registered = call(
             base,
             "/patients",
             operator,
@@ -37,7 +37,7 @@ def test_an_invoice_reaches_the_patients_app_as_verified_webhooks() -> None:
                 "app_active": True,
             },
         )
-        patient = call(base, f"/patients/{PATIENT}/tokens", operator)["token"]
+        patient = call(base, f"/patients/{registered['patient_id']}/tokens", operator)["token"]
         endpoint = call(base, "/webhooks", patient, {"url": receiver.url})
         receiver.secrets.append(endpoint["secret"])
 

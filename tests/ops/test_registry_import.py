@@ -65,8 +65,8 @@ def feed(path: Path) -> Path:
     return path
 
 
-def as_patient(fields: dict[str, Any]) -> Patient:
-    return Patient(**fields)
+def as_feed(fields: dict[str, Any]) -> registry.Feed:
+    return registry.Feed(fields["name"], fields["insurer"], fields["digital_admin"], fields["app_active"], ())
 
 
 def registered() -> int:
@@ -77,18 +77,20 @@ def registered() -> int:
 
 def test_interrupted_midway_and_resumed(tmp_path: Path, aws: object, monkeypatch: pytest.MonkeyPatch) -> None:
     for number in KNOWN:
-        registry.register(as_patient({**person(number), "name": "Old name"}), clock.current())
+        registry.register(
+            person(number)["matricule"], as_feed({**person(number), "name": "Old name"}), clock.current()
+        )
     path = feed(tmp_path / "registry.jsonl")
     calls: list[str] = []
-    register = registry.register
+    register_or_replace = registry.register_or_replace
 
-    def register_and_interrupt_once(patient: Patient, at: Any) -> Patient:
-        calls.append(patient.matricule)
+    def register_and_interrupt_once(matricule: str, fed: registry.Feed, at: Any) -> tuple[Patient, bool]:
+        calls.append(matricule)
         if len(calls) == PATIENTS // 2:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the operator would press it
-        return register(patient, at)
+        return register_or_replace(matricule, fed, at)
 
-    monkeypatch.setattr(registry, "register", register_and_interrupt_once)
+    monkeypatch.setattr(registry, "register_or_replace", register_and_interrupt_once)
 
     first = ops("registry", "import", str(path))
     assert first.exit_code == 130, first.output

@@ -1,29 +1,55 @@
-from datetime import date
+from datetime import UTC, date, datetime
+
+import pytest
 
 from chalicelib.domain import relatives
+from chalicelib.domain.relatives import RelativeLink
 
+PARENT = "1893120105732"
 CHILD = "2015061200178"
 ADULT = "1985030400267"
 TURNS_18_ON_24_NOV_2026 = "2008112400640"
+NOT_BORN_YET = "2030010101237"
 TODAY = date(2026, 11, 23)
+AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
-def test_a_minor_child_is_active_at_once() -> None:
-    assert relatives.initial_status("child", CHILD, TODAY) == "active"
+def link(relative: str, accepted: bool = False) -> RelativeLink:
+    return RelativeLink("lnk_x", PARENT, relative, "child", AT, AT if accepted else None)
 
 
-def test_an_adult_or_another_relationship_waits_for_acceptance() -> None:
-    assert relatives.initial_status("child", ADULT, TODAY) == "pending"
-    assert relatives.initial_status("other", CHILD, TODAY) == "pending"
-    assert relatives.initial_status("spouse", ADULT, TODAY) == "pending"
+def test_only_a_guardian_links_a_minor() -> None:
+    assert relatives.may_link(PARENT, CHILD, (PARENT,), TODAY)
+    assert not relatives.may_link(PARENT, CHILD, (ADULT,), TODAY)
+    assert not relatives.may_link(PARENT, CHILD, (), TODAY)
+    # Not in the registry: the same answer as a minor with other guardians.
+    assert not relatives.may_link(PARENT, CHILD, None, TODAY)
 
 
-def test_a_link_made_for_a_minor_lapses_at_18_unless_accepted() -> None:
+@pytest.mark.parametrize("guardians", [None, (), (PARENT,)])
+def test_anyone_may_ask_an_adult(guardians: tuple[str, ...] | None) -> None:
+    assert relatives.may_link(PARENT, ADULT, guardians, TODAY)
+    assert relatives.status(link(ADULT), guardians, TODAY) == "pending"
+
+
+def test_a_guardians_link_is_active_while_the_registry_says_so() -> None:
+    assert relatives.status(link(CHILD), (PARENT,), TODAY) == "active"
+    assert relatives.status(link(CHILD), (ADULT,), TODAY) == "pending"
+    assert relatives.status(link(CHILD), None, TODAY) == "pending"
+
+
+def test_a_guardians_link_lapses_on_the_18th_birthday_unless_accepted() -> None:
     child = TURNS_18_ON_24_NOV_2026
-    assert relatives.may_act("active", False, child, TODAY)
-    assert not relatives.may_act("active", False, child, date(2026, 11, 24))
-    assert relatives.may_act("active", True, child, date(2026, 11, 24))
+    birthday = date(2026, 11, 24)
+    assert relatives.status(link(child), (PARENT,), TODAY) == "active"
+    assert relatives.status(link(child), (PARENT,), birthday) == "pending"
+    assert relatives.status(link(child, accepted=True), (PARENT,), birthday) == "active"
 
 
-def test_a_pending_link_never_works() -> None:
-    assert not relatives.may_act("pending", False, ADULT, TODAY)
+def test_an_accepted_link_holds_whatever_the_registry() -> None:
+    assert relatives.status(link(ADULT, accepted=True), None, TODAY) == "active"
+
+
+def test_nobody_holds_authority_over_someone_not_born_yet() -> None:
+    assert not relatives.is_minor(NOT_BORN_YET, TODAY)
+    assert relatives.status(link(NOT_BORN_YET), (PARENT,), TODAY) == "pending"
