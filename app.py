@@ -88,8 +88,8 @@ def appointment_reminders(_event: CloudWatchEvent) -> None:
         logger().info("appointment reminders", extra={"sent": sent})
 
 
-# Webhooks. The local worker runs these in this order every half second, so an event goes
-# from the outbox to the receiver within one round.
+# Webhooks. The local worker runs these in this order (the stream and the queue four times a
+# second), so an event goes from the outbox to the receiver within one round.
 
 
 @app.on_dynamodb_record(stream_arn=config.stream_arn("outbox"), batch_size=10, starting_position="LATEST")

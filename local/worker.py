@@ -2,8 +2,9 @@
 stream triggers and EventBridge schedules by calling the very handler functions that Lambda
 calls in AWS, with events of the same shape.
 
-Every TICK seconds it reads what is new on each stream and queue, and runs every schedule
-(instead of at its AWS rate, so that retries due on a laptop go out within about a second).
+It reads what is new on each stream and queue every POLL seconds, about as often as Lambda
+polls a stream shard, and runs every schedule every TICK seconds (instead of at its AWS rate,
+so that retries due on a laptop go out within about a second).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from chalice.local import LambdaContext
 from chalicelib.core import config
 
 TICK = 0.5
+POLL = 0.25
 
 
 def _context(name: str) -> LambdaContext:
@@ -150,18 +153,30 @@ class StreamPoller:
                 self.handler(_stream_event(got["Records"], self.arn), _context(self.name))
 
 
-def jobs() -> list[Callable[[], None]]:
+@dataclass(frozen=True)
+class Job:
+    """One handler's trigger, and how often the loop runs it."""
+
+    run: Callable[[], None]
+    every: float
+
+    def __call__(self) -> None:
+        self.run()
+
+
+def jobs() -> list[Job]:
+    """Every trigger of the app, in the order app.py declares its handlers."""
     import app as application
 
-    found: list[Callable[[], None]] = []
+    found: list[Job] = []
     for source in application.app.event_sources:
         handler = getattr(application, source.name)
         if isinstance(source, ScheduledEventConfig):
-            found.append(_scheduled(handler, source.name))
+            found.append(Job(_scheduled(handler, source.name), TICK))
         elif isinstance(source, SQSEventConfig):
-            found.append(SqsPoller(handler, source).poll)
+            found.append(Job(SqsPoller(handler, source).poll, POLL))
         elif isinstance(source, DynamoDBEventConfig):
-            found.append(StreamPoller(handler, source).poll)
+            found.append(Job(StreamPoller(handler, source).poll, POLL))
     return found
 
 
@@ -169,13 +184,17 @@ def main() -> None:
     from chalicelib.core.observability import logger
 
     work = jobs()
+    last_run = [-TICK] * len(work)
     while True:
-        for job in work:
+        for n, job in enumerate(work):
+            if time.monotonic() - last_run[n] < job.every:
+                continue
+            last_run[n] = time.monotonic()
             try:
                 job()
             except Exception as exc:  # one failing job must not stop the others
                 logger().error("worker job failed", extra={"error_type": type(exc).__name__})
-        time.sleep(TICK)
+        time.sleep(POLL)
 
 
 if __name__ == "__main__":

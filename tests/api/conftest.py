@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -200,7 +200,7 @@ class Rounds:
     def __init__(self) -> None:
         from local import worker
 
-        self.jobs: list[Callable[[], None]] = worker.jobs()
+        self.jobs = worker.jobs()
 
     def tick(self, times: int = 1) -> None:
         for _ in range(times):
