@@ -247,14 +247,20 @@ def test_exhausted_retries_go_to_the_dead_letters_and_can_be_replayed(
     rounds.tick()
     assert len(receiver.received) == len(RETRY_SCHEDULE)  # dead means no more tries
 
+    assert only_delivery(endpoint).expires_at is not None
     retry = api.post(f"/v1/webhooks/{endpoint}/deliveries/{dead['id']}/retry", doctor)
     assert retry.status == 202
     assert retry.json["status"] == "pending"
+    # Pending again, it does not expire; its event is kept as long as at its dispatch.
+    assert only_delivery(endpoint).expires_at is None
+    (event,) = outbox.OutboxEvent.scan()
+    assert event.expires_at == fixed_clock.now() + EVENT_KEPT
     rounds.tick()
     assert len(receiver.delivered()) == 1
     assert len({r.webhook_id for r in receiver.received}) == 1
     (done,) = deliveries(api, doctor, endpoint)
     assert done["status"] == "delivered"
+    assert only_delivery(endpoint).expires_at == fixed_clock.now() + KEPT_SETTLED
     assert api.post(f"/v1/webhooks/{endpoint}/deliveries/dlv_nope/retry", doctor).status == 404
 
 
