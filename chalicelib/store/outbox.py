@@ -191,11 +191,17 @@ def _update(event_id: str, actions: list[Action], condition: Condition) -> dict[
 
 
 def mark_dispatched(event_id: str, at: datetime) -> None:
-    """Leave the sparse index; the event itself stays while deliveries may read its payload.
-    An event already gone (expired) is not written again."""
+    """Leave the sparse index, and the failures of earlier tries behind; the event itself
+    stays while deliveries may read its payload. One already gone (expired) is not written
+    again."""
     _update(
         event_id,
-        [OutboxEvent.pending.remove(), OutboxEvent.expires_at.set(at + EVENT_KEPT)],
+        [
+            OutboxEvent.pending.remove(),
+            OutboxEvent.failures.remove(),
+            OutboxEvent.error.remove(),
+            OutboxEvent.expires_at.set(at + EVENT_KEPT),
+        ],
         OutboxEvent.event_id.exists(),
     )
 
