@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib.api import (
     appointments,
@@ -92,15 +92,24 @@ def appointment_reminders(_event: CloudWatchEvent) -> None:
         logger().info("appointment reminders", extra={"sent": sent})
 
 
-# Webhooks. The local worker runs these in this order every half second, so an event goes
-# from the outbox to the receiver within one round.
+# Webhooks. The local worker runs these in this order (the stream and the queue four times a
+# second), so an event goes from the outbox to the receiver within one round.
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES))
-def dispatch_events(_event: CloudWatchEvent) -> None:
+@app.on_dynamodb_record(stream_arn=config.stream_arn("outbox"), batch_size=10, starting_position="LATEST")
+def relay_events(event: DynamoDBEvent) -> dict[str, object]:
+    """Each event written to the outbox goes to its endpoints' queue within seconds."""
     from chalicelib.services import webhook_delivery
 
-    webhook_delivery.dispatch(clock.current())
+    return webhook_delivery.relay(event.to_dict(), event.context, clock.current())
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def dispatch_events(_event: CloudWatchEvent) -> None:
+    """The safety net behind the stream: events still pending a minute after they were written."""
+    from chalicelib.services import webhook_delivery
+
+    webhook_delivery.dispatch(clock.current(), min_age=webhook_delivery.STREAM_LAG)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -2,11 +2,13 @@
 
 Chalice's own policy generation is off; infra/stack.py gives every function a role of its own
 and grants it exactly what its entry here names. The API handler serves every route, so it
-reaches every table, the vault, every secret (QR signing key, sealing key) and every queue it
-may enqueue to; the webhook sender also needs the sealing key, to open the
-endpoints' signing secrets. An event handler (`@app.schedule`, `@app.on_sqs_message`) that has no entry
-gets read and write on the tables and sending to the queues by default, never the vault or a
-secret; an entry in HANDLERS narrows or widens that for one handler, by its function name.
+reaches every table, the vault, every secret (QR signing key, sealing key) and
+every queue it may enqueue to; the webhook sender also needs the sealing key, to open the
+endpoints' signing secrets. An event handler (`@app.schedule`, `@app.on_sqs_message`,
+`@app.on_dynamodb_record`) that has no entry gets read and write on the tables and sending to
+the queues by default, never the vault or a secret; an entry in HANDLERS narrows or widens that
+for one handler, by its function name. Reading the queue or the stream that triggers it is
+always granted.
 """
 
 from __future__ import annotations

@@ -9,7 +9,11 @@ from aws_cdk import CfnResource, Stack
 # Resource type → (check id, why it does not apply).
 SKIPS: dict[str, list[tuple[str, str]]] = {
     "AWS::Serverless::Function": [
-        ("CKV_AWS_116", "invoked synchronously or by SQS, whose queue has its own dead-letter queue"),
+        (
+            "CKV_AWS_116",
+            "invoked synchronously, by SQS, whose queue has its own dead-letter queue, or by the"
+            " outbox stream, whose events stay pending until relayed",
+        ),
         ("CKV_AWS_117", "reaches only AWS APIs and public webhook endpoints; the stack has no VPC"),
         ("CKV_AWS_115", "API Gateway throttles the stage; reserved concurrency would starve the account"),
         ("CKV_AWS_173", "environment holds resource names and ARNs only; the key seed is in Secrets Manager"),

@@ -15,10 +15,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
-from chalice.app import BaseEventSourceConfig, SQSEventConfig
+from chalice.app import BaseEventSourceConfig, DynamoDBEventConfig, SQSEventConfig
 from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
+from pynamodb.models import Model
 
 from chalicelib.core import config, sealing, signing_keys
 from chalicelib.store import schema
@@ -26,8 +27,16 @@ from infra import access, alarms, checks, storage
 from infra.stages import API_STAGE, Stage
 
 # Lambda's own limit for one invocation; an SQS message stays invisible six times as long, so
-# that a retried batch is never handed to a second function while the first still runs.
+# that a retried batch is never handed to a second function while the first still runs. The
+# webhook sender must fit one attempt at its worst, and its lease must outlast an invocation
+# (`check_timing`).
 LAMBDA_TIMEOUT_SECONDS = 30
+VISIBILITY_TIMEOUT_SECONDS = 6 * LAMBDA_TIMEOUT_SECONDS
+# A stream handler's batch that fails is bisected and retried this often, then passed over:
+# its events are still pending in the outbox, where the scheduled safety net finds them.
+STREAM_RETRIES = 3
+# Older records are passed over too, for the same reason.
+STREAM_RECORD_MAX_AGE_SECONDS = 600
 
 # Access log fields: the route template, never the path itself (a path may hold a matricule).
 ACCESS_LOG_FORMAT = json.dumps(
@@ -59,6 +68,26 @@ def functions(event_sources: list[BaseEventSourceConfig]) -> list[Function]:
     found = [Function(access.API_HANDLER, access.API_HANDLER, None)]
     found += [Function(to_cfn_resource_name(s.name), s.name, s) for s in event_sources]
     return found
+
+
+def check_timing() -> None:
+    """The webhook sender takes a message only with time left for its worst case, and an
+    attempt it claimed is taken over once its lease is out: both must fit the timeout."""
+    from chalicelib.services import webhook_delivery
+
+    if LAMBDA_TIMEOUT_SECONDS <= webhook_delivery.SEND_SECONDS:
+        raise ValueError(f"a {LAMBDA_TIMEOUT_SECONDS} s Lambda cannot make one webhook attempt at its worst")
+    if webhook_delivery.LEASE.total_seconds() <= LAMBDA_TIMEOUT_SECONDS:
+        raise ValueError("a webhook attempt's lease must outlast the sender's invocation")
+
+
+def table_of(source: DynamoDBEventConfig) -> type[Model]:
+    """The model of `schema.MODELS` whose table's stream a stream handler reads."""
+    physical = config.stream_table(source.stream_arn)
+    for model in schema.MODELS:
+        if model.Meta.table_name == physical:
+            return model
+    raise ValueError(f"{source.name} reads the stream of {physical}, which is not in schema.MODELS")
 
 
 def queue_of(source: SQSEventConfig) -> str:
@@ -96,7 +125,8 @@ class DhnStack(Stack):
         }
         self.vault = storage.vault(self, stage, self.key, storage.access_log_bucket(self, stage))
         CfnOutput(self, "VaultBucket", value=self.vault.bucket_name)
-        visibility = Duration.seconds(6 * LAMBDA_TIMEOUT_SECONDS)
+        check_timing()
+        visibility = Duration.seconds(VISIBILITY_TIMEOUT_SECONDS)
         self.queues = {short: storage.queue(self, short, self.key, visibility) for short in schema.QUEUES}
         self.qr_secret = self._secret(
             "QrSigningKey", "base64url Ed25519 seed that signs the invoices' QR codes", 43
@@ -217,6 +247,8 @@ class DhnStack(Stack):
             resource.add_property_override(f"Environment.Variables.{name}", value)
         if isinstance(function.event, SQSEventConfig):
             self._report_failures(resource, function.event)
+        elif isinstance(function.event, DynamoDBEventConfig):
+            self._read_stream(resource, function.event)
 
     def _report_failures(self, resource: CfnResource, source: SQSEventConfig) -> None:
         """Point the trigger at the declared queue (so CloudFormation orders them) and let the
@@ -225,6 +257,25 @@ class DhnStack(Stack):
         path = f"Events.{event}.Properties"
         resource.add_property_override(f"{path}.Queue", self.queues[queue_of(source)].queue_arn)
         resource.add_property_override(f"{path}.FunctionResponseTypes", ["ReportBatchItemFailures"])
+
+    def _read_stream(self, resource: CfnResource, source: DynamoDBEventConfig) -> None:
+        """Point the trigger at the declared table's stream (its ARN is known only once the
+        stream exists), invoke the handler only for the records it takes, and let it return
+        the records that failed; a batch that keeps failing is bisected, then passed over."""
+        model = table_of(source)
+        event = to_cfn_resource_name(f"{source.name}-dynamodb-event-source")
+        path = f"Events.{event}.Properties"
+        table = self.tables[storage.short_table_name(model, self.stage)]
+        resource.add_property_override(f"{path}.Stream", table.table_stream_arn)
+        resource.add_property_override(f"{path}.FunctionResponseTypes", ["ReportBatchItemFailures"])
+        resource.add_property_override(f"{path}.BisectBatchOnFunctionError", True)
+        resource.add_property_override(f"{path}.MaximumRetryAttempts", STREAM_RETRIES)
+        resource.add_property_override(f"{path}.MaximumRecordAgeInSeconds", STREAM_RECORD_MAX_AGE_SECONDS)
+        pattern = schema.STREAM_FILTERS.get(model)
+        if pattern is not None:
+            resource.add_property_override(
+                f"{path}.FilterCriteria", {"Filters": [{"Pattern": json.dumps(pattern)}]}
+            )
 
     def _role(self, function: Function, log_group: logs.CfnLogGroup) -> iam.Role:
         role = iam.Role(
@@ -258,6 +309,8 @@ class DhnStack(Stack):
             queues[short].grant_send_messages(role)
         if isinstance(function.event, SQSEventConfig):
             queues[queue_of(function.event)].grant_consume_messages(role)
+        elif isinstance(function.event, DynamoDBEventConfig):
+            tables[storage.short_table_name(table_of(function.event), self.stage)].grant_stream_read(role)
         if needs.vault:
             self.vault.grant_read_write(role)
         if needs.qr_signing_key:

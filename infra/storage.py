@@ -60,8 +60,9 @@ def _projection(index: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(scope: Construct, model: type[Model], stage: Stage, key: kms.IKey) -> dynamodb.Table:
-    """One table as its PynamoDB model describes it: keys, indexes and TTL."""
+    """One table as its PynamoDB model describes it: keys, indexes, TTL and stream."""
     described = cast(dict[str, Any], model._get_schema())
+    view = schema.stream_view_type(model)
     types = {d["AttributeName"]: d["AttributeType"] for d in described["attribute_definitions"]}
     keys = described["key_schema"]
     made = dynamodb.Table(
@@ -75,6 +76,7 @@ def table(scope: Construct, model: type[Model], stage: Stage, key: kms.IKey) -> 
             point_in_time_recovery_enabled=True
         ),
         time_to_live_attribute=schema.ttl_attribute(model),
+        stream=dynamodb.StreamViewType(view) if view else None,
         deletion_protection=stage.protect_data,
         encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryption_key=key,

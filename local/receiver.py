@@ -3,21 +3,28 @@ verifier, as a patient's app or practice software would. The tests and the bench
 it; `python -m local.receiver --secret whsec_…` prints what arrives during a walk-through.
 
 It answers 204 unless told otherwise: `answers` is a queue of (status, headers) it pops one
-per request, so a test can make it fail a few times and then recover.
+per request, so a test can make it fail a few times and then recover. `misbehaving` gives the
+receivers no sender should wait for: one that takes the connection and never answers (a
+tarpit), one that hangs up without a word, one that trickles its answer a byte at a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
+
+Misbehaviour = Literal["tarpit", "hang-up", "trickle"]
+# How long a trickling receiver waits between two bytes of its answer.
+TRICKLE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,55 @@ def running(secrets: list[str] | None = None, port: int = 0) -> Iterator[Receive
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Misbehaving:
+    url: str
+    # Connections the sender opened to it so far.
+    connections: int = 0
+
+
+def _misbehave(how: Misbehaviour, conn: socket.socket, stop: threading.Event) -> None:
+    # The sender closing its end (it gave up, as it should) ends the misbehaviour.
+    with conn, suppress(OSError):
+        if how == "hang-up":
+            conn.recv(65536)
+            return
+        if how == "trickle":
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                if stop.wait(TRICKLE_SECONDS):
+                    return
+                conn.sendall(bytes([byte]))
+        stop.wait()
+
+
+@contextmanager
+def misbehaving(how: Misbehaviour) -> Iterator[Misbehaving]:
+    """A receiver on a loopback port that accepts every connection and then misbehaves."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    # Woken now and then to see whether the block is over: a blocked accept() is not.
+    listener.settimeout(0.1)
+    receiver = Misbehaving(f"http://127.0.0.1:{listener.getsockname()[1]}/hooks")
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            receiver.connections += 1
+            threading.Thread(target=_misbehave, args=(how, conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
 
 
 def main() -> None:

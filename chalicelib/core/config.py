@@ -45,6 +45,19 @@ def queue_name(short: str) -> str:
     return f"{resource_prefix()}-{short}"
 
 
+def stream_arn(short: str) -> str:
+    """What a stream handler names as the stream of table `short`. A stream's ARN ends in a
+    label DynamoDB picks when it makes the stream, so this one has a `*` there and in the
+    account: infra/ puts the real ARN in its place, and the local worker asks for it by the
+    table's name (`stream_table`)."""
+    return f"arn:aws:dynamodb:{region()}:*:table/{table_name(short)}/stream/*"
+
+
+def stream_table(arn: str) -> str:
+    """The physical name of the table a stream ARN belongs to."""
+    return arn.split(":", 5)[-1].split("/")[1]
+
+
 def vault_bucket() -> str:
     return os.environ.get("DHN_VAULT_BUCKET", f"{resource_prefix()}-vault")
 

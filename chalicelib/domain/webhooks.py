@@ -30,6 +30,15 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE)
 # are not all retried in the same second; never shortened, so Retry-After still holds.
 JITTER = 0.1
 LONGEST_WAIT = timedelta(seconds=RETRY_SCHEDULE[-1])
+# The longest a delivery can stay pending: no wait is longer than the longest one with its
+# jitter, Retry-After included (`judge`).
+LONGEST_DELIVERY = MAX_ATTEMPTS * LONGEST_WAIT * (1 + JITTER)
+# Deliveries and events hold personal data: DynamoDB's TTL deletes a delivery this long after
+# it is settled (delivered, dead or cancelled); until then its owner can read and replay it.
+KEPT_SETTLED = timedelta(days=35)
+# An event outlives every delivery made of it, so that each stays replayable as long as it is
+# kept: counted from the dispatch, or from the replay that starts a delivery again.
+EVENT_KEPT = LONGEST_DELIVERY + KEPT_SETTLED
 MAX_URL_LENGTH = 2048
 # Endpoints one owner may register: all of them are read with one query per event.
 MAX_ENDPOINTS_PER_OWNER = 10
@@ -99,6 +108,8 @@ class Delivery:
     # While an attempt is owed: the instant by which it must have started, after which the
     # re-enqueue job sends it again. None once the delivery is finished.
     due_at: datetime | None = None
+    # Once settled: when DynamoDB deletes it (KEPT_SETTLED after `finished_at`).
+    expires_at: datetime | None = None
 
 
 def owner_key(role: str, identifier: str) -> str:

@@ -1,7 +1,9 @@
 """Webhook delivery: outbox → delivery records → SQS → signed POST, with retries.
 
-Three jobs, each safe to run twice or to die midway:
-- `dispatch` turns each pending outbox event into one delivery per endpoint concerned
+Its jobs, each safe to run twice or to die midway:
+- `relay` (the outbox stream's handler) relays each new event within seconds of the change
+  that wrote it; `dispatch` (scheduled) relays whatever is still pending a while later, which
+  the stream path missed. Relaying an event turns it into one delivery per endpoint concerned
   (conditional put, so a re-run adds none), queues them, and only then takes the event out
   of the pending index: a crash before that leaves the event pending for the next run.
 - `send` (the SQS handler) makes one attempt per message. A message names the attempt it is
@@ -10,24 +12,33 @@ Three jobs, each safe to run twice or to die midway:
 - `requeue` reads the sparse `due` index for deliveries whose attempt should have started
   by now: retries too far off for an SQS delay, and anything whose message or sender was
   lost. No delivery leaves that index before it is delivered, dead or cancelled.
+
+A poison item stops nothing else. An event that fails to relay is counted and passed over;
+one that cannot be read, or has failed MAX_RELAY_FAILURES times, is set aside with its error
+(`dead_events`, `replay_event`). A delivery whose request cannot even be made fails its
+attempt like an unreachable endpoint, and ends in the dead letters its owner can replay.
+The handlers take a record only while the invocation has time left for its worst case, and
+hand the rest back as failed batch items: one slow endpoint delays a few messages, not a batch.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from chalicelib.core import config, outbound, sealing
+from chalicelib.core import config, ids, outbound, sealing
 from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.errors import NotFound
 from chalicelib.core.observability import DEAD_LETTERS, WEBHOOK_FAILURES, logger, metric
 from chalicelib.domain import webhooks as rules
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.events import Event
+from chalicelib.domain.events import DeadEvent, Event, UnreadableEvent
 from chalicelib.domain.queue_messages import MAX_DELAY_SECONDS, Message
 from chalicelib.domain.webhooks import (
     ACTIVE,
@@ -41,19 +52,38 @@ from chalicelib.domain.webhooks import (
 )
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 QUEUE = "webhooks"
-# How long a claimed attempt may take before another sender takes over; longer than the
-# sender's whole batch of ten attempts at ten seconds each.
-LEASE = timedelta(minutes=15)
+# How long a claimed attempt may take before another sender takes over: longer than any one
+# invocation of the sender, which stops taking messages in time (infra/ checks its Lambda
+# timeout against this).
+LEASE = timedelta(minutes=2)
 # How late a queued message may be before the re-enqueue job sends another.
 GRACE = timedelta(minutes=2)
 PAGE = 100
 # A scheduled run stops taking new work after this long, well within its Lambda timeout.
 RUN_SECONDS = 20.0
+# The scheduled relay leaves younger events to the stream, which relays them in seconds.
+STREAM_LAG = timedelta(minutes=1)
+# Failed tries after which an event is set aside.
+MAX_RELAY_FAILURES = 5
+# The store calls around one attempt at worst: read, claim, record, a retry message.
+STORE_SECONDS = 2.0
+# The most one message can cost the sender; it takes none with less time left.
+SEND_SECONDS = outbound.WORST_CASE_SECONDS + STORE_SECONDS
+# The most relaying one event can cost: its endpoints, their deliveries, one call to SQS.
+RELAY_SECONDS = 5.0
+# An error kept with an event: enough to tell one cause from another.
+ERROR_LENGTH = 500
 _random = secrets.SystemRandom()
 T = TypeVar("T")
+Relayed = Literal["dispatched", "not pending", "failed", "set aside"]
+
+
+class OutOfTime(Exception):
+    """Too little of the invocation is left for one more record at its worst."""
 
 
 def message(delivery: Delivery, delay_seconds: int = 0) -> Message:
@@ -107,15 +137,93 @@ def _drain(fetch: Callable[[], Sequence[T]], key: Callable[[T], str], handle: Ca
     return len(seen)
 
 
-def dispatch(clock: Clock) -> int:
-    """Hand pending outbox events to the delivery queue; the number of events handled."""
+def relay(event: dict[str, Any], context: Any, clock: Clock) -> dict[str, Any]:
+    """The outbox stream's handler: each event written since the last batch is relayed at
+    once; the other changes of the table (dispatches, expiries) are passed over."""
     from chalicelib.store import outbox
 
-    return _drain(
-        lambda: outbox.pending_events(PAGE),
-        lambda event: event.event_id,
-        lambda event: _dispatch_one(event, clock.now()),
-    )
+    def one(record: DynamoDBRecord) -> Relayed:
+        return _relay(functools.partial(outbox.new_event, record.raw_event), clock.now())
+
+    return _each_record(event, context, "DynamoDBStreams", one, RELAY_SECONDS)
+
+
+def dispatch(clock: Clock, min_age: timedelta = timedelta(0)) -> int:
+    """Relay the events pending for `min_age` or longer, oldest first, each once per run; how
+    many were dispatched. The schedule passes STREAM_LAG: younger ones are the stream's."""
+    from chalicelib.store import outbox
+
+    started = time.monotonic()
+    # Ids sort by the millisecond they were made in: one made in the millisecond after the
+    # cutoff sorts after every event written by then.
+    cutoff = ids.new_id("evt", clock.now() - min_age + timedelta(milliseconds=1))
+    dispatched = 0
+    after = None
+    while time.monotonic() - started < RUN_SECONDS:
+        page = [event_id for event_id in outbox.pending_ids(PAGE, after) if event_id < cutoff]
+        for event_id in page:
+            if _relay(functools.partial(outbox.pending_event, event_id), clock.now()) == "dispatched":
+                dispatched += 1
+        if len(page) < PAGE:
+            break
+        after = page[-1]
+    return dispatched
+
+
+def _relay(read: Callable[[], Event | None], now: datetime) -> Relayed:
+    """Dispatch the event `read` gives, if it is pending. A failure is counted on the event
+    and the caller goes on with the next; an event that cannot be read, or fails for the
+    MAX_RELAY_FAILURES-th time, is set aside. Only a failure to read or count propagates, and
+    then the event is still pending for a later run."""
+    from chalicelib.store import outbox
+
+    try:
+        event = read()
+    except UnreadableEvent as exc:
+        _set_aside(exc.event_id, exc.reason, now)
+        return "set aside"
+    if event is None:
+        return "not pending"
+    try:
+        _dispatch_one(event, now)
+    except Exception as exc:  # one event's failure must not stop the others
+        error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        failures = outbox.count_failure(event.event_id, error)
+        logger().warning(
+            "outbox event not relayed",
+            extra={"event_id": event.event_id, "error_type": type(exc).__name__, "failures": failures},
+        )
+        if failures >= MAX_RELAY_FAILURES:
+            _set_aside(event.event_id, error, now)
+            return "set aside"
+        return "failed"
+    return "dispatched"
+
+
+def _set_aside(event_id: str, error: str, now: datetime) -> None:
+    from chalicelib.store import outbox
+
+    if outbox.set_aside(event_id, error, now):
+        # The error stays with the event: it may quote the payload, which the log must not.
+        logger().error("outbox event set aside", extra={"event_id": event_id})
+        metric(DEAD_LETTERS)
+
+
+def dead_events(limit: int) -> list[DeadEvent]:
+    """Events the relay set aside, oldest first, each with the error that made it give up."""
+    from chalicelib.store import outbox
+
+    return outbox.dead_events(limit)
+
+
+def replay_event(event_id: str, clock: Clock) -> Relayed:
+    """Relay an event that was set aside once more, now (an operator's call, once its cause
+    is fixed); it starts again with no failures counted."""
+    from chalicelib.store import outbox
+
+    if not outbox.revive(event_id):
+        raise NotFound("no such event set aside")
+    return _relay(functools.partial(outbox.pending_event, event_id), clock.now())
 
 
 def _dispatch_one(event: Event, now: datetime) -> None:
@@ -143,7 +251,7 @@ def _dispatch_one(event: Event, now: datetime) -> None:
         if stored is not None and stored.state == PENDING:
             ready.append(message(stored))
     queues.send(QUEUE, ready)
-    outbox.mark_dispatched(event)
+    outbox.mark_dispatched(event.event_id, now)
 
 
 def requeue(clock: Clock) -> int:
@@ -165,7 +273,6 @@ def requeue(clock: Clock) -> int:
 
 def send(body: str, clock: Clock) -> str:
     """Make the attempt a queue message asks for; what became of it, for the log."""
-    from chalicelib.store import outbox
     from chalicelib.store import webhooks as store
 
     asked = json.loads(body)
@@ -177,17 +284,55 @@ def send(body: str, clock: Clock) -> str:
     if endpoint is None or endpoint.status != ACTIVE:
         store.finish(delivery, CANCELLED, now, "endpoint deleted or disabled")
         return CANCELLED
-    event = outbox.get(delivery.event_id)
-    if event is None:
-        # Cannot happen while outbox events are kept; if it does, it must show.
-        store.finish(delivery, DEAD, now, "event no longer stored")
-        logger().error("webhook event missing", extra={"delivery_id": delivery.delivery_id})
-        return DEAD
+    event = _payload(delivery)
+    if isinstance(event, str):
+        return _dead(delivery, now, event)
     claimed = store.claim(delivery, now, now + LEASE)
     if claimed is None:
         return "stale"
-    answer = outbound.post(endpoint.url, *_signed(event, endpoint), config.local_network_allowed())
+    answer = _attempt(event, endpoint, claimed)
     return _record(claimed, endpoint, answer, started=now, now=clock.now())
+
+
+def _payload(delivery: Delivery) -> Event | str:
+    """The event the delivery's next attempt sends, or why there is none to send."""
+    from chalicelib.store import outbox
+
+    if delivery.attempts >= delivery.final_attempt:
+        # The final attempt was claimed and its sender never recorded it (it died midway,
+        # every time if something in this delivery kills it): nothing more is owed.
+        return "the final attempt ended without an outcome"
+    try:
+        event = outbox.get(delivery.event_id)
+    except UnreadableEvent:
+        return "event unreadable"
+    # Cannot be missing while outbox events are kept; if it is, it must show.
+    return event or "event no longer stored"
+
+
+def _dead(delivery: Delivery, now: datetime, reason: str) -> str:
+    """End a delivery in the dead letters without an attempt; its owner may replay it."""
+    from chalicelib.store import webhooks as store
+
+    store.finish(delivery, DEAD, now, reason)
+    logger().error("webhook dead-lettered", extra={"delivery_id": delivery.delivery_id, "reason": reason})
+    metric(DEAD_LETTERS)
+    return DEAD
+
+
+def _attempt(event: Event, endpoint: Endpoint, delivery: Delivery) -> outbound.Answer:
+    """Sign the request and POST it. One that cannot be signed (the secret does not open, the
+    payload does not encode) fails like an unreachable endpoint: retried on the schedule,
+    in case its cause is fixed meanwhile, then dead-lettered."""
+    try:
+        headers, body = _signed(event, endpoint)
+    except Exception as exc:  # recorded as this attempt's error; the type goes to the log
+        logger().error(
+            "webhook not signed",
+            extra={"delivery_id": delivery.delivery_id, "error_type": type(exc).__name__},
+        )
+        return outbound.Answer(None, None, "the request could not be signed", 0)
+    return outbound.post(endpoint.url, headers, body, config.local_network_allowed())
 
 
 def _signed(event: Event, endpoint: Endpoint) -> tuple[dict[str, str], bytes]:
@@ -269,13 +414,40 @@ def _schedule_retry(delivery: Delivery, attempt: Attempt, at: datetime | None, n
 
 def handle_batch(event: dict[str, Any], context: Any, clock: Clock) -> dict[str, Any]:
     """The SQS handler: each message is processed on its own, and only the ones that could
-    not be (a store or queue error) are reported back to SQS for another try."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    not be (a store or queue error, or no time left) are reported back to SQS for another try."""
 
     def one(record: SQSRecord) -> str:
         return send(record.body, clock)
 
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return dict(
+    return _each_record(event, context, "SQS", one, SEND_SECONDS)
+
+
+def _each_record(
+    event: dict[str, Any],
+    context: Any,
+    kind: Literal["SQS", "DynamoDBStreams"],
+    handle: Callable[[Any], object],
+    seconds_each: float,
+) -> dict[str, Any]:
+    """Run `handle` on each record of a batch with Powertools' batch processor. A record that
+    fails, or that comes when less than `seconds_each` is left of the Lambda invocation, is
+    reported back to its source for another try, and only it. Without a context (a direct
+    call) there is no deadline."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    deferred = 0
+
+    def one(record: Any) -> object:
+        nonlocal deferred
+        if context is not None and context.get_remaining_time_in_millis() < seconds_each * 1000:
+            deferred += 1
+            raise OutOfTime(f"less than {seconds_each:g} s left")
+        return handle(record)
+
+    processor = BatchProcessor(event_type=EventType(kind))
+    answer = dict(
         process_partial_response(event=event, record_handler=one, processor=processor, context=context)
     )
+    if deferred:
+        logger().warning("batch cut short", extra={"source": kind, "deferred": deferred})
+    return answer

@@ -102,8 +102,9 @@ def deliveries(
 
 def retry(caller: Principal, endpoint_id: str, delivery_id: str, clock: Clock) -> Delivery:
     """Send a delivery again now. A pending one is tried at once and keeps its schedule; a
-    dead, delivered or cancelled one gets one more attempt (same `webhook-id`)."""
-    from chalicelib.store import queues
+    dead, delivered or cancelled one gets one more attempt (same `webhook-id`), and its
+    event is kept as long again as at its dispatch."""
+    from chalicelib.store import outbox, queues
     from chalicelib.store import webhooks as store
 
     owned = endpoint(caller, endpoint_id)
@@ -117,5 +118,6 @@ def retry(caller: Principal, endpoint_id: str, delivery_id: str, clock: Clock) -
     reopened = store.reopen(found, final, now, now + webhook_delivery.GRACE)
     if reopened is None:
         raise Conflict("the delivery is being attempted right now; try again in a moment")
+    outbox.keep_until(reopened.event_id, now + rules.EVENT_KEPT)
     queues.send(webhook_delivery.QUEUE, [webhook_delivery.message(reopened)])
     return reopened

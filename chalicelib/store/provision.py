@@ -11,7 +11,8 @@ from chalicelib.store import schema
 
 def create_all() -> None:
     for model in schema.MODELS:
-        # PynamoDB also switches on the TTL of a model that has a TTLAttribute.
+        # PynamoDB also switches on the TTL of a model that has a TTLAttribute, and the stream
+        # of one whose Meta names a `stream_view_type`.
         model.create_table(wait=True)
     s3 = boto3.client("s3", region_name=config.region())
     for bucket in schema.bucket_names():

@@ -4,6 +4,8 @@ here, so the three cannot drift apart."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.models import Model
 
 from chalicelib.core import config
@@ -13,7 +15,7 @@ from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
 from chalicelib.store.invoices import Counter, InvoiceItem
-from chalicelib.store.outbox import OutboxEvent
+from chalicelib.store.outbox import OutboxEvent, new_event_pattern
 from chalicelib.store.relatives import RelativeLink
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -40,6 +42,9 @@ MODELS: list[type[Model]] = [
 # Logical queue names; `config.queue_name` gives the physical one.
 QUEUES: list[str] = ["webhooks"]
 
+# The records of a table's stream its handler is invoked for, as a Lambda filter pattern.
+STREAM_FILTERS: dict[type[Model], dict[str, Any]] = {OutboxEvent: new_event_pattern()}
+
 
 def ttl_attribute(model: type[Model]) -> str | None:
     """The attribute DynamoDB expires items by, if the model has one."""
@@ -49,6 +54,12 @@ def ttl_attribute(model: type[Model]) -> str | None:
         if isinstance(attribute, TTLAttribute):
             return attribute.attr_name or name
     return None
+
+
+def stream_view_type(model: type[Model]) -> str | None:
+    """What the table's stream carries of each change (`NEW_IMAGE`), if it has a stream."""
+    view: str | None = getattr(model.Meta, "stream_view_type", None)
+    return view
 
 
 def bucket_names() -> list[str]:

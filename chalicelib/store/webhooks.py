@@ -3,6 +3,8 @@
 
 While a delivery still owes an attempt it sits in the sparse `due` index under the instant by
 which that attempt must have started (its `due_at`); the re-enqueue job reads only that index.
+Once settled (delivered, dead or cancelled) it carries `expires_at`, by which DynamoDB's TTL
+deletes it; a replay takes that away again.
 Every change to a delivery is conditional on the delivery being as the caller read it, and
 gives back the delivery as it now is, or None when another sender or a replay got there first.
 """
@@ -16,6 +18,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -26,7 +29,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.cursor import Page
-from chalicelib.domain.webhooks import ACTIVE, DISABLED, PENDING, Attempt, Delivery, Endpoint
+from chalicelib.domain.webhooks import ACTIVE, DISABLED, KEPT_SETTLED, PENDING, Attempt, Delivery, Endpoint
 from chalicelib.store.base import TableMeta, named, page_of, resume
 
 # The value of `due` on every delivery in the index: one partition, read in `due_at` order.
@@ -99,6 +102,7 @@ class WebhookDelivery(Model):
     due = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
     due_index = DueDeliveries()
+    expires_at = TTLAttribute(null=True)
 
 
 def _optional_int(value: float | None) -> int | None:
@@ -195,6 +199,7 @@ def _delivery(item: WebhookDelivery) -> Delivery:
             Attempt(a.at, _optional_int(a.status_code), a.error, int(a.duration_ms)) for a in item.history
         ),
         due_at=item.due_at,
+        expires_at=item.expires_at,
     )
 
 
@@ -330,6 +335,7 @@ def _schedule_actions(
             WebhookDelivery.due_at.set(due_at),
             WebhookDelivery.finished_at.remove(),
             WebhookDelivery.reason.remove(),
+            WebhookDelivery.expires_at.remove(),
         ]
     return [
         WebhookDelivery.next_attempt_at.remove(),
@@ -337,4 +343,5 @@ def _schedule_actions(
         WebhookDelivery.due_at.remove(),
         WebhookDelivery.finished_at.set(at),
         WebhookDelivery.reason.set(reason) if reason else WebhookDelivery.reason.remove(),
+        WebhookDelivery.expires_at.set(at + KEPT_SETTLED),
     ]

@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from chalicelib.core import clock
 from chalicelib.core.clock import FixedClock
+from local import receiver as receivers
 
 OPERATOR = "operator-test-token"
 DOCTOR_CODE = "123456-78"
@@ -210,3 +211,33 @@ def _empty_all() -> None:
         # cannot be received to delete them one by one.
         sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=config.queue_name(short))["QueueUrl"])
         sqs.create_queue(QueueName=config.queue_name(short))
+
+
+# Webhooks: the local worker's loop and a receiver that verifies what it gets.
+
+
+class Rounds:
+    """The local worker's loop, one round at a time: the outbox stream, the schedules and the
+    queue, by the handlers Lambda calls."""
+
+    def __init__(self) -> None:
+        from local import worker
+
+        self.jobs = worker.jobs()
+
+    def tick(self, times: int = 1) -> None:
+        for _ in range(times):
+            for job in self.jobs:
+                job()
+
+
+@pytest.fixture
+def rounds(api: Api) -> Rounds:
+    """Made before the test writes anything: the worker reads the stream from its start."""
+    return Rounds()
+
+
+@pytest.fixture
+def receiver() -> Iterator[receivers.Receiver]:
+    with receivers.running() as running:
+        yield running

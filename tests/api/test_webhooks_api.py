@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import pytest
 
 from chalicelib.core import outbound, sealing
@@ -120,6 +124,26 @@ def test_an_unresolvable_host_is_refused(api: Api, monkeypatch: pytest.MonkeyPat
     got = api.post("/v1/webhooks", api.patient(ADULT), {"url": "https://nowhere.invalid/"})
     assert got.status == 422
     assert "does not resolve" in got.json["errors"][0]["message"]
+
+
+def test_a_host_whose_resolver_hangs_is_refused_in_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = api.patient(ADULT)
+    release = threading.Event()
+
+    def hang(*args: object, **kwargs: object) -> list[object]:
+        release.wait()
+        raise socket.gaierror("released")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
+    monkeypatch.setattr(outbound, "RESOLVE_SECONDS", 0.2)
+    started = time.monotonic()
+    try:
+        got = api.post("/v1/webhooks", token, {"url": "https://slow-dns.example/"})
+    finally:
+        release.set()
+    assert time.monotonic() - started < 2
+    assert got.status == 422
+    assert got.json["errors"][0]["message"] == "the host did not resolve in time"
 
 
 def test_at_most_ten_endpoints(api: Api) -> None:

@@ -1,8 +1,8 @@
 """The CDK stack picks up whatever the app and the schema declare, with no edit in infra/.
 
-A small Chalice project with one schedule and one SQS handler stands in for app.py, so that the
-handlers other parts of DHN add are covered before they exist. Packaging it needs no
-third-party wheels, so this runs offline in seconds.
+A small Chalice project with one schedule, one SQS handler and one handler of the outbox's
+stream stands in for app.py, so that the handlers other parts of DHN add are covered before
+they exist. Packaging it needs no third-party wheels, so this runs offline in seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 
 from chalicelib.core import config
-from chalicelib.store import schema
+from chalicelib.services import webhook_delivery
+from chalicelib.store import outbox, schema
+from chalicelib.store.outbox import OutboxEvent
+from chalicelib.store.webhooks import WebhookDelivery
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +42,11 @@ def remind(event):
 
 @app.on_sqs_message(queue=config.queue_name("deliveries"), batch_size=5)
 def deliver(event):
+    return None
+
+
+@app.on_dynamodb_record(stream_arn=config.stream_arn("outbox"), batch_size=10)
+def relay(event):
     return None
 """
 
@@ -174,9 +182,9 @@ def test_schedule_is_kept(template: dict[str, Any]) -> None:
 
 def test_each_function_has_its_own_role_with_only_what_it_touches(template: dict[str, Any]) -> None:
     functions = _of_type(template, "AWS::Serverless::Function")
-    assert set(functions) == {"APIHandler", "Remind", "Deliver"}
+    assert set(functions) == {"APIHandler", "Remind", "Deliver", "Relay"}
     roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
-    assert len(set(roles.values())) == 3
+    assert len(set(roles.values())) == 4
     assert (
         not _of_type(template, "AWS::IAM::Role").keys()
         - set(roles.values())
@@ -255,6 +263,90 @@ def test_vault_is_private_encrypted_versioned_and_tls_only(template: dict[str, A
 def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:
     alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
     measured = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms if a["MetricName"] == "Errors"}
-    assert measured == {"APIHandler", "Remind", "Deliver"}
+    assert measured == {"APIHandler", "Remind", "Deliver", "Relay"}
     names = {a["MetricName"] for a in alarms}
     assert {"5XXError", "ClaimsOverdue"} <= names
+
+
+def _table_id(template: dict[str, Any], model: type[Any]) -> str:
+    return next(
+        k
+        for k, v in _of_type(template, "AWS::DynamoDB::Table").items()
+        if v["Properties"]["TableName"] == model.Meta.table_name
+    )
+
+
+def test_outbox_and_deliveries_expire_by_ttl_and_the_outbox_streams_new_items(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    for model in (OutboxEvent, WebhookDelivery):
+        ttl = resources[_table_id(template, model)]["Properties"]["TimeToLiveSpecification"]
+        assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+    streams = {
+        t["Properties"]["TableName"]: t["Properties"].get("StreamSpecification")
+        for t in _of_type(template, "AWS::DynamoDB::Table").values()
+    }
+    assert streams.pop(OutboxEvent.Meta.table_name) == {"StreamViewType": "NEW_IMAGE"}
+    assert set(streams.values()) == {None}
+
+
+def test_stream_handler_reads_the_declared_stream_reports_failures_and_filters(
+    template: dict[str, Any],
+) -> None:
+    from infra import stack
+
+    function = template["Resources"]["Relay"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    props = event["Properties"]
+    stream = {"Fn::GetAtt": [_table_id(template, OutboxEvent), "StreamArn"]}
+    assert props["Stream"] == stream
+    assert props["StartingPosition"] == "LATEST"
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] == stack.STREAM_RETRIES
+    assert props["MaximumRecordAgeInSeconds"] == stack.STREAM_RECORD_MAX_AGE_SECONDS
+    (pattern,) = props["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == outbox.new_event_pattern()
+
+    def on_stream(function_id: str) -> set[str]:
+        role = template["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+        return _actions([s for s in _statements(template, role) if s["Resource"] == stream])
+
+    reads = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"}
+    assert reads <= on_stream("Relay")
+    assert on_stream("Deliver") == set()
+
+
+def test_the_sender_fits_an_attempt_in_its_timeout_and_its_queue_outwaits_it(
+    template: dict[str, Any],
+) -> None:
+    from infra import stack
+
+    timeouts = {f["Properties"]["Timeout"] for f in _of_type(template, "AWS::Serverless::Function").values()}
+    assert timeouts == {stack.LAMBDA_TIMEOUT_SECONDS}
+    (queue,) = (
+        q["Properties"]
+        for q in _of_type(template, "AWS::SQS::Queue").values()
+        if q["Properties"]["QueueName"] == config.queue_name("deliveries")
+    )
+    assert queue["VisibilityTimeout"] == 6 * stack.LAMBDA_TIMEOUT_SECONDS
+    # One attempt at its worst fits an invocation, and no invocation outlasts a lease.
+    assert webhook_delivery.SEND_SECONDS < stack.LAMBDA_TIMEOUT_SECONDS
+    assert webhook_delivery.LEASE.total_seconds() > stack.LAMBDA_TIMEOUT_SECONDS
+
+
+def test_timing_that_does_not_fit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from infra import stack
+
+    stack.check_timing()
+    monkeypatch.setattr(webhook_delivery, "SEND_SECONDS", stack.LAMBDA_TIMEOUT_SECONDS + 1.0)
+    with pytest.raises(ValueError, match="one webhook attempt"):
+        stack.check_timing()
+    monkeypatch.undo()
+    monkeypatch.setattr(webhook_delivery, "LEASE", timedelta(seconds=stack.LAMBDA_TIMEOUT_SECONDS))
+    with pytest.raises(ValueError, match="lease"):
+        stack.check_timing()

@@ -156,3 +156,16 @@ def test_routing() -> None:
     assert rules.event_owners(None, None) == []
     assert rules.wants(None, "claim.decided")
     assert not rules.wants(["invoice.issued"], "claim.decided")
+
+
+def test_no_delivery_outlives_its_event() -> None:
+    """The longest any delivery can stay pending: every wait at its longest, jitter and the
+    longest Retry-After included. Its event is kept that long and 35 days more."""
+    at = NOW
+    for attempts in range(1, rules.MAX_ATTEMPTS):
+        verdict = rules.judge(503, attempts, rules.MAX_ATTEMPTS, timedelta(days=30), at, 0.999)
+        assert verdict.next_attempt_at is not None
+        at = verdict.next_attempt_at
+    assert rules.judge(503, rules.MAX_ATTEMPTS, rules.MAX_ATTEMPTS, None, at, 0).fate == "dead"
+    assert at - NOW <= rules.LONGEST_DELIVERY
+    assert rules.EVENT_KEPT >= rules.LONGEST_DELIVERY + rules.KEPT_SETTLED
