@@ -87,13 +87,14 @@ def _page_cost(meter: Meter, read: Callable[[], int]) -> dict[str, float]:
 def queue_pages() -> dict[str, float]:
     figures: dict[str, float] = {}
     with fakeaws.aws() as meter:
+        from chalicelib.core.clock import SystemClock
         from chalicelib.services import claims
         from chalicelib.services.identity import Principal
 
         insurer = Principal(role="insurer", scope="bench", insurer="CNS")
 
         def read() -> int:
-            return len(claims.queue(insurer, "pending", None, 100, None).items)
+            return len(claims.queue(insurer, "pending", None, 100, None, SystemClock()).items)
 
         seeded = 0
         for backlog in BACKLOGS:

@@ -67,7 +67,7 @@ def create_doctor(call: Call) -> dict[str, object]:
 def create_patient(call: Call) -> dict[str, object]:
     body = call.body(NewPatient)
     patient = Patient(body.matricule, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.register(patient, clock.current()))
+    return patient_json(registry.register(call.me, patient, clock.current()))
 
 
 @route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)
@@ -77,12 +77,12 @@ def replace_patient(call: Call) -> dict[str, object]:
     if body.matricule is not None and body.matricule != number:
         raise Unprocessable.field("matricule", "differs from the matricule in the path")
     patient = Patient(number, body.name, body.insurer, body.digital_admin, body.app_active)
-    return patient_json(registry.update(patient, clock.current()))
+    return patient_json(registry.update(call.me, patient, clock.current()))
 
 
 @route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def patient_token(call: Call) -> dict[str, str]:
-    return {"token": registry.patient_token(path_matricule(call), clock.current())}
+    return {"token": registry.patient_token(call.me, path_matricule(call), clock.current())}
 
 
 @route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)

@@ -71,7 +71,7 @@ def revoke(call: Call) -> Reply:
 
 @route(bp, "/patients/{matricule}/status", roles=PRACTICE)
 def patient_status(call: Call) -> dict[str, object]:
-    found = registry.status(path_matricule(call))
+    found = registry.status(call.me, path_matricule(call), clock.current())
     return {
         "matricule": found.matricule,
         "digital_admin": found.digital_admin,

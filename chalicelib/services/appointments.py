@@ -14,8 +14,9 @@ from chalicelib.domain import slots
 from chalicelib.domain.appointments import BOOKED, CANCELLED, REMINDER_LEAD, Appointment, reminder_owed
 from chalicelib.domain.calendar import local_date, local_rfc3339
 from chalicelib.domain.events import Event
+from chalicelib.domain.journal import ObjectRef
 from chalicelib.domain.slots import Availability, Slot
-from chalicelib.services import relatives
+from chalicelib.services import journal, relatives
 from chalicelib.services.identity import Principal
 
 if TYPE_CHECKING:
@@ -191,7 +192,9 @@ def for_patient(
 ) -> Page[Appointment]:
     from chalicelib.store import appointments as store
 
-    return store.for_patient(relatives.acting_for(caller, on_behalf_of, clock), limit, cursor)
+    patient = relatives.acting_for(caller, on_behalf_of, clock)
+    journal.record(caller, "relative.read", patient, ObjectRef("appointment"), clock)
+    return store.for_patient(patient, limit, cursor)
 
 
 def for_practice(
