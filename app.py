@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib.api import (
+    access_log,
     appointments,
     claims,
     documents,
@@ -38,6 +39,7 @@ for blueprint in (
     webhooks.bp,
     claims.bp,
     reconciliation.bp,
+    access_log.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
