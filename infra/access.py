@@ -7,6 +7,9 @@ every queue it may enqueue to; the webhook sender also needs the sealing key, to
 endpoints' signing secrets. An event handler (`@app.schedule`, `@app.on_sqs_message`) that has no entry
 gets read and write on the tables and sending to the queues by default, never the vault or a
 secret; an entry in HANDLERS narrows or widens that for one handler, by its function name.
+
+A table in APPEND_ONLY is read and added to by whoever may use it, and never changed: its items
+cannot be updated or deleted by any function, whatever else it is granted.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class Access:
     # Seals webhook signing secrets and the answers kept for idempotent replay.
     sealing_key: bool = False
 
+
+# The access journal: what it records must stay as it was written.
+APPEND_ONLY: tuple[str, ...] = ("journal",)
 
 API = Access(vault=True, qr_signing_key=True, operator_token=True, sealing_key=True)
 HANDLER_DEFAULT = Access()
