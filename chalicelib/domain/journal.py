@@ -83,9 +83,10 @@ class Notice:
     until: datetime
 
 
-def told(entry: Entry) -> bool:
-    """Whether the patient may be told of this access at all (see UNTOLD)."""
-    return entry.emergency or entry.action not in UNTOLD
+def decided_by_notice(entry: Entry) -> bool:
+    """Whether the patient's notice for the actor decides if they are told of `entry`: they
+    are told of an emergency access always, and of an operator's action (UNTOLD) never."""
+    return not entry.emergency and entry.action not in UNTOLD
 
 
 def notice(entry: Entry) -> Notice:

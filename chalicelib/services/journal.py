@@ -12,7 +12,7 @@ entry, by the patient's notice for that actor, so that concurrent accesses tell 
 One access presumes the actor was seen within the interval, as most are: one transaction of
 the entry and a check of the notice. When that check fails, the next transaction writes the
 notice and the event with the entry. A page naming many patients reads their notices first
-instead (one BatchGetItem), as most of them will not have been seen.
+instead, all at once (one BatchGetItem), as most of them will not have been seen.
 """
 
 from __future__ import annotations
@@ -72,14 +72,23 @@ def record_all(
     accesses are not journaled. `name` is the actor's name where the caller already holds it
     (an invoice carries its practice's name), which saves reading it. An emergency access is
     told to the patient at once, whenever they were last told."""
+    from chalicelib.store import journal as store
+
     others = [(patient, accessed) for patient, accessed in accesses if not _own(caller, patient)]
     if not others:
         return
     now = clock.now()
     actor = _actor(caller, name)
     entries = [Entry(ids.new_id("acc", now), p, now, actor, action, o, emergency) for p, o in others]
+    keys = {_key(entry) for entry in entries if rules.decided_by_notice(entry)}
+    covered = set(keys) if len(keys) <= 1 else store.covered(keys, now)
     for chunk in _chunks(entries):
-        _write(chunk, now)
+        _write(chunk, covered, now)
+
+
+def _key(entry: Entry) -> tuple[str, str]:
+    """The notice that decides whether the patient is told of `entry`."""
+    return entry.patient, entry.actor.ref
 
 
 def _own(caller: Principal, patient: str) -> bool:
@@ -126,19 +135,20 @@ def _chunks(entries: list[Entry]) -> list[list[Entry]]:
     return chunks
 
 
-def _write(entries: list[Entry], now: datetime) -> None:
-    """Append the entries, telling each patient of the first access the notices do not cover
-    (and of every emergency access), all in one transaction."""
+def _write(entries: list[Entry], covered: set[tuple[str, str]], now: datetime) -> None:
+    """Append the entries, telling each patient of the first access their notice does not
+    cover (`covered` is what is presumed or was read of the notices), and of every emergency
+    access, all in one transaction."""
     from chalicelib.store import journal as store
 
     # The first entry of each (patient, actor) whose telling a notice decides.
     firsts: dict[tuple[str, str], Entry] = {}
     for entry in entries:
-        if rules.told(entry) and not entry.emergency:
-            firsts.setdefault((entry.patient, entry.actor.ref), entry)
+        if rules.decided_by_notice(entry):
+            firsts.setdefault(_key(entry), entry)
     urgent = [entry for entry in entries if entry.emergency]
     keys = set(firsts)
-    covered = set(keys) if len(keys) <= 1 else store.covered(keys, now)
+    covered = covered & keys
     for _ in range(ROUNDS):
         first = [firsts[key] for key in sorted(keys - covered)]
         events = [rules.accessed(entry, ids.new_id("evt", now)) for entry in [*first, *urgent]]

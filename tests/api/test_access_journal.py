@@ -6,6 +6,7 @@ changing anything."""
 from __future__ import annotations
 
 import ast
+import base64
 import inspect
 from collections.abc import Callable
 from datetime import timedelta
@@ -156,8 +157,10 @@ def test_the_answer_names_no_matricule(api: Api) -> None:
     api.get(f"/v1/patients/{ADULT}/status", doctor)
     got = api.get(f"{LOG}?limit=1", patient)
     assert got.status == 200
-    assert got.json["next_cursor"]
+    cursor = got.json["next_cursor"]
     assert ADULT not in got.body.decode()
+    assert ADULT not in base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    assert api.get(f"{LOG}?limit=1&cursor={cursor}", patient).json["items"] != got.json["items"]
     assert set(got.json["items"][0]) == {"id", "at", "actor", "action", "object", "emergency"}
 
 

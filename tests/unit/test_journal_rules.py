@@ -27,10 +27,10 @@ def test_a_notice_covers_the_next_30_days() -> None:
 
 
 @pytest.mark.parametrize("action", ["operator.update", "operator.token"])
-def test_operator_actions_are_not_told(action: journal.Action) -> None:
-    assert not journal.told(entry(action))
-    assert journal.told(entry(action, emergency=True))
-    assert journal.told(entry("status.lookup"))
+def test_a_notice_decides_only_for_reads_that_are_not_emergencies(action: journal.Action) -> None:
+    assert not journal.decided_by_notice(entry(action))
+    assert not journal.decided_by_notice(entry("record.search", emergency=True))
+    assert journal.decided_by_notice(entry("status.lookup"))
 
 
 def test_record_accessed_goes_to_the_patient_and_names_no_matricule() -> None:
