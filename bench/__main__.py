@@ -17,6 +17,7 @@ MODULES = [
     "bench.invoices",
     "bench.appointments",
     "bench.claims",
+    "bench.journal",
     "bench.webhooks",
     "bench.package",
 ]

@@ -132,6 +132,12 @@ class Api(Caller):
         assert answer.status_code in (200, 201), answer.body
         return json.loads(answer.body)
 
+    def get(self, path: str, token: str) -> Any:
+        """GET `/v1{path}`; the answer's JSON, or fail."""
+        answer = self.client.http.get(f"/v1{path}", headers=self.headers(token, None))
+        assert answer.status_code == 200, answer.body
+        return json.loads(answer.body)
+
 
 @contextmanager
 def api() -> Iterator[Api]:
