@@ -12,7 +12,9 @@ entry, by the patient's notice for that actor, so that concurrent accesses tell 
 One access presumes the actor was seen within the interval, as most are: one transaction of
 the entry and a check of the notice. When that check fails, the next transaction writes the
 notice and the event with the entry. A page naming many patients reads their notices first
-instead, all at once (one BatchGetItem), as most of them will not have been seen.
+instead, all at once (one BatchGetItem), as most of them will not have been seen. An
+emergency access (`emergency=True`: a practice opening a record in an emergency) is told at
+once, every time, whatever the notice says.
 """
 
 from __future__ import annotations
