@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib.api import (
+    access_log,
     appointments,
     claims,
     documents,
@@ -42,6 +43,7 @@ for blueprint in (
     claims.bp,
     reconciliation.bp,
     reference.bp,
+    access_log.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 

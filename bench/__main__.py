@@ -18,6 +18,7 @@ MODULES = [
     "bench.route_calls",
     "bench.appointments",
     "bench.claims",
+    "bench.journal",
     "bench.webhooks",
     "bench.registry_import",
     "bench.package",

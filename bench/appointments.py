@@ -28,7 +28,7 @@ DOCTORS = (fakeaws.DOCTOR, "654321-09")
 def _measure(meter: Meter) -> dict[str, float]:
     from chalicelib.core.clock import FixedClock
     from chalicelib.domain.slots import Availability, Window
-    from chalicelib.services import appointments, registry
+    from chalicelib.services import appointments, identity, registry
     from chalicelib.services.identity import Principal
 
     clock = FixedClock(datetime(2026, 10, 30, 12, tzinfo=UTC))
@@ -37,7 +37,12 @@ def _measure(meter: Meter) -> dict[str, float]:
         for day in range(1, 6)
         for window in (Window(day, *_hours("08:00", "12:00")), Window(day, *_hours("13:00", "18:00")))
     )
-    registry.register(fakeaws.PATIENT, registry.Feed("Marie Schmit", "CNS", "opted_in", True, ()), clock)
+    registry.register(
+        identity.console_operator("bench"),
+        fakeaws.PATIENT,
+        registry.Feed("Marie Schmit", "CNS", "opted_in", True, ()),
+        clock,
+    )
     patient = Principal(role="patient", scope="bench", matricule=fakeaws.PATIENT)
     bookings_seconds = 0.0
     for doctor, count in zip(DOCTORS, (BOOKED, OTHER_BOOKED), strict=True):

@@ -148,6 +148,12 @@ class Api(Caller):
         media = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
         return json.loads(answer.body) if media.startswith("application/json") else answer.body
 
+    def get(self, path: str, token: str) -> Any:
+        """GET `/v1{path}`; the answer's JSON, or fail."""
+        answer = self.client.http.get(f"/v1{path}", headers=self.headers(token, None))
+        assert answer.status_code == 200, answer.body
+        return json.loads(answer.body)
+
 
 @contextmanager
 def api() -> Iterator[Api]:

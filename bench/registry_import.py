@@ -46,6 +46,7 @@ def run() -> dict[str, float]:
         from rich.console import Console
 
         from chalicelib.core import clock
+        from chalicelib.services import identity
         from ops import feed, registry_import
 
         path = Path(folder) / "registry.jsonl"
@@ -55,7 +56,11 @@ def run() -> dict[str, float]:
             files = registry_import.Files.beside(path, Path(folder) / f"run-{run_number}.checkpoint", None)
             started = time.perf_counter()
             summary = registry_import.run(
-                files, feed.Format.jsonl, clock.current(), Console(file=io.StringIO())
+                files,
+                feed.Format.jsonl,
+                identity.console_operator("bench"),
+                clock.current(),
+                Console(file=io.StringIO()),
             )
             rates.append(summary.lines / (time.perf_counter() - started))
             assert summary.lines == PATIENTS and summary.refused == 0

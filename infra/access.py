@@ -9,6 +9,9 @@ endpoints' signing secrets. An event handler (`@app.schedule`, `@app.on_sqs_mess
 the queues by default, never the vault or a secret; an entry in HANDLERS narrows or widens that
 for one handler, by its function name. Reading the queue or the stream that triggers it is
 always granted.
+
+A table in APPEND_ONLY is read and added to by whoever may use it, and never changed: its items
+cannot be updated or deleted by any function, whatever else it is granted.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ class Access:
     # Seals webhook signing secrets and the answers kept for idempotent replay.
     sealing_key: bool = False
 
+
+# The access journal: what it records must stay as it was written.
+APPEND_ONLY: tuple[str, ...] = ("journal",)
 
 API = Access(vault=True, qr_signing_key=True, sealing_key=True)
 HANDLER_DEFAULT = Access()

@@ -303,7 +303,10 @@ class DhnStack(Stack):
         needs = access.for_function(function.name)
         tables: dict[str, dynamodb.Table] = self.tables
         for short in tables if needs.tables is None else needs.tables:
-            tables[short].grant_read_write_data(role)
+            if short in access.APPEND_ONLY:
+                self._grant_append_only(role, tables[short])
+            else:
+                tables[short].grant_read_write_data(role)
         queues: dict[str, sqs.Queue] = self.queues
         for short in queues if needs.sends_to is None else needs.sends_to:
             queues[short].grant_send_messages(role)
@@ -317,6 +320,25 @@ class DhnStack(Stack):
             self.qr_secret.grant_read(role)
         if needs.sealing_key:
             self.sealing_secret.grant_read(role)
+
+    def _grant_append_only(self, role: iam.Role, table: dynamodb.Table) -> None:
+        """Read the table and put new items, alone or in a transaction; an explicit deny of
+        every change keeps it so even if a broader grant is ever added."""
+        table.grant(role, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable")
+        self.key.grant_encrypt_decrypt(role)
+        role.add_to_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=[
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:PartiQLUpdate",
+                    "dynamodb:PartiQLDelete",
+                ],
+                resources=[table.table_arn],
+            )
+        )
 
     def _configure_api(self) -> None:
         """Access logs and a throttle on the REST API Chalice declares."""

@@ -139,7 +139,9 @@ def import_feed(
     if restart:
         files.checkpoint.unlink(missing_ok=True)
     try:
-        summary = registry_import.run(files, kind, clock.current(), console, limit=limit)
+        summary = registry_import.run(
+            files, kind, target.acting_operator(), clock.current(), console, limit=limit
+        )
     except StaleCheckpoint as exc:
         raise typer.BadParameter(f"{exc}: rerun with --restart", param_hint="--checkpoint") from exc
     console.print(

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from chalicelib.api.onboarding import NewPatient
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import DhnError
+from chalicelib.services.identity import Principal
 from ops import feed
 from ops.checkpoint import Checkpoint, Outcome
 
@@ -54,14 +55,14 @@ class Files:
         )
 
 
-def _apply(entry: NewPatient, clock: Clock) -> Outcome:
+def _apply(caller: Principal, entry: NewPatient, clock: Clock) -> Outcome:
     """Register the patient, or replace the registry's record of them: the feed sends whole
     records, as `POST` then `PUT /v1/patients/…` would. What the registry refuses (a 4xx of
     the route) refuses the line."""
     from chalicelib.services import registry
 
     try:
-        _, created = registry.register_or_replace(entry.matricule, entry.feed(), clock)
+        _, created = registry.register_or_replace(caller, entry.matricule, entry.feed(), clock)
     except DhnError as exc:
         if exc.status >= 500:
             raise
@@ -88,9 +89,16 @@ def _interruptible() -> Iterator[Callable[[], bool]]:
 
 
 def run(
-    files: Files, kind: feed.Format, clock: Clock, console: Console, *, limit: int | None = None
+    files: Files,
+    kind: feed.Format,
+    caller: Principal,
+    clock: Clock,
+    console: Console,
+    *,
+    limit: int | None = None,
 ) -> Summary:
-    """Import the lines not done yet, at most `limit` of them in this run."""
+    """Import the lines not done yet, at most `limit` of them in this run, as the operator
+    `caller` (each line is an operator action, journaled for its patient)."""
     total = sum(1 for _ in feed.lines(files.feed, kind))
     handled = 0
     stopped: Literal["interrupt", "limit"] | None = None
@@ -111,7 +119,7 @@ def run(
                 stopped = "limit"
                 break
             try:
-                outcome = _apply(feed.entry(line), clock)
+                outcome = _apply(caller, feed.entry(line), clock)
             except feed.Refused as refusal:
                 checkpoint.done(line.number, "refused", {"reasons": refusal.reasons, "input": line.content})
             else:

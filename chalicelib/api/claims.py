@@ -117,7 +117,9 @@ def file_paper(call: Call) -> dict[str, object]:
 @route(bp, "/insurer/claims", roles=INSURER)
 def insurer_claims(call: Call) -> dict[str, object]:
     query = call.args(QueueQuery)
-    return _page(claims.queue(call.me, query.status, query.overdue, query.limit, query.cursor))
+    return _page(
+        claims.queue(call.me, query.status, query.overdue, query.limit, query.cursor, clock.current())
+    )
 
 
 @route(bp, "/insurer/claims/{claim_id}/decision", method="POST", roles=INSURER)

@@ -139,12 +139,12 @@ def list_invoices(call: Call) -> dict[str, object]:
 
 @route(bp, "/invoices/{invoice_id}", roles=PRACTICE)
 def get_invoice(call: Call) -> dict[str, object]:
-    return invoice_json(invoices.for_practice(call.me, call.params["invoice_id"]))
+    return invoice_json(invoices.read(call.me, call.params["invoice_id"], clock.current()))
 
 
 @route(bp, "/invoices/{invoice_id}/pdf", roles=PRACTICE, binary="application/pdf")
 def invoice_pdf(call: Call) -> Response:
-    invoice = invoices.for_practice(call.me, call.params["invoice_id"])
+    invoice = invoices.read(call.me, call.params["invoice_id"], clock.current())
     return Response(
         invoices.render_pdf(invoice),
         headers={
@@ -157,7 +157,7 @@ def invoice_pdf(call: Call) -> Response:
 
 @route(bp, "/invoices/{invoice_id}/qr.svg", roles=PRACTICE)
 def invoice_qr(call: Call) -> Response:
-    invoice = invoices.for_practice(call.me, call.params["invoice_id"])
+    invoice = invoices.read(call.me, call.params["invoice_id"], clock.current())
     return Response(invoices.qr_svg(invoice), headers={"Content-Type": "image/svg+xml"})
 
 
@@ -177,4 +177,4 @@ def cancel(call: Call) -> dict[str, object]:
 
 @route(bp, "/insurer/scan", method="POST", roles=INSURER)
 def scan(call: Call) -> dict[str, object]:
-    return invoice_json(invoices.scan(call.me, call.body(Scan).qr))
+    return invoice_json(invoices.scan(call.me, call.body(Scan).qr, clock.current()))

@@ -78,20 +78,20 @@ def create_doctor(call: Call) -> dict[str, object]:
 @route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def create_patient(call: Call) -> dict[str, object]:
     body = call.body(NewPatient)
-    return patient_json(registry.register(body.matricule, body.feed(), clock.current()))
+    return patient_json(registry.register(call.me, body.matricule, body.feed(), clock.current()))
 
 
 @route(bp, "/patients/{patient_id}", method="PUT", roles=OPERATOR)
 def replace_patient(call: Call) -> dict[str, object]:
     body = call.body(ReplacedPatient)
     return patient_json(
-        registry.update(call.params["patient_id"], body.matricule, body.feed(), clock.current())
+        registry.update(call.me, call.params["patient_id"], body.matricule, body.feed(), clock.current())
     )
 
 
 @route(bp, "/patients/{patient_id}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
 def patient_token(call: Call) -> dict[str, str]:
-    return issued_json(registry.patient_token(call.params["patient_id"], clock.current()))
+    return issued_json(registry.patient_token(call.me, call.params["patient_id"], clock.current()))
 
 
 @route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)

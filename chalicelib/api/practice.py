@@ -79,7 +79,7 @@ def revoke(call: Call) -> Reply:
 # A POST, so the matricule travels in the body and never in a URL.
 @route(bp, "/patients/status", method="POST", roles=PRACTICE)
 def patient_status(call: Call) -> dict[str, object]:
-    found = registry.status(call.body(StatusLookup).matricule)
+    found = registry.status(call.me, call.body(StatusLookup).matricule, clock.current())
     return {
         "patient_id": found.patient_id,
         "matricule": found.matricule,

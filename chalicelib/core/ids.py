@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime
 from typing import Literal
 
-Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok", "pat", "lnk"]
+Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok", "pat", "lnk", "acc"]
 
 
 def new_id(prefix: Prefix, at: datetime) -> str:
@@ -14,6 +15,18 @@ def new_id(prefix: Prefix, at: datetime) -> str:
     from ulid import ULID  # here: python-ulid's import reads package metadata, slow at cold start
 
     return f"{prefix}_{ULID.from_datetime(at)}"
+
+
+def id_range(prefix: Prefix, since: datetime, before: datetime) -> tuple[str, str]:
+    """The lowest and the highest id `new_id` can make from `since` up to, not including,
+    `before`: the bounds of a key condition that reads a span of time."""
+    from ulid import ULID
+
+    first = math.floor(since.timestamp() * 1000)
+    last = math.ceil(before.timestamp() * 1000) - 1
+    low = ULID.from_bytes(first.to_bytes(6, "big") + bytes(10))
+    high = ULID.from_bytes(last.to_bytes(6, "big") + b"\xff" * 10)
+    return f"{prefix}_{low}", f"{prefix}_{high}"
 
 
 def has_prefix(value: str, prefix: Prefix) -> bool:

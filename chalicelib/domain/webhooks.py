@@ -20,6 +20,7 @@ EventType = Literal[
     "appointment.booked",
     "appointment.cancelled",
     "appointment.reminder",
+    "record.accessed",
 ]
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last

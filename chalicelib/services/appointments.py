@@ -14,8 +14,9 @@ from chalicelib.domain import slots
 from chalicelib.domain.appointments import BOOKED, CANCELLED, REMINDER_LEAD, Appointment, reminder_owed
 from chalicelib.domain.calendar import local_date, local_rfc3339
 from chalicelib.domain.events import Event
+from chalicelib.domain.journal import ObjectRef
 from chalicelib.domain.slots import Availability, Slot
-from chalicelib.services import relatives
+from chalicelib.services import journal, relatives
 from chalicelib.services.identity import Principal
 
 if TYPE_CHECKING:
@@ -224,6 +225,7 @@ def for_patient(
     from chalicelib.store import appointments as store
 
     patient = relatives.acting_for(caller, clock, patient_id=on_behalf_of)
+    journal.record(caller, "relative.read", patient.matricule, ObjectRef("appointment"), clock)
     return store.for_patient(patient.matricule, limit, cursor)
 
 

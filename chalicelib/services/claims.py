@@ -15,7 +15,8 @@ from chalicelib.domain.calendar import local_date
 from chalicelib.domain.claims import Claim, Proof
 from chalicelib.domain.insurers import INSURERS
 from chalicelib.domain.invoices import Invoice
-from chalicelib.services import invoices
+from chalicelib.domain.journal import ObjectRef
+from chalicelib.services import invoices, journal
 from chalicelib.services.identity import Principal
 
 if TYPE_CHECKING:
@@ -33,8 +34,9 @@ def submit(caller: Principal, invoice_id: str, proof: Proof, clock: Clock) -> Cl
 
 
 def file_paper(caller: Principal, qr: str, proof: Proof, clock: Clock) -> Claim:
-    """The insurer files the claim of a printed invoice that came by post, from its QR code."""
-    return _file(invoices.scan(caller, qr), "paper", proof, clock, field="qr")
+    """The insurer files the claim of a printed invoice that came by post, from its QR code.
+    Reading the invoice through its code is journaled as a scan, before anything is filed."""
+    return _file(invoices.scan(caller, qr, clock), "paper", proof, clock, field="qr")
 
 
 def _file(invoice: Invoice, channel: rules.Channel, proof: Proof, clock: Clock, field: str) -> Claim:
@@ -117,13 +119,18 @@ def queue(
     overdue: bool | None,
     limit: int,
     cursor: dict[str, Any] | None,
+    clock: Clock,
 ) -> Page[Claim]:
-    """The insurer's own claims, oldest first. `overdue` concerns pending claims only."""
+    """The insurer's own claims, oldest first, each journaled for its patient. `overdue`
+    concerns pending claims only."""
     from chalicelib.store import claims as store
 
     if overdue is not None and status not in (None, "pending"):
         raise Unprocessable.field("overdue", "applies to pending claims only")
-    return store.for_insurer(_insurer(caller), status, overdue, limit, cursor)
+    page = store.for_insurer(_insurer(caller), status, overdue, limit, cursor)
+    read = [(claim.patient_matricule, ObjectRef("claim", claim.claim_id)) for claim in page.items]
+    journal.record_all(caller, "claim.read", read, clock)
+    return page
 
 
 def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Claim]:

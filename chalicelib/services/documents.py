@@ -9,7 +9,8 @@ from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import NotFound
 from chalicelib.domain.documents import Document
-from chalicelib.services import relatives
+from chalicelib.domain.journal import ObjectRef
+from chalicelib.services import journal, relatives
 from chalicelib.services.identity import Principal
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ def list_documents(
 ) -> Page[Document]:
     from chalicelib.store import documents as store
 
-    return store.list_for(owner_for(caller, on_behalf_of, clock), type, limit, cursor)
+    owner = owner_for(caller, on_behalf_of, clock)
+    journal.record(caller, "relative.read", owner, ObjectRef("document"), clock)
+    return store.list_for(owner, type, limit, cursor)
 
 
 def download(caller: Principal, on_behalf_of: str | None, document_id: str, clock: Clock) -> Download:
@@ -50,5 +53,6 @@ def download(caller: Principal, on_behalf_of: str | None, document_id: str, cloc
     found = store.get(owner, document_id) if ids.has_prefix(document_id, "doc") else None
     if found is None:
         raise NotFound("no such document")
+    journal.record(caller, "relative.read", owner, ObjectRef("document", found.document_id), clock)
     url = vault.download_url(found.object_key, f"{found.document_id}.pdf")
     return Download(found, url, vault.URL_LIFETIME_SECONDS)

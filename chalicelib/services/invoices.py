@@ -22,10 +22,11 @@ from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice, Payment, invoice_number, number_parts
+from chalicelib.domain.journal import ObjectRef
 from chalicelib.domain.shares import Line
 from chalicelib.render import pdf as pdf_render
 from chalicelib.render import qr as qr_render
-from chalicelib.services import signed_documents
+from chalicelib.services import journal, signed_documents
 from chalicelib.services.identity import Principal
 from chalicelib.services.signed_documents import VaultCopy
 
@@ -280,6 +281,20 @@ def for_practice(caller: Principal, invoice_id: str) -> Invoice:
     return found
 
 
+def read(caller: Principal, invoice_id: str, clock: Clock) -> Invoice:
+    """The invoice for its practice to show, print or render as a QR code, journaled for its
+    patient under the practice's name as the invoice carries it."""
+    invoice = for_practice(caller, invoice_id)
+    journal.record(
+        caller, "invoice.read", invoice.patient_matricule, _object(invoice), clock, name=invoice.practice_name
+    )
+    return invoice
+
+
+def _object(invoice: Invoice) -> ObjectRef:
+    return ObjectRef("invoice", invoice.invoice_id)
+
+
 def list_for_practice(
     caller: Principal,
     patient_id: str | None,
@@ -351,9 +366,10 @@ def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> Inv
     raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
 
 
-def scan(caller: Principal, token: str) -> Invoice:
-    """What an insurer reads from a QR code: only an invoice that names this insurer. A
-    forged or altered code says nothing about what it would have named."""
+def scan(caller: Principal, token: str, clock: Clock) -> Invoice:
+    """What an insurer reads from a QR code: only an invoice that names this insurer,
+    journaled for its patient. A forged or altered code says nothing about what it would
+    have named."""
     from chalicelib.store import invoices as store
 
     try:
@@ -363,4 +379,5 @@ def scan(caller: Principal, token: str) -> Invoice:
     found = store.get(claims.invoice_id) if claims.insurer == caller.insurer else None
     if found is None or found.insurer != caller.insurer:
         raise NotFound("no such invoice")
+    journal.record(caller, "invoice.scan", found.patient_matricule, _object(found), clock)
     return found

@@ -15,6 +15,7 @@ from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
 from chalicelib.store.invoices import Counter, InvoiceItem
+from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
 from chalicelib.store.relatives import RelativeLink
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
@@ -37,6 +38,8 @@ MODELS: list[type[Model]] = [
     RelativeLink,
     WebhookEndpoint,
     WebhookDelivery,
+    EntryItem,
+    NoticeItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.

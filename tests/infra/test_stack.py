@@ -350,3 +350,29 @@ def test_timing_that_does_not_fit_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(webhook_delivery, "LEASE", timedelta(seconds=stack.LAMBDA_TIMEOUT_SECONDS))
     with pytest.raises(ValueError, match="lease"):
         stack.check_timing()
+
+
+CHANGES = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+
+def _on_table(statements: list[dict[str, Any]], table_id: str, effect: str) -> set[str]:
+    """The actions of the statements with `effect` whose resources name that table."""
+    return _actions(
+        [s for s in statements if s["Effect"] == effect and f'"{table_id}"' in json.dumps(s["Resource"])]
+    )
+
+
+def test_the_access_journal_is_append_only_for_every_role(template: dict[str, Any]) -> None:
+    from chalicelib.store.journal import EntryItem, NoticeItem
+
+    tables = {t["Properties"]["TableName"]: k for k, t in _of_type(template, "AWS::DynamoDB::Table").items()}
+    journal, notices = tables[EntryItem.Meta.table_name], tables[NoticeItem.Meta.table_name]
+    for function in _of_type(template, "AWS::Serverless::Function").values():
+        statements = _statements(template, function["Properties"]["Role"]["Fn::GetAtt"][0])
+        assert {"dynamodb:PutItem", "dynamodb:Query"} <= _on_table(statements, journal, "Allow")
+        assert not _on_table(statements, journal, "Allow") & CHANGES
+        assert _on_table(statements, journal, "Deny") >= CHANGES
+        # What a transaction of an entry needs beside it: the notice's check or put.
+        assert {"dynamodb:ConditionCheckItem", "dynamodb:PutItem"} <= _on_table(statements, notices, "Allow")
+        wildcard = [s for s in statements if s["Effect"] == "Allow" and s["Resource"] == "*"]
+        assert not any(a.startswith("dynamodb:") for a in _actions(wildcard))

@@ -16,7 +16,8 @@ import pytest
 
 from chalicelib.core import clock, config
 from chalicelib.domain.registry import Patient
-from chalicelib.services import registry
+from chalicelib.services import identity, registry
+from chalicelib.services.identity import Principal
 from tests.matricules import matricule
 from tests.ops.conftest import ops
 
@@ -65,6 +66,14 @@ def feed(path: Path) -> Path:
     return path
 
 
+def registered_as(matricule: str) -> Patient:
+    from chalicelib.store import identity as registry_store
+
+    found = registry_store.get_patient(matricule)
+    assert found is not None
+    return found
+
+
 def as_feed(fields: dict[str, Any]) -> registry.Feed:
     return registry.Feed(fields["name"], fields["insurer"], fields["digital_admin"], fields["app_active"], ())
 
@@ -78,17 +87,22 @@ def registered() -> int:
 def test_interrupted_midway_and_resumed(tmp_path: Path, aws: object, monkeypatch: pytest.MonkeyPatch) -> None:
     for number in KNOWN:
         registry.register(
-            person(number)["matricule"], as_feed({**person(number), "name": "Old name"}), clock.current()
+            identity.console_operator("test"),
+            person(number)["matricule"],
+            as_feed({**person(number), "name": "Old name"}),
+            clock.current(),
         )
     path = feed(tmp_path / "registry.jsonl")
     calls: list[str] = []
     register_or_replace = registry.register_or_replace
 
-    def register_and_interrupt_once(matricule: str, fed: registry.Feed, at: Any) -> tuple[Patient, bool]:
+    def register_and_interrupt_once(
+        caller: Principal, matricule: str, fed: registry.Feed, at: Any
+    ) -> tuple[Patient, bool]:
         calls.append(matricule)
         if len(calls) == PATIENTS // 2:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the operator would press it
-        return register_or_replace(matricule, fed, at)
+        return register_or_replace(caller, matricule, fed, at)
 
     monkeypatch.setattr(registry, "register_or_replace", register_and_interrupt_once)
 
@@ -112,7 +126,7 @@ def test_interrupted_midway_and_resumed(tmp_path: Path, aws: object, monkeypatch
     # Every good line went to the registry once, over both runs: nothing was counted twice.
     assert len(calls) == good
     assert registered() == good - len(REPEATED)
-    assert registry.status(person(2_500)["matricule"]).insurer == person(2_500)["insurer"]
+    assert registered_as(person(2_500)["matricule"]).insurer == person(2_500)["insurer"]
 
     refused = [
         json.loads(line) for line in (tmp_path / "registry.jsonl.refused.jsonl").read_text().splitlines()
@@ -155,7 +169,7 @@ def test_csv_in_batches_with_a_limit(tmp_path: Path) -> None:
     assert "Stopped before the end" in first.stdout
     second = ops("registry", "import", str(path))
     assert "created 23, updated 0, refused 2 (25 lines done)" in second.stdout
-    assert registry.status(person(5)["matricule"]).app_active is True
+    assert registered_as(person(5)["matricule"]).app_active is True
     refused = [json.loads(line) for line in (tmp_path / "feed.csv.refused.jsonl").read_text().splitlines()]
     assert [(r["line"], r["reasons"]) for r in refused] == [
         (12, ["app_active: Input should be a valid boolean, unable to interpret input"]),
