@@ -10,6 +10,7 @@ from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
+from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import claims as rules
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.claims import Claim, Proof
@@ -135,13 +136,19 @@ def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) ->
     return store.for_patient(caller.matricule, limit, cursor)
 
 
-def sweep_overdue(clock: Clock) -> int:
-    """Mark every pending claim past its deadline as overdue; how many were marked. Reads only
-    the due part of each insurer's watch list, never the whole table."""
+def sweep_overdue(clock: Clock, budget: TimeBudget) -> int:
+    """Mark every pending claim past its deadline as overdue, while the budget lasts; how many
+    were marked. Reads only the due part of each insurer's watch list, never the whole table,
+    page by page as it goes; a marked claim leaves the watch list, so a run stopped by its
+    budget leaves the rest to the next one, and no claim is marked twice."""
     from chalicelib.store import claims as store
 
     now = clock.now()
-    marked = sum(store.mark_overdue(claim, now) for insurer in INSURERS for claim in store.due(insurer, now))
+    marked = 0
+    for claim in (claim for insurer in INSURERS for claim in store.due(insurer, now)):
+        if not budget.allows_more():
+            break
+        marked += store.mark_overdue(claim, now)
     if marked:
         metric(CLAIMS_OVERDUE, marked)
     return marked
