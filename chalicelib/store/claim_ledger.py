@@ -11,7 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.claims import Claim
+from chalicelib.domain.claims import Claim, recorded
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice
@@ -31,7 +31,10 @@ def file(claim: Claim, claimable: Status, submitted: Event) -> bool:
             tx.save(claims.model_of(claim), condition=ClaimItem.claim_id.does_not_exist())
             tx.update(
                 InvoiceItem(claim.invoice_id),
-                actions=[InvoiceItem.status.set("claimed"), InvoiceItem.claim_id.set(claim.claim_id)],
+                actions=[
+                    *invoice_store.status_set(claim.doctor_code, "claimed"),
+                    InvoiceItem.claim_id.set(claim.claim_id),
+                ],
                 condition=(InvoiceItem.status == claimable) & InvoiceItem.claim_id.does_not_exist(),
             )
             tx.save(outbox.model_of(submitted))
@@ -46,18 +49,19 @@ def decide(decided: Claim, event: Event) -> bool:
     """Record the decision on the claim and its invoice, and `event` (`claim.decided`),
     together; `decided` is the claim as the decision leaves it. False when the claim is no
     longer pending: of two racing deciders, exactly one records."""
-    assert decided.decided_at is not None and decided.reimbursed_cents is not None
+    decision = recorded(decided)
+    assert decided.decided_at is not None and decision is not None
     outcome: list[Action] = [
         ClaimItem.status.set(decided.status),
         ClaimItem.insurer_status.set(claims.insurer_status(decided.insurer, decided.status)),
         ClaimItem.decided_at.set(decided.decided_at),
-        ClaimItem.reimbursed_cents.set(decided.reimbursed_cents),
+        ClaimItem.reimbursed_cents.set(decision.reimbursed_cents),
         # Out of the sparse deadline index: a decided claim is neither watched nor overdue.
         ClaimItem.deadline.remove(),
     ]
     settlement: list[Action] = [
-        InvoiceItem.status.set(decided.status),
-        InvoiceItem.settled_cents.set(decided.reimbursed_cents),
+        *invoice_store.status_set(decided.doctor_code, decision.outcome),
+        InvoiceItem.settled_cents.set(decision.reimbursed_cents),
     ]
     if decided.reason is not None:
         outcome.append(ClaimItem.reason.set(decided.reason))
@@ -91,7 +95,7 @@ def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice | None:
         with TransactWrite(connection=connection()) as tx:
             tx.update(
                 InvoiceItem(invoice.invoice_id),
-                actions=invoice_store.cancellation(reason, at),
+                actions=invoice_store.cancellation(invoice.doctor_code, reason, at),
                 condition=InvoiceItem.claim_id == claim_id,
             )
             tx.update(
