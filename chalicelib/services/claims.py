@@ -89,6 +89,7 @@ def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clo
     is; another decision, or one on a withdrawn claim, is a conflict."""
     from chalicelib.store import claim_ledger
     from chalicelib.store import claims as store
+    from chalicelib.store import invoices as invoice_store
 
     claim = for_insurer(caller, claim_id)
     try:
@@ -98,7 +99,11 @@ def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clo
     if claim.status == "pending":
         now = clock.now()
         decided = rules.decided(claim, decision, now)
-        if claim_ledger.decide(decided, rules.event(decided, "claim.decided", ids.new_id("evt", now), now)):
+        # The settlement moves the totals of the invoice's issue day.
+        invoice = invoice_store.get(claim.invoice_id)
+        assert invoice is not None
+        event = rules.event(decided, "claim.decided", ids.new_id("evt", now), now)
+        if claim_ledger.decide(decided, invoice, event):
             metric(CLAIMS_DECIDED)
             return decided
         # Another decider got there first: its decision is the one that counts.

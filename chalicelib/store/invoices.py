@@ -1,10 +1,12 @@
 """Invoices and their per-doctor number sequences. Issuing (`store.invoice_issuance`) and a
 claim's progress (`store.claim_ledger`) write invoices in transactions of their own; a payment
-and the cancellation of an invoice without a claim are single updates, here."""
+and the cancellation of an invoice without a claim are here. Each of them that moves an amount
+moves its issue day's totals (`store.invoice_day_totals`) in the same transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -16,18 +18,29 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict
 from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice, Payment
 from chalicelib.domain.shares import Line
-from chalicelib.store.base import TableMeta, filtered_page, named, page_of, resume, within
+from chalicelib.store import invoice_day_totals
+from chalicelib.store.base import (
+    TableMeta,
+    condition_failed,
+    connection,
+    filtered_page,
+    named,
+    page_of,
+    resume,
+    within,
+)
 
 
 class LineMap(MapAttribute[str, Any]):
@@ -286,6 +299,24 @@ def list_for_practice(
     return page_of(results, limit, private=private).map(_record)
 
 
+def issued_page(
+    doctor_code: str, issued_between: tuple[datetime, datetime], limit: int, start: dict[str, Any] | None
+) -> Page[Invoice]:
+    """One page of a practice's invoices issued within `issued_between` (both ends included),
+    oldest first."""
+    results = InvoiceItem.by_doctor.query(
+        doctor_code,
+        InvoiceItem.issued_at.between(*issued_between),
+        limit=limit,
+        last_evaluated_key=within(
+            resume(start, InvoiceItem, InvoiceItem.by_doctor, doctor_code=doctor_code),
+            "issued_at",
+            _stored(issued_between),
+        ),
+    )
+    return page_of(results, limit).map(_record)
+
+
 def _stored(issued_between: tuple[datetime, datetime] | None) -> tuple[str, str] | None:
     """Bounds of `issued_at` as the indexes hold them, for `within`."""
     if issued_between is None:
@@ -306,8 +337,15 @@ def add_payment(invoice: Invoice, payment: Payment, new_status: Status) -> Invoi
     """Record a payment on the invoice as it was read: if another payment, a cancellation or
     a claim's progress came in between, DynamoDB refuses, so two racing payments can never
     overpay and a payment never sets back a status it did not see."""
-    return _update(
+    paid = replace(
         invoice,
+        paid_cents=invoice.paid_cents + payment.amount_cents,
+        payments=(*invoice.payments, payment),
+        status=new_status,
+    )
+    return _change(
+        invoice,
+        paid,
         [
             InvoiceItem.paid_cents.add(payment.amount_cents),
             InvoiceItem.payments.set(InvoiceItem.payments.append([_payment_map(payment)])),
@@ -318,12 +356,22 @@ def add_payment(invoice: Invoice, payment: Payment, new_status: Status) -> Invoi
 
 
 def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[Status, ...]) -> Invoice:
-    """Cancel an invoice that has no claim (`store.claim_ledger.withdraw` cancels one that has)."""
-    return _update(
+    """Cancel an invoice that has no claim (`store.claim_ledger.withdraw` cancels one that has).
+    A payment that came in meanwhile refuses it too: the day's outstanding total drops by
+    what was outstanding when the invoice was read."""
+    return _change(
         invoice,
+        cancelled(invoice, reason, at),
         cancellation(invoice.doctor_code, reason, at),
-        InvoiceItem.status.is_in(*cancellable) & InvoiceItem.claim_id.does_not_exist(),
+        InvoiceItem.status.is_in(*cancellable)
+        & InvoiceItem.claim_id.does_not_exist()
+        & (InvoiceItem.paid_cents == invoice.paid_cents),
     )
+
+
+def cancelled(invoice: Invoice, reason: str, at: datetime) -> Invoice:
+    """The invoice as its cancellation leaves it."""
+    return replace(invoice, status="cancelled", cancel_reason=reason, cancelled_at=at)
 
 
 def cancellation(doctor_code: str, reason: str, at: datetime) -> list[Action]:
@@ -335,14 +383,15 @@ def cancellation(doctor_code: str, reason: str, at: datetime) -> list[Action]:
     ]
 
 
-def _update(invoice: Invoice, actions: list[Action], condition: Condition) -> Invoice:
-    """The invoice as DynamoDB holds it after the update; a conflict when `condition` no
-    longer holds."""
-    item = InvoiceItem(invoice.invoice_id)
+def _change(invoice: Invoice, after: Invoice, actions: list[Action], condition: Condition) -> Invoice:
+    """Update the invoice and its day's totals together: `after`, or a conflict when
+    `condition` no longer holds."""
     try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(InvoiceItem(invoice.invoice_id), actions=actions, condition=condition)
+            invoice_day_totals.record_change(tx, invoice, after)
+    except TransactWriteError as exc:
+        if condition_failed(exc):
             raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
         raise
-    return _record(item)
+    return after

@@ -12,6 +12,7 @@ from chalicelib.store.claims import ClaimItem
 from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
+from chalicelib.store.invoice_day_totals import InvoiceDayTotals
 from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.outbox import OutboxEvent
 from chalicelib.store.relatives import RelativeLink
@@ -25,6 +26,7 @@ MODELS: list[type[Model]] = [
     Device,
     Counter,
     InvoiceItem,
+    InvoiceDayTotals,
     ClaimItem,
     DocumentItem,
     OutboxEvent,
