@@ -18,6 +18,7 @@ MODULES = [
     "bench.route_calls",
     "bench.appointments",
     "bench.claims",
+    "bench.bounded_pages",
     "bench.webhooks",
     "bench.package",
 ]
