@@ -23,7 +23,7 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.api.http import as_problem, request_id, serving
-from chalicelib.core import clock, config
+from chalicelib.core import clock, config, time_budget
 from chalicelib.core.observability import flush, logger
 
 # Powertools owns the logs (JSON, correlation ids); Chalice must not add its own handler.
@@ -76,20 +76,24 @@ def count(event: Any, get_response: Callable[[Any], Any]) -> Any:
         flush()
 
 
+# The two jobs below stop before their invocation's time runs out; each works from an index
+# of what is due, so the next run carries on where this one stopped.
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES))
-def mark_overdue_claims(_event: CloudWatchEvent) -> None:
+def mark_overdue_claims(event: CloudWatchEvent) -> None:
     """Claims not decided within five days of submission are marked overdue."""
     from chalicelib.services import claims as service
 
-    service.sweep_overdue(clock.current())
+    service.sweep_overdue(clock.current(), time_budget.of_invocation(event.context))
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
-def appointment_reminders(_event: CloudWatchEvent) -> None:
+def appointment_reminders(event: CloudWatchEvent) -> None:
     """Remind patients of tomorrow's appointments; a run every 5 minutes keeps "about 24 hours"."""
     from chalicelib.services import appointments as service
 
-    sent = service.send_reminders(clock.current())
+    sent = service.send_reminders(clock.current(), time_budget.of_invocation(event.context))
     if sent:
         logger().info("appointment reminders", extra={"sent": sent})
 

@@ -19,6 +19,7 @@ MODULES = [
     "bench.appointments",
     "bench.claims",
     "bench.journal",
+    "bench.bounded_pages",
     "bench.webhooks",
     "bench.registry_import",
     "bench.package",

@@ -15,6 +15,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import config
 from chalicelib.store import schema
+from chalicelib.store.vault import EXPORTS_PREFIX
 from infra.stages import Stage
 
 _TYPES = {
@@ -117,7 +118,15 @@ def vault(scope: Construct, stage: Stage, key: kms.IKey, access_logs: s3.IBucket
                 id="old-versions",
                 noncurrent_version_expiration=Duration.days(90 if stage.protect_data else 30),
                 abort_incomplete_multipart_upload_after=Duration.days(1),
-            )
+            ),
+            # An export is fetched within minutes of being written (its URL lasts 5), so it
+            # goes after a day, the shortest a rule allows, old versions included.
+            s3.LifecycleRule(
+                id="exports",
+                prefix=EXPORTS_PREFIX,
+                expiration=Duration.days(1),
+                noncurrent_version_expiration=Duration.days(1),
+            ),
         ],
         # Patients' documents outlive any one deployment of the stack.
         removal_policy=RemovalPolicy.RETAIN,

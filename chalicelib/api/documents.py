@@ -35,6 +35,9 @@ def document_json(document: Document) -> dict[str, object]:
 
 @route(bp, "/patient/documents", roles=PATIENT)
 def list_documents(call: Call) -> dict[str, object]:
+    """Newest first. With `type=` a page reads a bounded number of documents, so it may hold
+    fewer than `limit`, or none, with a `next_cursor` that resumes right after the last
+    document read. A list ends when `next_cursor` is null, never at a short page."""
     query = call.args(DocumentQuery)
     page = documents.list_documents(
         call.me, query.for_, query.type, query.limit, query.cursor, clock.current()

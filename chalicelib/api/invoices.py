@@ -130,6 +130,11 @@ def issue(call: Call) -> dict[str, object]:
 
 @route(bp, "/invoices", roles=PRACTICE)
 def list_invoices(call: Call) -> dict[str, object]:
+    """Newest first. Every page reads a bounded number of invoices: `status=` alone, or with
+    `from`/`to`, reads only the invoices it answers; `patient=` with `status=` reads a bounded
+    number of the patient's invoices a page, so such a page may hold fewer than `limit`, or
+    none, with a `next_cursor` that resumes right after the last invoice read. A list ends when
+    `next_cursor` is null, never at a short page."""
     query = call.args(InvoiceQuery)
     page = invoices.list_for_practice(
         call.me, query.patient_id, query.status, query.from_, query.to, query.limit, query.cursor

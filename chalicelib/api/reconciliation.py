@@ -1,28 +1,34 @@
-"""The practice's reconciliation, for its accounting software: JSON or CSV."""
+"""The practice's reconciliation, for its accounting software: JSON pages, or the whole period
+as CSV."""
 
 from __future__ import annotations
 
 import csv
 import dataclasses
 import io
+import tempfile
+from collections.abc import Iterator
 from datetime import date
-from typing import Literal
+from typing import IO, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from chalicelib.api.http import DOCTOR, Call, route
+from chalicelib.api.fields import ListQuery
+from chalicelib.api.http import DOCTOR, Call, Reply, route
 from chalicelib.services import reconciliation
 
 bp = Blueprint(__name__)
 
 COLUMNS = [field.name for field in dataclasses.fields(reconciliation.Row)]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The largest CSV answered inline, well under the 6 MB a Lambda function may answer; a larger
+# one goes to the vault and the answer is a 303 to it.
+INLINE_CSV_BYTES = 1024 * 1024
 
 
-class Period(BaseModel):
-    # Built on first use, not at import, like every request model (cold start).
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+class Period(ListQuery):
+    """`limit` and `cursor` page the JSON answer; the CSV is the whole period."""
 
     from_: date = Field(alias="from")
     to: date
@@ -47,34 +53,55 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv(rows: list[reconciliation.Row], period: Period) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+def _write_csv(rows: Iterator[reconciliation.Row], out: IO[bytes]) -> int:
+    """Write the rows to `out` as CSV; how many bytes that made."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows({k: _cell(v) for k, v in _record(row).items()} for row in rows)
+    # `out` stays open for the caller: the wrapper would close it when it goes.
+    text.detach()
+    return out.tell()
+
+
+def _csv(call: Call, period: Period) -> Response | Reply:
+    """The CSV in the answer, or past INLINE_CSV_BYTES a 303 to it in the vault. It is
+    written to a file that stays in memory up to that size, so memory stays bounded."""
+    rows = reconciliation.rows(call.me, period.from_, period.to)
+    filename = f"reconciliation-{period.from_}-{period.to}.csv"
+    with tempfile.SpooledTemporaryFile(max_size=INLINE_CSV_BYTES) as out:
+        size = _write_csv(rows, out)
+        out.seek(0)
+        if size > INLINE_CSV_BYTES:
+            export = reconciliation.export(out, filename)
+            return Reply(
+                {"download_url": export.url, "download_expires_in": export.expires_in_seconds},
+                303,
+                {"Location": export.url},
+            )
+        body = out.read().decode()
     return Response(
-        out.getvalue(),
+        body,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": (f'attachment; filename="reconciliation-{period.from_}-{period.to}.csv"'),
+            "Content-Disposition": f'attachment; filename="{filename}"',
         },
     )
 
 
 @route(bp, "/practice/reconciliation", roles=DOCTOR)
-def report(call: Call) -> dict[str, object] | Response:
+def report(call: Call) -> dict[str, object] | Response | Reply:
+    """JSON: one page of rows, oldest first (`limit`, `cursor`), with `totals` for the whole
+    period on every page. CSV: the whole period in the answer, or past 1 MiB a 303 whose
+    `Location` (also `download_url` in the body) fetches it from the vault for 5 minutes."""
     period = call.args(Period)
-    rows = reconciliation.report(call.me, period.from_, period.to)
     if period.format == "csv":
-        return _csv(rows, period)
-    totals = {
-        column: sum(int(getattr(row, column)) for row in rows)
-        for column in COLUMNS
-        if column.endswith("_cents")
-    }
+        return _csv(call, period)
+    found = reconciliation.report(call.me, period.from_, period.to, period.limit, period.cursor)
     return {
         "from": period.from_.isoformat(),
         "to": period.to.isoformat(),
-        "items": [_record(row) for row in rows],
-        "totals": totals,
+        "items": [_record(row) for row in found.rows.items],
+        "next_cursor": found.rows.next_cursor,
+        "totals": dataclasses.asdict(found.totals),
     }

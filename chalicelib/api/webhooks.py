@@ -88,6 +88,9 @@ def delete_endpoint(call: Call) -> Reply:
 
 @route(bp, "/webhooks/{endpoint_id}/deliveries", roles=OWNERS)
 def list_deliveries(call: Call) -> dict[str, object]:
+    """Newest first. With `status=` a page reads a bounded number of deliveries, so it may
+    hold fewer than `limit`, or none, with a `next_cursor` that resumes right after the last
+    delivery read. A list ends when `next_cursor` is null, never at a short page."""
     query = call.args(DeliveryQuery)
     page = webhook_endpoints.deliveries(
         call.me, call.params["endpoint_id"], query.status, query.limit, query.cursor

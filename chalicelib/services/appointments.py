@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import slots
 from chalicelib.domain.appointments import BOOKED, CANCELLED, REMINDER_LEAD, Appointment, reminder_owed
 from chalicelib.domain.calendar import local_date, local_rfc3339
@@ -239,15 +240,18 @@ def for_practice(
     return store.for_doctor(caller.practice(), since, until, limit, cursor)
 
 
-def send_reminders(clock: Clock) -> int:
+def send_reminders(clock: Clock, budget: TimeBudget) -> int:
     """Remind of every appointment starting within the next 24 hours that is still owed a
-    reminder; each is marked in the same transaction as its event, so it goes out once even
-    when two runs overlap."""
+    reminder, while the budget lasts; each is marked in the same transaction as its event, so
+    it goes out once even when two runs overlap. A marked appointment leaves the index of
+    reminders due, so a run stopped by its budget leaves the rest to the next one."""
     from chalicelib.store import appointments as store
 
     now = clock.now()
     sent = 0
     for appointment in store.reminders_due(now, now + REMINDER_LEAD):
+        if not budget.allows_more():
+            break
         if store.mark_reminded(appointment, now, _events("appointment.reminder", appointment, now)):
             sent += 1
     return sent

@@ -10,6 +10,7 @@ from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
+from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import claims as rules
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.claims import Claim, Proof
@@ -90,6 +91,7 @@ def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clo
     is; another decision, or one on a withdrawn claim, is a conflict."""
     from chalicelib.store import claim_ledger
     from chalicelib.store import claims as store
+    from chalicelib.store import invoices as invoice_store
 
     claim = for_insurer(caller, claim_id)
     try:
@@ -99,7 +101,11 @@ def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clo
     if claim.status == "pending":
         now = clock.now()
         decided = rules.decided(claim, decision, now)
-        if claim_ledger.decide(decided, rules.event(decided, "claim.decided", ids.new_id("evt", now), now)):
+        # The settlement moves the totals of the invoice's issue day.
+        invoice = invoice_store.get(claim.invoice_id)
+        assert invoice is not None
+        event = rules.event(decided, "claim.decided", ids.new_id("evt", now), now)
+        if claim_ledger.decide(decided, invoice, event):
             metric(CLAIMS_DECIDED)
             return decided
         # Another decider got there first: its decision is the one that counts.
@@ -142,13 +148,19 @@ def for_patient(caller: Principal, limit: int, cursor: dict[str, Any] | None) ->
     return store.for_patient(caller.matricule, limit, cursor)
 
 
-def sweep_overdue(clock: Clock) -> int:
-    """Mark every pending claim past its deadline as overdue; how many were marked. Reads only
-    the due part of each insurer's watch list, never the whole table."""
+def sweep_overdue(clock: Clock, budget: TimeBudget) -> int:
+    """Mark every pending claim past its deadline as overdue, while the budget lasts; how many
+    were marked. Reads only the due part of each insurer's watch list, never the whole table,
+    page by page as it goes; a marked claim leaves the watch list, so a run stopped by its
+    budget leaves the rest to the next one, and no claim is marked twice."""
     from chalicelib.store import claims as store
 
     now = clock.now()
-    marked = sum(store.mark_overdue(claim, now) for insurer in INSURERS for claim in store.due(insurer, now))
+    marked = 0
+    for claim in (claim for insurer in INSURERS for claim in store.due(insurer, now)):
+        if not budget.allows_more():
+            break
+        marked += store.mark_overdue(claim, now)
     if marked:
         metric(CLAIMS_OVERDUE, marked)
     return marked

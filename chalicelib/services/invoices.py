@@ -361,8 +361,9 @@ def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> Inv
         if invoice.claim_id is None:
             return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
         withdrawn = claim_ledger.withdraw(invoice, reason, clock.now())
-        if withdrawn is not None:
-            return withdrawn
+        if withdrawn is None:
+            raise Conflict("the invoice changed meanwhile; read it again and retry")
+        return withdrawn
     raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
 
 

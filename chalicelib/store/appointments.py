@@ -11,6 +11,7 @@ The models stay in this module: it takes and returns `domain.appointments.Appoin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
@@ -33,6 +34,9 @@ from chalicelib.domain.appointments import BOOKED, CANCELLED
 from chalicelib.domain.events import Event
 from chalicelib.store import outbox
 from chalicelib.store.base import TableMeta, condition_failed, connection, named, page_of, resume
+
+# Reminders due are read this many at a time: a run that stops early has read little ahead.
+REMINDER_PAGE = 100
 
 
 class WindowMap(MapAttribute[str, Any]):
@@ -305,17 +309,19 @@ def for_doctor(
     )
 
 
-def reminders_due(since: datetime, until: datetime) -> list[appointments.Appointment]:
+def reminders_due(since: datetime, until: datetime) -> Iterator[appointments.Appointment]:
     """Appointments starting in [since, until] still owed a reminder, earliest first: a query
     on each UTC day's partition of the sparse index, so a window of a day reads one or two
-    partitions and never the past."""
-    return [
+    partitions and never the past; read a page at a time, as the caller consumes them."""
+    return (
         _record(item)
         for day in slots.days(since.astimezone(UTC).date(), until.astimezone(UTC).date())
         for item in Appointment.reminders_due.query(
-            day.isoformat(), range_key_condition=Appointment.start.between(since, until)
+            day.isoformat(),
+            range_key_condition=Appointment.start.between(since, until),
+            page_size=REMINDER_PAGE,
         )
-    ]
+    )
 
 
 def mark_reminded(appointment: appointments.Appointment, at: datetime, events: list[Event]) -> bool:

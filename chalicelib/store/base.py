@@ -16,6 +16,10 @@ from chalicelib.core import config, cursor
 from chalicelib.core.cursor import Page
 
 M = TypeVar("M")
+MM = TypeVar("MM", bound=Model)
+
+# The most items one page of a filtered list reads, whatever share of them match the filter.
+READ_BUDGET = 200
 
 
 class _Deferred:
@@ -71,15 +75,50 @@ def resume(
     return start
 
 
+def within(
+    start: dict[str, Any] | None, sort_key: str, bounds: tuple[str, str] | None
+) -> dict[str, Any] | None:
+    """A start key checked by `resume`, checked again against the bounds the query puts on its
+    sort key (as stored: strings that sort as their values do). DynamoDB answers a start key
+    outside the key condition with an error, and a cursor of another period must not resume
+    this one: the caller's mistake, a 422."""
+    if start is not None and bounds is not None and not bounds[0] <= start[sort_key]["S"] <= bounds[1]:
+        raise cursor.not_a_cursor()
+    return start
+
+
 def page_of(results: ResultIterator[M], limit: int, private: tuple[str, ...] = ()) -> Page[M]:
     """Drain a PynamoDB result iterator that was given `limit`, keeping where to resume. Key
     attributes named in `private` (personal data) stay out of the cursor; the caller knows
     them and puts them back when it resumes."""
     items = list(results)
-    last = results.last_evaluated_key if len(items) >= limit else None
+    return Page(items, _cursor(results.last_evaluated_key if len(items) >= limit else None, private))
+
+
+def filtered_page(
+    results: ResultIterator[MM], model: type[MM], limit: int, private: tuple[str, ...] = ()
+) -> Page[MM]:
+    """One page of a query with a filter: a single Query call that reads at most READ_BUDGET
+    items and keeps the first `limit` of those that match. Where fewer match, the page is
+    short, possibly empty, and its cursor resumes right after the last item read (after the
+    last one kept, on a full page): a sparse filter costs the caller more pages, never one
+    unbounded read. `private` as for `page_of`."""
+    pages = results.page_iter
+    pages.page_size = READ_BUDGET
+    matched = next(pages).get("Items", [])
+    kept = matched[:limit]
+    last: dict[str, Any] | None
+    if len(matched) > limit:
+        last = {name: kept[-1][name] for name in pages.key_names}
+    else:
+        last = pages.last_evaluated_key
+    return Page([model.from_raw_data(item) for item in kept], _cursor(last, private))
+
+
+def _cursor(last: dict[str, Any] | None, private: tuple[str, ...]) -> str | None:
     if last:
         last = {name: value for name, value in last.items() if name not in private}
-    return Page(items, cursor.encode(last))
+    return cursor.encode(last)
 
 
 def condition_failed(error: TransactWriteError) -> bool:

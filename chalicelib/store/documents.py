@@ -10,7 +10,7 @@ from pynamodb.models import Model
 
 from chalicelib.core.cursor import Page
 from chalicelib.domain.documents import Document
-from chalicelib.store.base import TableMeta, named, page_of, resume
+from chalicelib.store.base import TableMeta, filtered_page, named, page_of, resume
 
 
 class DocumentItem(Model):
@@ -69,17 +69,17 @@ def get(owner: str, document_id: str) -> Document | None:
 
 
 def list_for(owner: str, type: str | None, limit: int, start: dict[str, Any] | None) -> Page[Document]:
-    """Newest first; a type filter keeps pages full because PynamoDB reads on until `limit`.
-    The owner's matricule is kept out of the cursor, which travels in URLs."""
+    """Newest first. A type filter reads within the budget of `filtered_page`: its pages may
+    hold fewer than `limit` documents, and following the cursor reaches every one. The
+    owner's matricule is kept out of the cursor, which travels in URLs."""
     private = ("owner",)
-    return page_of(
-        DocumentItem.query(
-            owner,
-            filter_condition=(DocumentItem.type == type) if type else None,
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=resume(start, DocumentItem, private=private, owner=owner),
-        ),
-        limit,
-        private=private,
-    ).map(_record)
+    results = DocumentItem.query(
+        owner,
+        filter_condition=(DocumentItem.type == type) if type else None,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=resume(start, DocumentItem, private=private, owner=owner),
+    )
+    if type:
+        return filtered_page(results, DocumentItem, limit, private).map(_record)
+    return page_of(results, limit, private=private).map(_record)

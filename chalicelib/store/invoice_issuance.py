@@ -1,6 +1,7 @@
 """Issuing an invoice: the one read it needs first, and the one transaction that writes the
-practice's next number, the invoice, the record of its copy in the patient's vault, its
-direct-payment claim and the events that report them, all or nothing."""
+practice's next number, the invoice, its amounts in the totals of its issue day, the record of
+its copy in the patient's vault, its direct-payment claim and the events that report them,
+all or nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from chalicelib.domain.claims import Claim
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoices import Invoice, InvoicedPatient, IssuingPractice, Snapshot, number_parts
-from chalicelib.store import claims, documents, invoices, outbox
+from chalicelib.store import claims, documents, invoice_day_totals, invoices, outbox
 from chalicelib.store.base import condition_failed, connection
 from chalicelib.store.identity import Doctor, Patient
 from chalicelib.store.invoices import Counter
@@ -59,6 +60,7 @@ def issue(invoice: Invoice, document: Document | None, events: Sequence[Event], 
                 condition=expected,
             )
             tx.save(invoices.model_of(invoice))
+            invoice_day_totals.record_change(tx, None, invoice)
             if document is not None:
                 tx.save(documents.model_of(document))
             if claim is not None:

@@ -1,10 +1,12 @@
 """Invoices and their per-doctor number sequences. Issuing (`store.invoice_issuance`) and a
 claim's progress (`store.claim_ledger`) write invoices in transactions of their own; a payment
-and the cancellation of an invoice without a claim are single updates, here."""
+and the cancellation of an invoice without a claim are here. Each of them that moves an amount
+moves its issue day's totals (`store.invoice_day_totals`) in the same transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -16,18 +18,29 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict
 from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice, Payment
 from chalicelib.domain.shares import Line
-from chalicelib.store.base import TableMeta, named, page_of, resume
+from chalicelib.store import invoice_day_totals
+from chalicelib.store.base import (
+    TableMeta,
+    condition_failed,
+    connection,
+    filtered_page,
+    named,
+    page_of,
+    resume,
+    within,
+)
 
 
 class LineMap(MapAttribute[str, Any]):
@@ -53,6 +66,19 @@ class ByDoctor(GlobalSecondaryIndex["InvoiceItem"]):
         projection = AllProjection()
 
     doctor_code = UnicodeAttribute(hash_key=True)
+    issued_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ByDoctorStatus(GlobalSecondaryIndex["InvoiceItem"]):
+    """A practice's invoices in one status (the `status=` filter), newest first: a page reads
+    only what it answers, however few of the practice's invoices are in that status. Every
+    write of `status` writes `doctor_status` with it (`status_set`)."""
+
+    class Meta:
+        index_name = "by-doctor-status"
+        projection = AllProjection()
+
+    doctor_status = UnicodeAttribute(hash_key=True)
     issued_at = UTCDateTimeAttribute(range_key=True)
 
 
@@ -83,6 +109,7 @@ class InvoiceItem(Model):
     service_date = UnicodeAttribute()
     issued_at = UTCDateTimeAttribute()
     status = UnicodeAttribute()
+    doctor_status = UnicodeAttribute()
     nomenclature_version = UnicodeAttribute()
     lines = ListAttribute(of=LineMap)
     total_cents = NumberAttribute()
@@ -100,6 +127,7 @@ class InvoiceItem(Model):
     settlement_reference = UnicodeAttribute(null=True)
     by_doctor = ByDoctor()
     by_doctor_patient = ByDoctorPatient()
+    by_doctor_status = ByDoctorStatus()
 
 
 class Counter(Model):
@@ -140,6 +168,7 @@ def model_of(invoice: Invoice) -> InvoiceItem:
         service_date=invoice.service_date.isoformat(),
         issued_at=invoice.issued_at,
         status=invoice.status,
+        doctor_status=_doctor_status(invoice.doctor_code, invoice.status),
         nomenclature_version=invoice.nomenclature_version,
         lines=[LineMap(**vars(line)) for line in invoice.lines],
         total_cents=invoice.total_cents,
@@ -160,6 +189,19 @@ def model_of(invoice: Invoice) -> InvoiceItem:
 
 def _doctor_patient(doctor_code: str, matricule: str) -> str:
     return f"{doctor_code}#{matricule}"
+
+
+def _doctor_status(doctor_code: str, status: str) -> str:
+    return f"{doctor_code}#{status}"
+
+
+def status_set(doctor_code: str, status: Status) -> list[Action]:
+    """What moving an invoice of `doctor_code` to `status` writes: the status and its key in
+    the practice's status index, together."""
+    return [
+        InvoiceItem.status.set(status),
+        InvoiceItem.doctor_status.set(_doctor_status(doctor_code, status)),
+    ]
 
 
 def _payment_map(payment: Payment) -> PaymentMap:
@@ -225,26 +267,62 @@ def list_for_practice(
     limit: int,
     start: dict[str, Any] | None,
 ) -> Page[Invoice]:
-    """Newest first. With `patient`, the partition names the matricule: it is kept out of the
-    cursor, which travels in URLs."""
-    index: GlobalSecondaryIndex[InvoiceItem] = (
-        InvoiceItem.by_doctor_patient if patient else InvoiceItem.by_doctor
-    )
-    key = _doctor_patient(doctor_code, patient) if patient else doctor_code
-    attribute = "doctor_patient" if patient else "doctor_code"
+    """Newest first. Each filter but one has an index, so a page reads what it answers; a
+    patient's invoices in one status are read through the patient's index with the status
+    as a filter, within the read budget of `filtered_page` (one patient's invoices at one
+    practice are few). With `patient`, the partition names the matricule: it is kept out of
+    the cursor, which travels in URLs."""
+    index: GlobalSecondaryIndex[InvoiceItem] = InvoiceItem.by_doctor
+    attribute, key = "doctor_code", doctor_code
+    if patient:
+        index, attribute = InvoiceItem.by_doctor_patient, "doctor_patient"
+        key = _doctor_patient(doctor_code, patient)
+    elif status:
+        index, attribute = InvoiceItem.by_doctor_status, "doctor_status"
+        key = _doctor_status(doctor_code, status)
     private = (attribute,) if patient else ()
-    return page_of(
-        index.query(
-            key,
-            range_key_condition=InvoiceItem.issued_at.between(*issued_between) if issued_between else None,
-            filter_condition=(InvoiceItem.status == status) if status else None,
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=resume(start, InvoiceItem, index, private=private, **{attribute: key}),
+    filtered = bool(patient and status)
+    results = index.query(
+        key,
+        range_key_condition=InvoiceItem.issued_at.between(*issued_between) if issued_between else None,
+        filter_condition=(InvoiceItem.status == status) if filtered else None,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=within(
+            resume(start, InvoiceItem, index, private=private, **{attribute: key}),
+            "issued_at",
+            _stored(issued_between),
         ),
-        limit,
-        private=private,
-    ).map(_record)
+    )
+    if filtered:
+        return filtered_page(results, InvoiceItem, limit, private).map(_record)
+    return page_of(results, limit, private=private).map(_record)
+
+
+def issued_page(
+    doctor_code: str, issued_between: tuple[datetime, datetime], limit: int, start: dict[str, Any] | None
+) -> Page[Invoice]:
+    """One page of a practice's invoices issued within `issued_between` (both ends included),
+    oldest first."""
+    results = InvoiceItem.by_doctor.query(
+        doctor_code,
+        InvoiceItem.issued_at.between(*issued_between),
+        limit=limit,
+        last_evaluated_key=within(
+            resume(start, InvoiceItem, InvoiceItem.by_doctor, doctor_code=doctor_code),
+            "issued_at",
+            _stored(issued_between),
+        ),
+    )
+    return page_of(results, limit).map(_record)
+
+
+def _stored(issued_between: tuple[datetime, datetime] | None) -> tuple[str, str] | None:
+    """Bounds of `issued_at` as the indexes hold them, for `within`."""
+    if issued_between is None:
+        return None
+    first, last = issued_between
+    return InvoiceItem.issued_at.serialize(first), InvoiceItem.issued_at.serialize(last)
 
 
 def issued_between(doctor_code: str, start: datetime, end: datetime) -> Iterator[Invoice]:
@@ -259,43 +337,61 @@ def add_payment(invoice: Invoice, payment: Payment, new_status: Status) -> Invoi
     """Record a payment on the invoice as it was read: if another payment, a cancellation or
     a claim's progress came in between, DynamoDB refuses, so two racing payments can never
     overpay and a payment never sets back a status it did not see."""
-    return _update(
+    paid = replace(
         invoice,
+        paid_cents=invoice.paid_cents + payment.amount_cents,
+        payments=(*invoice.payments, payment),
+        status=new_status,
+    )
+    return _change(
+        invoice,
+        paid,
         [
             InvoiceItem.paid_cents.add(payment.amount_cents),
             InvoiceItem.payments.set(InvoiceItem.payments.append([_payment_map(payment)])),
-            InvoiceItem.status.set(new_status),
+            *status_set(invoice.doctor_code, new_status),
         ],
         (InvoiceItem.paid_cents == invoice.paid_cents) & (InvoiceItem.status == invoice.status),
     )
 
 
 def cancel(invoice: Invoice, reason: str, at: datetime, cancellable: tuple[Status, ...]) -> Invoice:
-    """Cancel an invoice that has no claim (`store.claim_ledger.withdraw` cancels one that has)."""
-    return _update(
+    """Cancel an invoice that has no claim (`store.claim_ledger.withdraw` cancels one that has).
+    A payment that came in meanwhile refuses it too: the day's outstanding total drops by
+    what was outstanding when the invoice was read."""
+    return _change(
         invoice,
-        cancellation(reason, at),
-        InvoiceItem.status.is_in(*cancellable) & InvoiceItem.claim_id.does_not_exist(),
+        cancelled(invoice, reason, at),
+        cancellation(invoice.doctor_code, reason, at),
+        InvoiceItem.status.is_in(*cancellable)
+        & InvoiceItem.claim_id.does_not_exist()
+        & (InvoiceItem.paid_cents == invoice.paid_cents),
     )
 
 
-def cancellation(reason: str, at: datetime) -> list[Action]:
+def cancelled(invoice: Invoice, reason: str, at: datetime) -> Invoice:
+    """The invoice as its cancellation leaves it."""
+    return replace(invoice, status="cancelled", cancel_reason=reason, cancelled_at=at)
+
+
+def cancellation(doctor_code: str, reason: str, at: datetime) -> list[Action]:
     """What cancelling an invoice writes, with or without a claim to withdraw."""
     return [
-        InvoiceItem.status.set("cancelled"),
+        *status_set(doctor_code, "cancelled"),
         InvoiceItem.cancel_reason.set(reason),
         InvoiceItem.cancelled_at.set(at),
     ]
 
 
-def _update(invoice: Invoice, actions: list[Action], condition: Condition) -> Invoice:
-    """The invoice as DynamoDB holds it after the update; a conflict when `condition` no
-    longer holds."""
-    item = InvoiceItem(invoice.invoice_id)
+def _change(invoice: Invoice, after: Invoice, actions: list[Action], condition: Condition) -> Invoice:
+    """Update the invoice and its day's totals together: `after`, or a conflict when
+    `condition` no longer holds."""
     try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(InvoiceItem(invoice.invoice_id), actions=actions, condition=condition)
+            invoice_day_totals.record_change(tx, invoice, after)
+    except TransactWriteError as exc:
+        if condition_failed(exc):
             raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
         raise
-    return _record(item)
+    return after

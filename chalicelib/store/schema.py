@@ -14,6 +14,7 @@ from chalicelib.store.claims import ClaimItem
 from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
 from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
+from chalicelib.store.invoice_day_totals import InvoiceDayTotals
 from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
@@ -28,6 +29,7 @@ MODELS: list[type[Model]] = [
     Device,
     Counter,
     InvoiceItem,
+    InvoiceDayTotals,
     ClaimItem,
     DocumentItem,
     OutboxEvent,

@@ -30,7 +30,7 @@ from pynamodb.models import Model
 
 from chalicelib.core.cursor import Page
 from chalicelib.domain.webhooks import ACTIVE, DISABLED, KEPT_SETTLED, PENDING, Attempt, Delivery, Endpoint
-from chalicelib.store.base import TableMeta, named, page_of, resume
+from chalicelib.store.base import TableMeta, filtered_page, named, page_of, resume
 
 # The value of `due` on every delivery in the index: one partition, read in `due_at` order.
 DUE = "due"
@@ -232,7 +232,8 @@ def get_delivery(endpoint_id: str, delivery_id: str) -> Delivery | None:
 def deliveries_of(
     endpoint_id: str, state: str | None, limit: int, start: dict[str, Any] | None
 ) -> Page[Delivery]:
-    """Newest first."""
+    """Newest first. A state filter reads within the budget of `filtered_page`: its pages may
+    hold fewer than `limit` deliveries, and following the cursor reaches every one."""
     results = WebhookDelivery.query(
         endpoint_id,
         filter_condition=(WebhookDelivery.state == state) if state else None,
@@ -240,6 +241,8 @@ def deliveries_of(
         limit=limit,
         last_evaluated_key=resume(start, WebhookDelivery, endpoint_id=endpoint_id),
     )
+    if state:
+        return filtered_page(results, WebhookDelivery, limit).map(_delivery)
     return page_of(results, limit).map(_delivery)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.errors import Conflict
+from chalicelib.core.time_budget import UNLIMITED
 from tests.api.conftest import ADULT, Answer, Api
 
 OTHER = "1985031200182"
@@ -320,7 +321,7 @@ def test_cancelling_an_invoice_withdraws_its_pending_claim(world: World, fixed_c
     assert world.decide(claim["id"]).status == 409
     assert field_of(world.claim(claim["invoice_id"])) == "invoice_id"
     fixed_clock.advance(timedelta(days=6))
-    assert claims.sweep_overdue(fixed_clock) == 0
+    assert claims.sweep_overdue(fixed_clock, UNLIMITED) == 0
 
 
 # The paper channel.
@@ -434,12 +435,12 @@ def test_the_sweep_marks_claims_not_decided_within_five_days(
     late = world.filed()
 
     fixed_clock.advance(timedelta(days=4) - timedelta(seconds=1))
-    assert claims.sweep_overdue(fixed_clock) == 0
+    assert claims.sweep_overdue(fixed_clock, UNLIMITED) == 0
     fixed_clock.advance(timedelta(seconds=1))
-    assert claims.sweep_overdue(fixed_clock) == 1
+    assert claims.sweep_overdue(fixed_clock, UNLIMITED) == 1
     observability.flush()  # what the app's middleware does at the end of every invocation
     assert f'"{observability.CLAIMS_OVERDUE}"' in capsys.readouterr().out
-    assert claims.sweep_overdue(fixed_clock) == 0
+    assert claims.sweep_overdue(fixed_clock, UNLIMITED) == 0
 
     overdue = world.queue("?overdue=true").json["items"]
     assert [c["id"] for c in overdue] == [early["id"]]
@@ -447,7 +448,7 @@ def test_the_sweep_marks_claims_not_decided_within_five_days(
     assert [c["id"] for c in world.queue("?status=pending&overdue=false").json["items"]] == [late["id"]]
 
     fixed_clock.advance(timedelta(days=1))
-    assert claims.sweep_overdue(fixed_clock) == 1
+    assert claims.sweep_overdue(fixed_clock, UNLIMITED) == 1
     assert [c["id"] for c in world.queue("?overdue=true").json["items"]] == [early["id"], late["id"]]
     assert world.decide(early["id"]).status == 200
     assert [c["id"] for c in world.queue("?overdue=true").json["items"]] == [late["id"]]

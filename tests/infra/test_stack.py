@@ -260,6 +260,17 @@ def test_vault_is_private_encrypted_versioned_and_tls_only(template: dict[str, A
     )
 
 
+def test_exports_in_the_vault_expire_after_a_day(template: dict[str, Any]) -> None:
+    from chalicelib.store.vault import EXPORTS_PREFIX
+
+    vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
+    [rule] = [r for r in vault["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix")]
+    assert rule["Prefix"] == EXPORTS_PREFIX == "exports/"
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] == 1
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
 def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:
     alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
     measured = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms if a["MetricName"] == "Errors"}
