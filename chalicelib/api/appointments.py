@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.api.edge import PATIENT, PRACTICE, Call, Reply, route
 from chalicelib.api.fields import Body, DoctorCode, ListQuery, Matricule, Text
-from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.domain import doctor_code, slots

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import AwareDatetime, Field
 
+from chalicelib.api.edge import INSURER, PATIENT, Call, route
 from chalicelib.api.fields import Body, Cents, ListQuery, Text
-from chalicelib.api.http import INSURER, PATIENT, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.domain.claims import DecisionRequest, Outcome, Status

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 from chalice.app import Blueprint
 from pydantic import Field
 
+from chalicelib.api.edge import PATIENT, Call, route
 from chalicelib.api.fields import ListQuery, Matricule
-from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.services import documents

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from chalicelib.api.http import Call
+from chalicelib.api.edge import Call
 from chalicelib.core import cursor as cursors
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain import doctor_code, matricule

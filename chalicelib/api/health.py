@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.api.http import Call, route
+from chalicelib.api.edge import Call, route
 from chalicelib.core import signing_keys
 
 bp = Blueprint(__name__)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint, Response
 from pydantic import AwareDatetime, Field
 
+from chalicelib.api.edge import INSURER, PRACTICE, Call, route
 from chalicelib.api.fields import Body, Cents, ListQuery, Matricule, Text
-from chalicelib.api.http import INSURER, PRACTICE, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import Insurer

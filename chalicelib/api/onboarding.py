@@ -6,8 +6,8 @@ from typing import Literal
 
 from chalice.app import Blueprint
 
+from chalicelib.api.edge import OPERATOR, Call, Reply, route
 from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
-from chalicelib.api.http import OPERATOR, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import rfc3339

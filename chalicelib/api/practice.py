@@ -6,8 +6,8 @@ from typing import Literal
 
 from chalice.app import Blueprint
 
+from chalicelib.api.edge import DOCTOR, PRACTICE, Call, Reply, route
 from chalicelib.api.fields import Body, ListQuery, Text, path_matricule
-from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.services import identity, registry

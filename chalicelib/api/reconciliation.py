@@ -11,7 +11,7 @@ from typing import Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.http import DOCTOR, Call, route
+from chalicelib.api.edge import DOCTOR, Call, route
 from chalicelib.services import reconciliation
 
 bp = Blueprint(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
+from chalicelib.api.edge import PATIENT, Call, Reply, route
 from chalicelib.api.fields import Body, Matricule, path_matricule
-from chalicelib.api.http import PATIENT, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.relatives import Relationship
 from chalicelib.services import relatives

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import Field
 
+from chalicelib.api.edge import DOCTOR, PATIENT, Call, Reply, route
 from chalicelib.api.fields import Body, ListQuery
-from chalicelib.api.http import DOCTOR, PATIENT, Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.domain.webhooks import EventType

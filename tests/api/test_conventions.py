@@ -204,7 +204,7 @@ def test_handlers_read_their_own_request(api: Api, monkeypatch: pytest.MonkeyPat
     """`chalice local` serves requests on parallel threads that share `app.current_request`:
     another request may replace it while this one is on its way to the handler."""
     from app import app
-    from chalicelib.api.http import request_id
+    from chalicelib.api.edge.tracing import request_id
 
     doctor = api.doctor()
 
