@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
+from pydantic import Field
 
 from chalicelib.api.edge import OPERATOR, Call, Reply, route
-from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule
+from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, path_matricule, rule
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import rfc3339
@@ -19,15 +20,18 @@ bp = Blueprint(__name__)
 
 class NewDoctor(Body):
     doctor_code: DoctorCode
-    name: Text
-    specialty: Text | None = None
-    iban: Text | None = None
+    name: Annotated[Text, Field(examples=["Dr Anne Weber"])]
+    specialty: Annotated[Text | None, Field(examples=["Médecine générale"])] = None
+    iban: Annotated[Text | None, Field(description="Where the insurers pay the practice.")] = None
 
 
 class PatientFields(Body):
-    name: Text
+    name: Annotated[Text, Field(examples=["Marie Schmit"])]
     insurer: Insurer
-    digital_admin: Literal["opted_in", "opted_out"]
+    digital_admin: Annotated[
+        Literal["opted_in", "opted_out"],
+        Field(description="Whether the patient receives invoices and documents in the vault."),
+    ]
     app_active: bool
 
 
@@ -36,7 +40,10 @@ class NewPatient(PatientFields):
 
 
 class ReplacedPatient(PatientFields):
-    matricule: Matricule | None = None
+    matricule: Annotated[
+        Matricule | None,
+        Field(description="May be left out.", json_schema_extra=rule("the path's matricule")),
+    ] = None
 
 
 def patient_json(patient: registry.PatientRecord) -> dict[str, object]:
@@ -49,8 +56,22 @@ def patient_json(patient: registry.PatientRecord) -> dict[str, object]:
     }
 
 
-@route(bp, "/doctors", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/doctors",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    body=NewDoctor,
+    answer="OnboardedDoctor",
+    idempotent=True,
+    errors=(409,),
+)
 def create_doctor(call: Call) -> dict[str, object]:
+    """Register a doctor and get the code that enrols its first PC.
+
+    A doctor already registered is 409.
+    """
     body = call.body(NewDoctor)
     code, record = identity.onboard_doctor(
         body.doctor_code, body.name, body.specialty, body.iban, clock.current()
@@ -62,8 +83,22 @@ def create_doctor(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/patients",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    body=NewPatient,
+    answer="Patient",
+    idempotent=True,
+    errors=(409,),
+)
 def create_patient(call: Call) -> dict[str, object]:
+    """Register a patient.
+
+    Stands in for the Agence eSanté registry feed. A patient already registered is 409.
+    """
     body = call.body(NewPatient)
     record = registry.PatientRecord(
         body.matricule, body.name, body.insurer, body.digital_admin, body.app_active
@@ -71,8 +106,9 @@ def create_patient(call: Call) -> dict[str, object]:
     return patient_json(registry.register(record, clock.current()))
 
 
-@route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR)
+@route(bp, "/patients/{matricule}", method="PUT", roles=OPERATOR, body=ReplacedPatient, answer="Patient")
 def replace_patient(call: Call) -> dict[str, object]:
+    """Create or replace a patient's record (opt-in and opt-out changes)."""
     number = path_matricule(call)
     body = call.body(ReplacedPatient)
     if body.matricule is not None and body.matricule != number:
@@ -81,13 +117,31 @@ def replace_patient(call: Call) -> dict[str, object]:
     return patient_json(registry.update(record, clock.current()))
 
 
-@route(bp, "/patients/{matricule}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/patients/{matricule}/tokens",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    answer="Token",
+    idempotent=True,
+)
 def patient_token(call: Call) -> dict[str, str]:
+    """A patient's bearer token; stands in for the eSanté login."""
     return {"token": registry.patient_token(path_matricule(call), clock.current())}
 
 
-@route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/insurers/{insurer}/tokens",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    answer="Token",
+    idempotent=True,
+)
 def insurer_token(call: Call) -> Reply:
+    """An insurer's bearer token."""
     insurer = call.params["insurer"]
     if insurer not in INSURERS:
         raise Unprocessable.field("insurer", f"must be one of {', '.join(INSURERS)}")

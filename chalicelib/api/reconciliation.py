@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.edge import DOCTOR, Call, route
+from chalicelib.api.fields import Day, Query, rule
 from chalicelib.services import reconciliation
 
 bp = Blueprint(__name__)
@@ -20,12 +20,17 @@ COLUMNS = [field.name for field in dataclasses.fields(reconciliation.Row)]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class Period(BaseModel):
-    # Built on first use, not at import, like every request model (cold start).
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    from_: date = Field(alias="from")
-    to: date
+class Period(Query):
+    from_: Annotated[Day, Field(alias="from", description="First issue date, inclusive.")]
+    to: Annotated[
+        Day,
+        Field(
+            description="Last issue date, inclusive.",
+            json_schema_extra=rule(
+                f"not before `from`, and a period of at most {reconciliation.MAX_DAYS} days"
+            ),
+        ),
+    ]
     format: Literal["json", "csv"] = "json"
 
 
@@ -60,8 +65,12 @@ def _csv(rows: list[reconciliation.Row], period: Period) -> Response:
     )
 
 
-@route(bp, "/practice/reconciliation", roles=DOCTOR)
+@route(bp, "/practice/reconciliation", roles=DOCTOR, query=Period, answer="Reconciliation", text="text/csv")
 def report(call: Call) -> dict[str, object] | Response:
+    """One row per invoice issued in the period, to reconcile payments and settlements.
+
+    JSON, or CSV with the same columns (`format=csv`), for the practice's accounting software.
+    """
     period = call.args(Period)
     rows = reconciliation.report(call.me, period.from_, period.to)
     if period.format == "csv":

@@ -8,10 +8,10 @@ from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.edge import DOCTOR, PATIENT, Call, Reply, route
-from chalicelib.api.fields import Body, ListQuery
+from chalicelib.api.fields import Body, ListQuery, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.webhooks import EventType
+from chalicelib.domain.webhooks import MAX_URL_LENGTH, EventType
 from chalicelib.services import webhook_endpoints
 
 if TYPE_CHECKING:
@@ -22,8 +22,25 @@ OWNERS = PATIENT | DOCTOR
 
 
 class NewEndpoint(Body):
-    url: Annotated[str, Field(min_length=1)]
-    events: Annotated[list[EventType], Field(min_length=1, max_length=20)] | None = None
+    url: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=MAX_URL_LENGTH,
+            pattern="^https?://",
+            json_schema_extra={
+                "format": "uri",
+                **rule(
+                    "https, without credentials or fragment, on a host whose every address is public "
+                    "(plain http and loopback only on a laptop)"
+                ),
+            },
+            examples=["https://pms.example.lu/hooks/dhn"],
+        ),
+    ]
+    events: Annotated[
+        list[EventType] | None, Field(min_length=1, max_length=20, description="Every event where absent.")
+    ] = None
 
 
 class DeliveryQuery(ListQuery):
@@ -67,8 +84,22 @@ def delivery_json(delivery: Delivery) -> dict[str, object]:
     }
 
 
-@route(bp, "/webhooks", method="POST", roles=OWNERS, status=201, idempotent=True)
+@route(
+    bp,
+    "/webhooks",
+    method="POST",
+    roles=OWNERS,
+    status=201,
+    body=NewEndpoint,
+    answer="NewWebhook",
+    idempotent=True,
+    errors=(409,),
+)
 def register(call: Call) -> dict[str, object]:
+    """Register an endpoint (patient or doctor).
+
+    At most 10 endpoints per owner: an eleventh is 409.
+    """
     body = call.body(NewEndpoint)
     made = webhook_endpoints.register(
         call.me, body.url, list(body.events) if body.events else None, clock.current()
@@ -76,21 +107,24 @@ def register(call: Call) -> dict[str, object]:
     return {**endpoint_json(made.endpoint), "secret": made.secret}
 
 
-@route(bp, "/webhooks", roles=OWNERS)
+@route(bp, "/webhooks", roles=OWNERS, query=ListQuery, answer="WebhookPage")
 def list_endpoints(call: Call) -> dict[str, object]:
+    """The caller's endpoints, without their secrets."""
     query = call.args(ListQuery)
     page = webhook_endpoints.list_endpoints(call.me, query.limit, query.cursor)
     return {"items": [endpoint_json(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@route(bp, "/webhooks/{endpoint_id}", method="DELETE", roles=OWNERS)
+@route(bp, "/webhooks/{endpoint_id}", method="DELETE", roles=OWNERS, status=204)
 def delete_endpoint(call: Call) -> Reply:
+    """Remove an endpoint; deliveries still owed to it are cancelled."""
     webhook_endpoints.delete(call.me, call.params["endpoint_id"])
     return Reply(None, 204)
 
 
-@route(bp, "/webhooks/{endpoint_id}/deliveries", roles=OWNERS)
+@route(bp, "/webhooks/{endpoint_id}/deliveries", roles=OWNERS, query=DeliveryQuery, answer="DeliveryPage")
 def list_deliveries(call: Call) -> dict[str, object]:
+    """The deliveries to an endpoint and their attempts, newest first."""
     query = call.args(DeliveryQuery)
     page = webhook_endpoints.deliveries(
         call.me, call.params["endpoint_id"], query.status, query.limit, query.cursor
@@ -98,8 +132,20 @@ def list_deliveries(call: Call) -> dict[str, object]:
     return {"items": [delivery_json(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
-@route(bp, "/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", method="POST", roles=OWNERS, status=202)
+@route(
+    bp,
+    "/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
+    method="POST",
+    roles=OWNERS,
+    status=202,
+    answer="Delivery",
+    errors=(409,),
+)
 def retry(call: Call) -> dict[str, object]:
+    """Send a delivery again now, also from the dead-letter store.
+
+    A disabled endpoint, or a delivery being attempted right now, is 409.
+    """
     found = webhook_endpoints.retry(
         call.me, call.params["endpoint_id"], call.params["delivery_id"], clock.current()
     )

@@ -53,6 +53,7 @@ class Call:
             raise MalformedRequest("the body is not valid JSON") from exc
 
     def body(self, model: type[B]) -> B:
+        _declared(model, self.body_model, "body")
         parsed = self.json()
         if not isinstance(parsed, dict):
             raise Unprocessable.field("body", "must be a JSON object")
@@ -63,9 +64,18 @@ class Call:
             raise unprocessable(exc) from exc
 
     def args(self, model: type[B]) -> B:
+        _declared(model, self.query_model, "query")
         try:
             # Strict as well: each field's type reads its own text (`limit=20`, `to=2026-11-23`),
             # so `limit=1.0` or `to=0` is refused rather than read as 1 or as 1 January 1970.
             return model.model_validate(dict(self.query), strict=True)
         except ValidationError as exc:
             raise unprocessable(exc) from exc
+
+
+def _declared(model: type[BaseModel], declared: type[BaseModel] | None, part: str) -> None:
+    """A handler reading other input than its route declares is a bug: the contract would
+    document one model while the server parses another."""
+    if model is not declared:
+        name = declared.__name__ if declared else None
+        raise TypeError(f"the handler reads its {part} as {model.__name__}; its route declares {name}")

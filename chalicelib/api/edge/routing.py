@@ -41,7 +41,8 @@ class Route:
     status: int
     body: type[BaseModel] | None
     query: type[BaseModel] | None
-    answer: type[BaseModel] | None
+    # The name of the answer's model in the blueprint's module of `chalicelib.api.answers`.
+    answer: str | None
     idempotent: bool
     binary: str | None
     text: str | None
@@ -52,6 +53,11 @@ class Route:
     def blueprint(self) -> str:
         """The module of the blueprint, where the handler is defined."""
         return self.handler.__module__
+
+    @property
+    def answers(self) -> str:
+        """The module that holds the models of the blueprint's answers."""
+        return self.blueprint.replace(".api.", ".api.answers.", 1)
 
     @property
     def summary(self) -> str:
@@ -88,7 +94,7 @@ def route(
     status: int = 200,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
-    answer: type[BaseModel] | None = None,
+    answer: str | None = None,
     idempotent: bool = False,
     binary: str | None = None,
     text: str | None = None,
@@ -96,7 +102,9 @@ def route(
 ) -> Callable[[Handler], Handler]:
     """Register `handler` on `bp` and in the route table. `roles=None` makes the route public.
     `body` and `query` are the models the handler reads (`call.body(...)`, `call.args(...)`),
-    `answer` the model of the JSON it answers with `status`. A handler returns a JSON-able
+    `answer` names the model of the JSON it answers with `status`, in the blueprint's module of
+    `chalicelib.api.answers` (by name: answers are described for the contract only, and
+    importing them would cost every cold start). A handler returns a JSON-able
     value, a `Reply`, or a chalice `Response` for other media: `binary` names the media type
     of a binary answer, which the caller must accept (406), `text` that of a text answer.
     `errors` are the statuses its rules answer (404, 409…) beyond those the edge adds (401
