@@ -19,7 +19,7 @@ SYNTH_ACCOUNT := 123456789012
 # jsii's notice about the machine's Node.js version is not about DHN.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 
-.PHONY: venv run test lint check-infra synth deploy destroy bench clean
+.PHONY: venv run test lint openapi check-infra synth deploy destroy bench clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,10 @@ lint: venv
 
 test: lint check-infra
 	$(BIN)/pytest
+
+# openapi.yaml, the published contract, generated from the routes and their models.
+openapi: venv
+	$(BIN)/python -m chalicelib.api.contract
 
 # The CloudFormation of every stage, offline: no AWS credentials are needed or used.
 synth: venv

@@ -150,7 +150,7 @@ def get_availability(call: Call) -> dict[str, object]:
     return availability_json(found)
 
 
-@route(bp, "/doctors/{doctor_code}/slots", roles=PATIENT, query=SlotQuery, answer="SlotPage")
+@route(bp, "/doctors/{doctor_code}/slots", roles=PATIENT, query=SlotQuery, answer="SlotPage", errors=(404,))
 def free_slots(call: Call) -> dict[str, object]:
     """A doctor's free slots, from `from` to `to` (both included)."""
     query = call.args(SlotQuery)

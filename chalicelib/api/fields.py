@@ -99,15 +99,16 @@ def _flag(raw: object) -> object:
     return raw
 
 
+# Constraints come before a BeforeValidator: pydantic states them in the schema only there.
 Day = Annotated[
     date,
-    BeforeValidator(_day),
     Field(json_schema_extra={"pattern": DAY_PATTERN}, examples=["2026-11-20"]),
+    BeforeValidator(_day),
 ]
 Instant = Annotated[
     AwareDatetime,
-    BeforeValidator(_instant),
     Field(json_schema_extra={"pattern": INSTANT_PATTERN}, examples=["2026-11-23T09:30:00Z"]),
+    BeforeValidator(_instant),
 ]
 MATRICULE_RULE = (
     "digit 12 is the Luhn and digit 13 the Verhoeff check digit of digits 1 to 11, "
@@ -166,7 +167,7 @@ QrText = Annotated[
         json_schema_extra=rule("signed by DHN with a key of `/.well-known/jwks.json`"),
     ),
 ]
-Limit = Annotated[int, BeforeValidator(_decimal), Field(ge=1, le=100, description="Items per page.")]
+Limit = Annotated[int, Field(ge=1, le=100, description="Items per page."), BeforeValidator(_decimal)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Cursor = Annotated[
     dict[str, Any] | None,

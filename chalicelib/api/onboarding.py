@@ -125,6 +125,7 @@ def replace_patient(call: Call) -> dict[str, object]:
     status=201,
     answer="Token",
     idempotent=True,
+    errors=(404,),
 )
 def patient_token(call: Call) -> dict[str, str]:
     """A patient's bearer token; stands in for the eSanté login."""

@@ -61,13 +61,20 @@ def list_links(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/patient/relatives/{matricule}/accept", method="POST", roles=PATIENT, answer="Relative")
+@route(
+    bp,
+    "/patient/relatives/{matricule}/accept",
+    method="POST",
+    roles=PATIENT,
+    answer="Relative",
+    errors=(404,),
+)
 def accept(call: Call) -> dict[str, object]:
     """The relative accepts; the requester may then book and read documents for them."""
     return link_json(relatives.accept(call.me, path_matricule(call), clock.current()))
 
 
-@route(bp, "/patient/relatives/{matricule}", method="DELETE", roles=PATIENT, status=204)
+@route(bp, "/patient/relatives/{matricule}", method="DELETE", roles=PATIENT, status=204, errors=(404,))
 def end(call: Call) -> Reply:
     """End a link, from either side (an addition to the contract)."""
     relatives.end(call.me, path_matricule(call))

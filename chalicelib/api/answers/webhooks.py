@@ -67,3 +67,14 @@ class Delivery(Answer):
 
 class DeliveryPage(Page):
     items: list[Delivery]
+
+
+class Event(Answer):
+    """The body of every delivery, as the Standard Webhooks specification has it."""
+
+    type: EventType
+    timestamp: Instant
+    data: Annotated[
+        dict[str, object],
+        Field(description="What happened: ids, amounts and statuses, never a diagnosis."),
+    ]
