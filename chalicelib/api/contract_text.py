@@ -15,9 +15,10 @@ Conventions:
 - Errors are `application/problem+json` (RFC 9457), never a stack trace. A 422 names every
   invalid field in `errors[].field` (`lines[0].code`, `payment.amount_cents`, `cursor`,
   `Idempotency-Key`). Unknown body fields are refused (422 naming the field), strings are never
-  taken for numbers, and amounts must be integers; a query's integer is written in decimal
-  digits, its boolean `true` or `false`, its date `YYYY-MM-DD`. A path that does not take the
-  method is 405 (with `Allow`), a body sent as anything but JSON 415.
+  taken for numbers, and amounts must be whole numbers (`5770`, or `5770.0` as JSON allows;
+  never `57.7`); a query's integer is written in decimal digits, its boolean `true` or
+  `false`, its date `YYYY-MM-DD`. A path that does not take the method is 405 (with `Allow`),
+  a body sent as anything but JSON 415.
 - A request that fits the schema may still break a rule no schema can state (a check digit, a
   date relative to today, the state of an invoice): it is 422 on a field whose schema names
   the rule under `x-rule`, and each operation's 422 lists them.

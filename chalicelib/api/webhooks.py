@@ -21,17 +21,24 @@ bp = Blueprint(__name__)
 OWNERS = PATIENT | DOCTOR
 
 
+# An absolute http(s) URL of RFC 3986 with a host name or an IPv4 address, a port, a path and
+# a query; no credentials and no fragment. Checked before any DNS lookup, so a malformed host
+# is never sent to a resolver.
+_CHARACTER = "([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
+URL_PATTERN = f"^https?://[A-Za-z0-9.-]+(:[0-9]{{1,5}})?(/({_CHARACTER}|/)*)?([?]({_CHARACTER}|[/?])*)?$"
+
+
 class NewEndpoint(Body):
     url: Annotated[
         str,
         Field(
             min_length=1,
             max_length=MAX_URL_LENGTH,
-            pattern="^https?://",
+            pattern=URL_PATTERN,
             json_schema_extra={
                 "format": "uri",
                 **rule(
-                    "https, without credentials or fragment, on a host whose every address is public "
+                    "https, on a host whose every address is public "
                     "(plain http and loopback only on a laptop)"
                 ),
             },

@@ -48,7 +48,7 @@ class Call:
         if not self.raw_body.strip():
             return {}
         try:
-            return json.loads(self.raw_body)
+            return json.loads(self.raw_body, parse_float=_number)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedRequest("the body is not valid JSON") from exc
 
@@ -71,6 +71,14 @@ class Call:
             return model.model_validate(dict(self.query), strict=True)
         except ValidationError as exc:
             raise unprocessable(exc) from exc
+
+
+def _number(text: str) -> float | int:
+    """JSON has one kind of number: `54.0` is the integer 54, as JSON Schema reads it, where
+    Python would make it a float that strict parsing refuses for an integer field. A number
+    with a fraction stays a float, which no integer field (cents among them) takes."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def _declared(model: type[BaseModel], declared: type[BaseModel] | None, part: str) -> None:
