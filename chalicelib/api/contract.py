@@ -112,9 +112,10 @@ class _Models:
         _, top = models_json_schema(list(self._wanted), ref_template=SCHEMAS + "{model}")
         found: dict[str, Any] = top.get("$defs", {})
         named = {model.__name__ for model, _ in self._wanted}
-        # pydantic renames a model it meets twice (`Invoice-Output`, or by module): a reference
-        # written above would then point nowhere.
-        assert named <= set(found), f"models without their own name: {sorted(named - set(found))}"
+        if not named <= set(found):
+            # pydantic renames a model it meets twice (`Invoice-Output`, or by module): a
+            # reference written above would then point nowhere.
+            raise LookupError(f"models without a name of their own: {sorted(named - set(found))}")
         return {name: _untitled(schema) for name, schema in sorted(found.items())}
 
 
@@ -143,7 +144,7 @@ def _operation(route: Route, models: _Models) -> dict[str, Any]:
             "required": True,
             "content": {JSON: {"schema": models.ref(route.body, "validation")}},
         }
-    operation["responses"] = {str(route.status): _success(route, models), **_errors(route, models)}
+    operation["responses"] = {str(route.status): _success(route, models), **_errors(route)}
     return operation
 
 
@@ -170,7 +171,7 @@ def _success(route: Route, models: _Models) -> dict[str, Any]:
     return success
 
 
-def _errors(route: Route, models: _Models) -> dict[str, Any]:
+def _errors(route: Route) -> dict[str, Any]:
     """The error answers a route may give: the edge's for what the route reads and who may
     call it, then those its rules add."""
     path_parameters = set(_PATH_PARAMETER.findall(route.path))
@@ -263,7 +264,8 @@ def _query_parameters(route: Route) -> list[dict[str, Any]]:
     if route.query is None:
         return []
     schema = route.query.model_json_schema(ref_template=SCHEMAS + "{model}")
-    assert "$defs" not in schema, f"{route.query.__name__}: a query parameter is a value, not an object"
+    if "$defs" in schema:
+        raise TypeError(f"{route.query.__name__}: a query parameter is a value, not an object")
     parameters = []
     for name, found in schema["properties"].items():
         prop = _present(_untitled(found))
@@ -291,9 +293,8 @@ def _present(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _accept(media_type: str) -> dict[str, Any]:
     """The Accept header a binary answer needs, as `media.accepts` reads it."""
-    kind, _, subtype = media_type.partition("/")
-    caseless = "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in kind)
-    caseless += "/" + "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in subtype)
+    # JSON Schema patterns take no flags: media types compare without regard to case.
+    caseless = "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in media_type)
     return {
         "name": "Accept",
         "in": "header",

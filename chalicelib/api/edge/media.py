@@ -19,7 +19,8 @@ def accepts(request: Request, media_type: str) -> bool:
     body only to such a request (Chalice refuses any other with a bare 400), so a missing
     Accept header, or `application/*`, does not admit one."""
     accept: str = request.headers.get("accept") or ""
-    ranges = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    # HTTP's own white space only (space and tab), as the contract's pattern for it says.
+    ranges = {part.split(";")[0].strip(" \t").lower() for part in accept.split(",")}
     return bool(ranges & {"*/*", media_type})
 
 
