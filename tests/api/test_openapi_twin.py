@@ -19,8 +19,9 @@ def closed(schema: Any) -> Any:
         return [closed(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    shut = {key: closed(value) for key, value in schema.items() if key not in ("examples", "default")}
+    shut = {key: closed(value) for key, value in schema.items() if key != "properties"}
     if "properties" in schema:
+        shut["properties"] = {name: closed(inner) for name, inner in schema["properties"].items()}
         shut["additionalProperties"] = False
     return shut
 
