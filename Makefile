@@ -19,7 +19,7 @@ SYNTH_ACCOUNT := 123456789012
 # jsii's notice about the machine's Node.js version is not about DHN.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 
-.PHONY: venv run test lint check-infra chromium synth deploy destroy bench clean
+.PHONY: venv run test lint openapi check-infra chromium synth deploy destroy bench clean
 
 venv: $(STAMP)
 
@@ -50,6 +50,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium:
 	@command -v chromium >/dev/null || \
 		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# openapi.yaml, the published contract, generated from the routes and their models.
+openapi: venv
+	$(BIN)/python -m chalicelib.api.contract
 
 # The CloudFormation of every stage, offline: no AWS credentials are needed or used.
 synth: venv

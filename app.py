@@ -22,7 +22,9 @@ from chalicelib.api import (
     sessions,
     webhooks,
 )
-from chalicelib.api.http import as_problem, request_id, serving
+from chalicelib.api.edge.problems import as_problem
+from chalicelib.api.edge.routing import serving
+from chalicelib.api.edge.tracing import request_id
 from chalicelib.core import clock, config, time_budget
 from chalicelib.core.observability import flush, logger
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from chalicelib.api.http import Call
+from chalicelib.api.edge import Call
 from chalicelib.api.onboarding import NewPatient
 from chalicelib.core.errors import DhnError, Unprocessable
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib.api.fields import ListQuery, Matricule
-from chalicelib.api.http import PATIENT, Call, route
+from chalicelib.api.edge import PATIENT, Call, route
+from chalicelib.api.fields import Day, ListQuery, PatientId
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.journal import Entry
@@ -17,15 +16,11 @@ from chalicelib.services import journal
 
 bp = Blueprint(__name__)
 
-# The days a filter may name: the journal's ids carry instants from 1970 on, and a bound keeps
-# the day arithmetic away from the ends of the calendar.
-JournalDay = Annotated[date, Field(ge=journal.EARLIEST, le=journal.LATEST)]
-
 
 class AccessLogQuery(ListQuery):
-    from_: JournalDay | None = Field(default=None, alias="from")
-    to: JournalDay | None = None
-    for_: Matricule | None = Field(default=None, alias="for")
+    from_: Annotated[Day | None, Field(alias="from", description="First day, inclusive.")] = None
+    to: Annotated[Day | None, Field(description="Last day, inclusive.")] = None
+    for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 
 def entry_json(entry: Entry) -> dict[str, object]:
@@ -41,8 +36,9 @@ def entry_json(entry: Entry) -> dict[str, object]:
     }
 
 
-@route(bp, "/patient/access-log", roles=PATIENT)
+@route(bp, "/patient/access-log", roles=PATIENT, query=AccessLogQuery, answer="AccessLogPage")
 def access_log(call: Call) -> dict[str, object]:
+    """Who read or changed the patient's data, newest first; `for=` a relative's."""
     query = call.args(AccessLogQuery)
     page = journal.read(
         call.me, query.for_, query.from_, query.to, query.limit, query.cursor, clock.current()

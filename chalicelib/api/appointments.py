@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 from typing import Annotated
 
 from chalice.app import Blueprint
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
-from chalicelib.api.fields import Body, DoctorCode, ListQuery, Matricule, PatientId, Text
-from chalicelib.api.http import PATIENT, PRACTICE, Call, Reply, route
+from chalicelib.api.edge import PATIENT, PRACTICE, Call, Reply, route
+from chalicelib.api.fields import (
+    ActingFor,
+    Body,
+    Day,
+    DoctorCode,
+    Instant,
+    ListQuery,
+    PatientId,
+    Query,
+    Text,
+    rule,
+)
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.domain import doctor_code, slots
@@ -19,15 +30,13 @@ from chalicelib.services import appointments
 
 bp = Blueprint(__name__)
 
-HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-# A calendar day far from the ends of Python's calendar, so day arithmetic cannot overflow.
-Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
+HourMinute = Annotated[str, Field(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])]
 
 
 class WindowIn(Body):
-    weekday: Annotated[int, Field(ge=1, le=7)]
+    weekday: Annotated[int, Field(ge=1, le=7, description="1 is Monday (ISO 8601).")]
     start: HourMinute
-    end: HourMinute
+    end: Annotated[HourMinute, Field(examples=["12:00"])]
 
 
 class ExceptionIn(Body):
@@ -37,30 +46,52 @@ class ExceptionIn(Body):
 
 class AvailabilityIn(Body):
     slot_minutes: Annotated[int, Field(ge=slots.MIN_SLOT_MINUTES, le=slots.MAX_SLOT_MINUTES)]
-    weekly: Annotated[tuple[WindowIn, ...], Field(max_length=50)]
+    weekly: Annotated[
+        tuple[WindowIn, ...],
+        Field(
+            max_length=50,
+            description="Wall-clock hours in Europe/Luxembourg.",
+            json_schema_extra=rule("each window ends after it starts; windows of one weekday do not overlap"),
+        ),
+    ]
     exceptions: Annotated[tuple[ExceptionIn, ...], Field(max_length=400)] = ()
 
 
-class SlotQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    from_: Day | None = Field(default=None, alias="from")
-    to: Day | None = None
+class SlotQuery(Query):
+    from_: Annotated[Day | None, Field(alias="from", description="Today where absent.")] = None
+    to: Annotated[
+        Day | None,
+        Field(
+            description="A week after `from` where absent.",
+            json_schema_extra=rule(
+                f"not before `from`, less than {slots.MAX_RANGE_DAYS} days after it, "
+                f"and at most {slots.MAX_DAYS_AHEAD} days ahead"
+            ),
+        ),
+    ] = None
 
 
 class NewAppointment(Body):
     doctor_code: DoctorCode
-    start: AwareDatetime
-    patient_matricule: Matricule | None = None
+    start: Annotated[
+        Instant,
+        Field(
+            json_schema_extra=rule(
+                f"the start of a free slot in the doctor's opening hours, "
+                f"in the future and at most {slots.MAX_DAYS_AHEAD} days ahead"
+            )
+        ),
+    ]
+    patient_matricule: ActingFor | None = None
     reason: Text | None = None
 
 
 class PatientAppointmentQuery(ListQuery):
-    for_: PatientId | None = Field(default=None, alias="for")
+    for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 
 class PracticeAppointmentQuery(ListQuery):
-    day: Day | None = Field(default=None, alias="date")
+    day: Annotated[Day | None, Field(alias="date", description="Today where absent.")] = None
 
 
 def availability_json(availability: slots.Availability) -> dict[str, object]:
@@ -91,8 +122,9 @@ def _path_doctor_code(call: Call) -> str:
         raise Unprocessable.field("doctor_code", str(exc)) from exc
 
 
-@route(bp, "/practice/availability", method="PUT", roles=PRACTICE)
+@route(bp, "/practice/availability", method="PUT", roles=PRACTICE, body=AvailabilityIn, answer="Availability")
 def publish_availability(call: Call) -> dict[str, object]:
+    """The practice's opening hours, cut into slots."""
     body = call.body(AvailabilityIn)
     availability = slots.Availability(
         slot_minutes=body.slot_minutes,
@@ -105,16 +137,21 @@ def publish_availability(call: Call) -> dict[str, object]:
     return availability_json(appointments.publish(call.me, availability, clock.current()))
 
 
-@route(bp, "/practice/availability", roles=PRACTICE)
+@route(bp, "/practice/availability", roles=PRACTICE, answer="Availability", errors=(404,))
 def get_availability(call: Call) -> dict[str, object]:
+    """The practice's opening hours as last published.
+
+    An addition to the contract, so software can read back what it set; 404 before any.
+    """
     found = appointments.published(call.me)
     if found is None:
         raise NotFound("no opening hours published yet")
     return availability_json(found)
 
 
-@route(bp, "/doctors/{doctor_code}/slots", roles=PATIENT)
+@route(bp, "/doctors/{doctor_code}/slots", roles=PATIENT, query=SlotQuery, answer="SlotPage", errors=(404,))
 def free_slots(call: Call) -> dict[str, object]:
+    """A doctor's free slots, from `from` to `to` (both included)."""
     query = call.args(SlotQuery)
     found = appointments.free_slots(_path_doctor_code(call), query.from_, query.to, clock.current())
     return {
@@ -123,28 +160,50 @@ def free_slots(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/appointments", method="POST", roles=PATIENT, status=201, idempotent=True)
+@route(
+    bp,
+    "/appointments",
+    method="POST",
+    roles=PATIENT,
+    status=201,
+    body=NewAppointment,
+    answer="Appointment",
+    idempotent=True,
+    errors=(404,),
+)
 def book(call: Call) -> dict[str, object]:
+    """Book a slot, for oneself or a relative one may act for.
+
+    A doctor unknown to DHN is 404; a taken slot, 409.
+    """
     body = call.body(NewAppointment)
     booking = appointments.Booking(body.doctor_code, body.start, body.patient_matricule, body.reason)
     return appointment_json(appointments.book(call.me, booking, clock.current()))
 
 
-@route(bp, "/appointments/{appointment_id}", method="DELETE", roles=PATIENT | PRACTICE)
+@route(
+    bp, "/appointments/{appointment_id}", method="DELETE", roles=PATIENT | PRACTICE, status=204, errors=(409,)
+)
 def cancel(call: Call) -> Reply:
+    """Cancel an appointment; the slot is free again.
+
+    For the patient, who booked it, or the practice; once it has begun, 409.
+    """
     appointments.cancel(call.me, call.params["appointment_id"], clock.current())
     return Reply(None, 204)
 
 
-@route(bp, "/patient/appointments", roles=PATIENT)
+@route(bp, "/patient/appointments", roles=PATIENT, query=PatientAppointmentQuery, answer="AppointmentPage")
 def patient_appointments(call: Call) -> dict[str, object]:
+    """The patient's appointments, and those they booked for relatives."""
     query = call.args(PatientAppointmentQuery)
     page = appointments.for_patient(call.me, query.for_, query.limit, query.cursor, clock.current())
     return {"items": [appointment_json(a) for a in page.items], "next_cursor": page.next_cursor}
 
 
-@route(bp, "/practice/appointments", roles=PRACTICE)
+@route(bp, "/practice/appointments", roles=PRACTICE, query=PracticeAppointmentQuery, answer="AppointmentPage")
 def practice_appointments(call: Call) -> dict[str, object]:
+    """The practice's appointments of one day."""
     query = call.args(PracticeAppointmentQuery)
     page = appointments.for_practice(call.me, query.day, query.limit, query.cursor, clock.current())
     return {"items": [appointment_json(a) for a in page.items], "next_cursor": page.next_cursor}

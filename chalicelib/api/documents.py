@@ -7,8 +7,8 @@ from typing import Annotated
 from chalice.app import Blueprint
 from pydantic import Field
 
+from chalicelib.api.edge import PATIENT, Call, route
 from chalicelib.api.fields import ListQuery, PatientId
-from chalicelib.api.http import PATIENT, Call, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.documents import Document
@@ -18,8 +18,8 @@ bp = Blueprint(__name__)
 
 
 class DocumentQuery(ListQuery):
-    type: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    for_: PatientId | None = Field(default=None, alias="for")
+    type: Annotated[str, Field(min_length=1, max_length=40, examples=["invoice"])] | None = None
+    for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 
 def document_json(document: Document) -> dict[str, object]:
@@ -33,7 +33,7 @@ def document_json(document: Document) -> dict[str, object]:
     }
 
 
-@route(bp, "/patient/documents", roles=PATIENT)
+@route(bp, "/patient/documents", roles=PATIENT, query=DocumentQuery, answer="DocumentPage")
 def list_documents(call: Call) -> dict[str, object]:
     """Newest first. With `type=` a page reads a bounded number of documents, so it may hold
     fewer than `limit`, or none, with a `next_cursor` that resumes right after the last
@@ -45,8 +45,12 @@ def list_documents(call: Call) -> dict[str, object]:
     return {"items": [document_json(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
-@route(bp, "/patient/documents/{document_id}", roles=PATIENT)
+@route(bp, "/patient/documents/{document_id}", roles=PATIENT, query=DocumentQuery, answer="Download")
 def get_document(call: Call) -> dict[str, object]:
+    """One document's metadata and a short-lived download URL.
+
+    It reads the query of the list (`limit`, `cursor` and `type` are checked, and unused).
+    """
     query = call.args(DocumentQuery)
     found = documents.download(call.me, query.for_, call.params["document_id"], clock.current())
     return {

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.api.http import Call, route
+from chalicelib.api.edge import Call, route
 from chalicelib.core import signing_keys
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/health", roles=None)
+@route(bp, "/health", roles=None, answer="Health")
 def health(call: Call) -> dict[str, str]:
+    """Liveness, without authentication."""
     return {"status": "ok"}
 
 
-@route(bp, "/.well-known/jwks.json", roles=None)
+@route(bp, "/.well-known/jwks.json", roles=None, answer="Jwks")
 def jwks(call: Call) -> dict[str, list[dict[str, str]]]:
+    """The public keys that verify QR tokens offline."""
     return signing_keys.jwks()

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from chalice.app import Blueprint, Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from chalicelib.api.fields import Body, Cents, ListQuery, Matricule, PatientId, Text
-from chalicelib.api.http import INSURER, PRACTICE, Call, route
+from chalicelib.api.edge import INSURER, PRACTICE, Call, route
+from chalicelib.api.fields import (
+    Body,
+    Cents,
+    Day,
+    Instant,
+    ListQuery,
+    Matricule,
+    PatientId,
+    PaymentMethod,
+    QrText,
+    Text,
+    rule,
+)
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import Insurer
@@ -19,35 +30,76 @@ from chalicelib.services import invoices
 
 bp = Blueprint(__name__)
 
-Method = Literal["cash", "card", "transfer"]
+# RFC 3339 with an offset: a bare local time would be read as UTC, an hour or two off.
+PaidAt = Annotated[
+    Instant,
+    Field(
+        description="When the patient paid; now where absent.", json_schema_extra=rule("not in the future")
+    ),
+]
 
 
 class LineIn(Body):
-    code: Annotated[str, Field(min_length=1, max_length=16)]
+    code: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=16,
+            description="A nomenclature code, case-insensitive.",
+            examples=["C1"],
+            json_schema_extra=rule("in the nomenclature, and valid on the service date"),
+        ),
+    ]
     quantity: Annotated[int, Field(ge=1, le=99)] = 1
 
 
 class PaymentIn(Body):
-    method: Method
-    amount_cents: Cents
-    # RFC 3339 with an offset: a bare local time would be read as UTC, an hour or two off.
-    paid_at: AwareDatetime | None = None
+    """What the patient paid at the desk."""
+
+    method: PaymentMethod
+    amount_cents: Annotated[
+        Cents,
+        Field(json_schema_extra=rule("at most what the patient owes: the total, or the patient's share")),
+    ]
+    paid_at: PaidAt | None = None
 
 
 class NewInvoice(Body):
     patient_matricule: Matricule
-    service_date: date
+    service_date: Annotated[
+        Day,
+        Field(
+            json_schema_extra=rule(
+                "not in the future, nor more than two years back, nor before the patient's birth"
+            )
+        ),
+    ]
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=50)]
     payment: PaymentIn | None = None
-    direct_payment: bool = False
-    insurer: Insurer | None = None
+    direct_payment: Annotated[
+        bool,
+        Field(
+            description="PID: the insurer pays its share to the doctor; the patient owes only theirs.",
+            json_schema_extra=rule("not for RCAM patients"),
+        ),
+    ] = False
+    insurer: Annotated[
+        Insurer | None,
+        Field(
+            description="An addition to the contract, for a patient not in the registry.",
+            json_schema_extra=rule(
+                "required for a patient not in the registry; for one in it, the registry's insurer"
+            ),
+        ),
+    ] = None
 
 
 class NewPayment(Body):
-    amount_cents: Annotated[int, Field(ge=1, le=100_000_000)]
-    method: Method
-    # RFC 3339 with an offset: a bare local time would be read as UTC, an hour or two off.
-    paid_at: AwareDatetime | None = None
+    amount_cents: Annotated[
+        int, Field(ge=1, le=100_000_000, json_schema_extra=rule("at most what the patient still owes"))
+    ]
+    method: PaymentMethod
+    paid_at: PaidAt | None = None
 
 
 class Cancellation(Body):
@@ -55,12 +107,15 @@ class Cancellation(Body):
 
 
 class Scan(Body):
-    qr: Annotated[str, Field(min_length=1, max_length=1000)]
+    qr: QrText
 
 
 class InvoiceQuery(ListQuery):
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: Annotated[Day | None, Field(alias="from", description="First issue date, inclusive.")] = None
+    to: Annotated[
+        Day | None,
+        Field(description="Last issue date, inclusive.", json_schema_extra=rule("not before `from`")),
+    ] = None
     patient_id: PatientId | None = None
     status: Status | None = None
 
@@ -114,8 +169,27 @@ def _payment(body: PaymentIn | NewPayment) -> invoices.PaymentRequest:
     return invoices.PaymentRequest(body.method, body.amount_cents, body.paid_at)
 
 
-@route(bp, "/invoices", method="POST", roles=PRACTICE, status=201, idempotent=True)
+@route(
+    bp,
+    "/invoices",
+    method="POST",
+    roles=PRACTICE,
+    status=201,
+    body=NewInvoice,
+    answer="Invoice",
+    idempotent=True,
+    errors=(404, 409),
+)
 def issue(call: Call) -> dict[str, object]:
+    """Issue an invoice.
+
+    Prices the lines from the nomenclature in force on the service date, splits the total
+    (insurer 88 % of the reimbursable amount for an adult, 100 % under 18 on the service date,
+    RCAM 85 %, rounded half up per invoice; CP1 to CP8 never reimbursed), numbers it
+    `YYYY-NNNNNN` without gaps per doctor and year, signs the QR token and, where the patient
+    opted in, puts a copy of the PDF in the patient's vault and notifies `invoice.issued`.
+    A practice whose doctor is not registered is 404; numbering contended past its retries, 409.
+    """
     body = call.body(NewInvoice)
     request = invoices.IssueRequest(
         patient_matricule=body.patient_matricule,
@@ -128,13 +202,17 @@ def issue(call: Call) -> dict[str, object]:
     return invoice_json(invoices.issue(call.me, request, clock.current()))
 
 
-@route(bp, "/invoices", roles=PRACTICE)
+@route(bp, "/invoices", roles=PRACTICE, query=InvoiceQuery, answer="InvoicePage")
 def list_invoices(call: Call) -> dict[str, object]:
-    """Newest first. Every page reads a bounded number of invoices: `status=` alone, or with
-    `from`/`to`, reads only the invoices it answers; `patient=` with `status=` reads a bounded
-    number of the patient's invoices a page, so such a page may hold fewer than `limit`, or
-    none, with a `next_cursor` that resumes right after the last invoice read. A list ends when
-    `next_cursor` is null, never at a short page."""
+    """The practice's invoices, newest first.
+
+    `from` and `to` are issue dates of the practice's calendar (Europe/Luxembourg). Every page
+    reads a bounded number of invoices: `status=` alone, or with `from`/`to`, reads only the
+    invoices it answers; `patient_id=` with `status=` reads a bounded number of the patient's
+    invoices a page, so such a page may hold fewer than `limit`, or none, with a `next_cursor`
+    that resumes right after the last invoice read. A list ends when `next_cursor` is null,
+    never at a short page.
+    """
     query = call.args(InvoiceQuery)
     page = invoices.list_for_practice(
         call.me, query.patient_id, query.status, query.from_, query.to, query.limit, query.cursor
@@ -142,13 +220,19 @@ def list_invoices(call: Call) -> dict[str, object]:
     return {"items": [invoice_json(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
-@route(bp, "/invoices/{invoice_id}", roles=PRACTICE)
+@route(bp, "/invoices/{invoice_id}", roles=PRACTICE, answer="Invoice")
 def get_invoice(call: Call) -> dict[str, object]:
+    """One invoice of the practice; journaled for the patient."""
     return invoice_json(invoices.read(call.me, call.params["invoice_id"], clock.current()))
 
 
 @route(bp, "/invoices/{invoice_id}/pdf", roles=PRACTICE, binary="application/pdf")
 def invoice_pdf(call: Call) -> Response:
+    """The A4 invoice in French, with its QR code.
+
+    The request must send `Accept: application/pdf` (or `*/*`): API Gateway returns binary
+    bodies only then. Any other Accept header, or none, is 406.
+    """
     invoice = invoices.read(call.me, call.params["invoice_id"], clock.current())
     return Response(
         invoices.render_pdf(invoice),
@@ -160,26 +244,60 @@ def invoice_pdf(call: Call) -> Response:
     )
 
 
-@route(bp, "/invoices/{invoice_id}/qr.svg", roles=PRACTICE)
+@route(bp, "/invoices/{invoice_id}/qr.svg", roles=PRACTICE, text="image/svg+xml")
 def invoice_qr(call: Call) -> Response:
+    """The invoice's QR code as SVG, quiet zone included."""
     invoice = invoices.read(call.me, call.params["invoice_id"], clock.current())
     return Response(invoices.qr_svg(invoice), headers={"Content-Type": "image/svg+xml"})
 
 
-@route(bp, "/invoices/{invoice_id}/payments", method="POST", roles=PRACTICE, status=201, idempotent=True)
+@route(
+    bp,
+    "/invoices/{invoice_id}/payments",
+    method="POST",
+    roles=PRACTICE,
+    status=201,
+    body=NewPayment,
+    answer="Invoice",
+    idempotent=True,
+    errors=(409,),
+)
 def add_payment(call: Call) -> dict[str, object]:
+    """Record a payment by the patient.
+
+    `status` is `paid` once the patient owes nothing. A cancelled or claimed invoice, or one
+    changed meanwhile by another payment, is 409.
+    """
     body = call.body(NewPayment)
     return invoice_json(
         invoices.add_payment(call.me, call.params["invoice_id"], _payment(body), clock.current())
     )
 
 
-@route(bp, "/invoices/{invoice_id}/cancel", method="POST", roles=PRACTICE)
+@route(
+    bp,
+    "/invoices/{invoice_id}/cancel",
+    method="POST",
+    roles=PRACTICE,
+    body=Cancellation,
+    answer="Invoice",
+    errors=(409,),
+)
 def cancel(call: Call) -> dict[str, object]:
+    """Cancel an invoice.
+
+    A pending claim is withdrawn with it (`claim.withdrawn`). Cancelling a cancelled invoice
+    answers it unchanged; once the insurer has decided its claim, 409.
+    """
     body = call.body(Cancellation)
     return invoice_json(invoices.cancel(call.me, call.params["invoice_id"], body.reason, clock.current()))
 
 
-@route(bp, "/insurer/scan", method="POST", roles=INSURER)
+@route(bp, "/insurer/scan", method="POST", roles=INSURER, body=Scan, answer="Invoice", errors=(404,))
 def scan(call: Call) -> dict[str, object]:
+    """Read the invoice behind a QR code.
+
+    Only an invoice that names the caller's insurer (else 404). A forged or altered token is
+    422 on `qr`, with one message whatever the cause.
+    """
     return invoice_json(invoices.scan(call.me, call.body(Scan).qr, clock.current()))

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib.api.fields import Body, DoctorCode, Matricule, Text
-from chalicelib.api.http import OPERATOR, Call, Reply, route
+from chalicelib.api.edge import OPERATOR, Call, Reply, route
+from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, rule
 from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
@@ -23,15 +23,18 @@ bp = Blueprint(__name__)
 
 class NewDoctor(Body):
     doctor_code: DoctorCode
-    name: Text
-    specialty: Text | None = None
-    iban: Text | None = None
+    name: Annotated[Text, Field(examples=["Dr Anne Weber"])]
+    specialty: Annotated[Text | None, Field(examples=["Médecine générale"])] = None
+    iban: Annotated[Text | None, Field(description="Where the insurers pay the practice.")] = None
 
 
 class PatientFields(Body):
-    name: Text
+    name: Annotated[Text, Field(examples=["Marie Schmit"])]
     insurer: Insurer
-    digital_admin: Literal["opted_in", "opted_out"]
+    digital_admin: Annotated[
+        Literal["opted_in", "opted_out"],
+        Field(description="Whether the patient receives invoices and documents in the vault."),
+    ]
     app_active: bool
     guardians: Annotated[tuple[Matricule, ...], Field(max_length=10)] = ()
 
@@ -47,7 +50,10 @@ class NewPatient(PatientFields):
 
 
 class ReplacedPatient(PatientFields):
-    matricule: Matricule | None = None
+    matricule: Annotated[
+        Matricule | None,
+        Field(description="May be left out.", json_schema_extra=rule("the path's matricule")),
+    ] = None
 
 
 def patient_json(patient: Patient) -> dict[str, object]:
@@ -62,8 +68,22 @@ def patient_json(patient: Patient) -> dict[str, object]:
     }
 
 
-@route(bp, "/doctors", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/doctors",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    body=NewDoctor,
+    answer="OnboardedDoctor",
+    idempotent=True,
+    errors=(409,),
+)
 def create_doctor(call: Call) -> dict[str, object]:
+    """Register a doctor and get the code that enrols its first PC.
+
+    A doctor already registered is 409.
+    """
     body = call.body(NewDoctor)
     code, record = identity.onboard_doctor(
         body.doctor_code, body.name, body.specialty, body.iban, clock.current()
@@ -75,27 +95,69 @@ def create_doctor(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/patients", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/patients",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    body=NewPatient,
+    answer="Patient",
+    idempotent=True,
+    errors=(409,),
+)
 def create_patient(call: Call) -> dict[str, object]:
+    """Register a patient.
+
+    Stands in for the Agence eSanté registry feed. A patient already registered is 409.
+    """
     body = call.body(NewPatient)
     return patient_json(registry.register(call.me, body.matricule, body.feed(), clock.current()))
 
 
-@route(bp, "/patients/{patient_id}", method="PUT", roles=OPERATOR)
+@route(
+    bp,
+    "/patients/{patient_id}",
+    method="PUT",
+    roles=OPERATOR,
+    body=ReplacedPatient,
+    answer="Patient",
+    errors=(404,),
+)
 def replace_patient(call: Call) -> dict[str, object]:
+    """Replace a registered patient's record (opt-in and opt-out changes, guardians)."""
     body = call.body(ReplacedPatient)
     return patient_json(
         registry.update(call.me, call.params["patient_id"], body.matricule, body.feed(), clock.current())
     )
 
 
-@route(bp, "/patients/{patient_id}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/patients/{patient_id}/tokens",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    answer="Token",
+    idempotent=True,
+    errors=(404,),
+)
 def patient_token(call: Call) -> dict[str, str]:
+    """A patient's bearer token (12 hours); stands in for the eSanté login."""
     return issued_json(registry.patient_token(call.me, call.params["patient_id"], clock.current()))
 
 
-@route(bp, "/insurers/{insurer}/tokens", method="POST", roles=OPERATOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/insurers/{insurer}/tokens",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    answer="Token",
+    idempotent=True,
+)
 def insurer_token(call: Call) -> Reply:
+    """An insurer's bearer token."""
     insurer = call.params["insurer"]
     if insurer not in INSURERS:
         raise Unprocessable.field("insurer", f"must be one of {', '.join(INSURERS)}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
+from pydantic import Field
 
-from chalicelib.api.fields import Body, ListQuery, Matricule, Text
-from chalicelib.api.http import DOCTOR, PRACTICE, Call, Reply, route
+from chalicelib.api.edge import DOCTOR, PRACTICE, Call, Reply, route
+from chalicelib.api.fields import Body, ListQuery, Matricule, Text, rule
 from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
@@ -17,13 +18,23 @@ bp = Blueprint(__name__)
 
 
 class Enrol(Body):
-    enrolment_code: Text
-    device_name: Text
+    enrolment_code: Annotated[
+        Text,
+        Field(
+            examples=["7K3M-Q9R2-T4V6-W8X0"],
+            description="Read without regard to case, dashes or spaces.",
+            json_schema_extra=rule("a code DHN made, unused and less than 24 h old"),
+        ),
+    ]
+    device_name: Annotated[Text, Field(examples=["PC accueil"])]
 
 
 class NewEnrolmentCode(Body):
     role: Literal["doctor", "assistant"]
-    name: Text | None = None
+    name: Annotated[
+        Text | None,
+        Field(description="The device's name in the list; the enrolling device's own name where absent."),
+    ] = None
 
 
 class StatusLookup(Body):
@@ -32,8 +43,13 @@ class StatusLookup(Body):
 
 # Not replayed by Idempotency-Key: the answer holds the device's token, which is given once.
 # Spending the code is what makes enrolment safe to retry: a replay is a 409, key or no key.
-@route(bp, "/devices", method="POST", roles=None, status=201)
+@route(bp, "/devices", method="POST", roles=None, status=201, body=Enrol, answer="Enrolment", errors=(409,))
 def enrol(call: Call) -> dict[str, str]:
+    """Enrol a PC or an assistant with an enrolment code.
+
+    A code works once and expires 24 h after it was made: an unknown, used or expired code is
+    422 on `enrolment_code`. Without a token, an `Idempotency-Key` is kept apart by the body.
+    """
     body = call.body(Enrol)
     done = identity.enrol_device(body.enrolment_code, body.device_name, clock.current())
     return {
@@ -44,15 +60,26 @@ def enrol(call: Call) -> dict[str, str]:
     }
 
 
-@route(bp, "/practice/enrolment-codes", method="POST", roles=DOCTOR, status=201, idempotent=True)
+@route(
+    bp,
+    "/practice/enrolment-codes",
+    method="POST",
+    roles=DOCTOR,
+    status=201,
+    body=NewEnrolmentCode,
+    answer="EnrolmentCode",
+    idempotent=True,
+)
 def enrolment_code(call: Call) -> dict[str, str]:
+    """A code for another PC of the doctor, or for an assistant."""
     body = call.body(NewEnrolmentCode)
     code, record = identity.new_enrolment_code(call.me, body.role, body.name, clock.current())
     return {"enrolment_code": code, "expires_at": rfc3339(record.expires_at)}
 
 
-@route(bp, "/practice/devices", roles=DOCTOR)
+@route(bp, "/practice/devices", roles=DOCTOR, query=ListQuery, answer="DevicePage")
 def devices(call: Call) -> dict[str, object]:
+    """Every device of the practice, revoked ones included."""
     query = call.args(ListQuery)
     page = identity.list_devices(call.me, query.limit, query.cursor)
     return {
@@ -70,15 +97,17 @@ def devices(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/practice/devices/{device_id}", method="DELETE", roles=DOCTOR)
+@route(bp, "/practice/devices/{device_id}", method="DELETE", roles=DOCTOR, status=204)
 def revoke(call: Call) -> Reply:
+    """Revoke a device; its token answers 401 from the next request on."""
     identity.revoke_device(call.me, call.params["device_id"], clock.current())
     return Reply(None, 204)
 
 
 # A POST, so the matricule travels in the body and never in a URL.
-@route(bp, "/patients/status", method="POST", roles=PRACTICE)
+@route(bp, "/patients/status", method="POST", roles=PRACTICE, body=StatusLookup, answer="PatientStatus")
 def patient_status(call: Call) -> dict[str, object]:
+    """What a practice may know before billing a patient; journaled for the patient."""
     found = registry.status(call.me, call.body(StatusLookup).matricule, clock.current())
     return {
         "patient_id": found.patient_id,

@@ -8,14 +8,13 @@ import dataclasses
 import io
 import tempfile
 from collections.abc import Iterator
-from datetime import date
-from typing import IO, Literal
+from typing import IO, Annotated, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
-from chalicelib.api.fields import ListQuery
-from chalicelib.api.http import DOCTOR, Call, Reply, route
+from chalicelib.api.edge import DOCTOR, Call, Reply, route
+from chalicelib.api.fields import Day, ListQuery, rule
 from chalicelib.services import reconciliation
 
 bp = Blueprint(__name__)
@@ -30,8 +29,16 @@ INLINE_CSV_BYTES = 1024 * 1024
 class Period(ListQuery):
     """`limit` and `cursor` page the JSON answer; the CSV is the whole period."""
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: Annotated[Day, Field(alias="from", description="First issue date, inclusive.")]
+    to: Annotated[
+        Day,
+        Field(
+            description="Last issue date, inclusive.",
+            json_schema_extra=rule(
+                f"not before `from`, and a period of at most {reconciliation.MAX_DAYS} days"
+            ),
+        ),
+    ]
     format: Literal["json", "csv"] = "json"
 
 
@@ -89,11 +96,22 @@ def _csv(call: Call, period: Period) -> Response | Reply:
     )
 
 
-@route(bp, "/practice/reconciliation", roles=DOCTOR)
+@route(
+    bp,
+    "/practice/reconciliation",
+    roles=DOCTOR,
+    query=Period,
+    answer="Reconciliation",
+    text="text/csv",
+)
 def report(call: Call) -> dict[str, object] | Response | Reply:
-    """JSON: one page of rows, oldest first (`limit`, `cursor`), with `totals` for the whole
-    period on every page. CSV: the whole period in the answer, or past 1 MiB a 303 whose
-    `Location` (also `download_url` in the body) fetches it from the vault for 5 minutes."""
+    """One row per invoice issued in the period, to reconcile payments and settlements.
+
+    JSON: one page of rows, oldest first (`limit`, `cursor`), with `totals` for the whole
+    period on every page. CSV (`format=csv`, the same columns): the whole period in the
+    answer, or past 1 MiB a 303 whose `Location` (also `download_url` in the body) fetches it
+    from the vault for 5 minutes.
+    """
     period = call.args(Period)
     if period.format == "csv":
         return _csv(call, period)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.http import JSON, Call, route
-from chalicelib.core.errors import NotFound
+from chalicelib.api.edge import Call, route
+from chalicelib.api.edge.media import JSON
 
 bp = Blueprint(__name__)
 
@@ -111,18 +111,15 @@ def _openapi_json() -> str:
     return json.dumps(contract.document(), separators=(",", ":"))
 
 
-@route(bp, "/docs", roles=None)
+@route(bp, "/docs", roles=None, text="text/html")
 def page(call: Call) -> Response:
+    """The API reference for people (Swagger UI), drawn from `/v1/openapi.json`."""
     html, policy = _page()
     headers = {"Content-Type": HTML, "Cache-Control": REVALIDATE, "Content-Security-Policy": policy}
     return Response(html, headers={**headers, **NOSNIFF})
 
 
-@route(bp, "/docs/{asset}", roles=None)
-def asset(call: Call) -> Response:
-    name = call.params["asset"]
-    if name not in ASSETS:
-        raise NotFound("the reference page has no such file")
+def _served(name: str, call: Call) -> Response:
     found = _asset(name)
     # Only the link the page gives may be kept for good; any other may name an older version.
     caching = FOREVER if call.query.get("v") == found.digest else REVALIDATE
@@ -131,6 +128,19 @@ def asset(call: Call) -> Response:
     )
 
 
-@route(bp, "/openapi.json", roles=None)
+@route(bp, "/docs/swagger-ui-bundle.js", roles=None, text="text/javascript")
+def script(call: Call) -> Response:
+    """The reference page's script (Swagger UI); `?v=` the digest its link carries."""
+    return _served("swagger-ui-bundle.js", call)
+
+
+@route(bp, "/docs/swagger-ui.css", roles=None, text="text/css")
+def style(call: Call) -> Response:
+    """The reference page's style sheet (Swagger UI); `?v=` the digest its link carries."""
+    return _served("swagger-ui.css", call)
+
+
+@route(bp, "/openapi.json", roles=None, answer="OpenApiDocument")
 def openapi(call: Call) -> Response:
+    """This contract, as an OpenAPI 3.1 document."""
     return Response(_openapi_json(), headers={"Content-Type": JSON, "Cache-Control": REVALIDATE, **NOSNIFF})

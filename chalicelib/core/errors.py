@@ -1,7 +1,7 @@
 """The one error hierarchy of DHN.
 
-Every layer raises these; `chalicelib.api.http` maps them to problem+json (RFC 9457) in one
-place. Messages are safe to show to the caller: they never carry personal data or secrets.
+Every layer raises these; `chalicelib.api.edge.problems` maps them to problem+json (RFC 9457)
+in one place. Messages are safe to show to the caller: they never carry personal data or secrets.
 """
 
 from __future__ import annotations

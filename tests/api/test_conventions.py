@@ -204,7 +204,7 @@ def test_handlers_read_their_own_request(api: Api, monkeypatch: pytest.MonkeyPat
     """`chalice local` serves requests on parallel threads that share `app.current_request`:
     another request may replace it while this one is on its way to the handler."""
     from app import app
-    from chalicelib.api.http import request_id
+    from chalicelib.api.edge.tracing import request_id
 
     doctor = api.doctor()
 
@@ -255,3 +255,109 @@ def test_saved_idempotent_answers_hold_no_secret_in_clear(api: Api) -> None:
     saved = str(table["Items"])
     assert made.json["secret"] not in saved
     assert token.json["token"] not in saved
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("to=0", "to"),
+        ("from=1700000000", "from"),
+        ("to=2026-1-5", "to"),
+        ("limit=1.0", "limit"),
+        ("limit=%201", "limit"),
+        ("limit=1e1", "limit"),
+        ("limit=0", "limit"),
+        ("status=lost", "status"),
+        ("patient=1893120105732%09", "patient"),
+    ],
+)
+def test_a_query_is_read_as_written_or_refused(api: Api, query: str, field: str) -> None:
+    """Query text is read in its one written form: pydantic alone would take `to=0` for
+    1 January 1970 and `limit=1.0` for 1."""
+    doctor = api.doctor()
+    assert field_errors(api.get(f"/v1/invoices?{query}", doctor)) == [field]
+
+
+def test_query_booleans_are_true_or_false(api: Api) -> None:
+    insurer = api.insurer()
+    assert api.get("/v1/insurer/claims?overdue=true", insurer).status == 200
+    assert field_errors(api.get("/v1/insurer/claims?overdue=yes", insurer)) == ["overdue"]
+    assert field_errors(api.get("/v1/insurer/claims?overdue=1", insurer)) == ["overdue"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"service_date": "0"}, "service_date"),
+        ({"service_date": 0}, "service_date"),
+        ({"payment": {"method": "card", "amount_cents": 5770, "paid_at": "1700000000"}}, "payment.paid_at"),
+        (
+            {"payment": {"method": "card", "amount_cents": 5770, "paid_at": "2026-11-20T10:00"}},
+            "payment.paid_at",
+        ),
+        (
+            {"payment": {"method": "card", "amount_cents": 5770, "paid_at": "2026-11-20T10:00:00"}},
+            "payment.paid_at",
+        ),
+        ({"payment": {"method": "card", "amount_cents": 57.5}}, "payment.amount_cents"),
+    ],
+)
+def test_body_dates_instants_and_amounts_are_read_as_written(
+    api: Api, fields: dict[str, Any], field: str
+) -> None:
+    doctor = api.doctor()
+    api.patient()
+    assert field_errors(api.invoice(doctor, **fields)) == [field]
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_number(api: Api) -> None:
+    """JSON has one kind of number: 5770.0 is the integer 5770, as the contract's schema reads it."""
+    doctor = api.doctor()
+    api.patient()
+    got = api.invoice(
+        doctor, payment={"method": "card", "amount_cents": 5770.0}, lines=[{"code": "C1", "quantity": 1.0}]
+    )
+    assert got.status == 201, got.body
+    assert got.json["paid_cents"] == 5770
+
+
+@pytest.mark.parametrize("matricule", ["1893 1201 057 32", " 1893120105732 "])
+def test_a_matricule_takes_spaces(api: Api, matricule: str) -> None:
+    doctor = api.doctor()
+    api.patient()
+    assert api.invoice(doctor, matricule).status == 201
+
+
+@pytest.mark.parametrize("matricule", ["1893120105732\t", "1893\u00a0120105732", "18931201057321"])
+def test_a_matricule_takes_no_other_white_space_or_digit(api: Api, matricule: str) -> None:
+    doctor = api.doctor()
+    assert field_errors(api.invoice(doctor, matricule)) == ["patient_matricule"]
+
+
+def test_text_is_trimmed_and_must_keep_something(api: Api) -> None:
+    from tests.api.conftest import OPERATOR
+
+    made = api.post("/v1/doctors", OPERATOR, {"doctor_code": "123456-78", "name": "  Dr Anne Weber \u3000"})
+    assert made.status == 201, made.body
+    blank = api.post("/v1/doctors", OPERATOR, {"doctor_code": "234567-89", "name": " \u2003\t"})
+    assert field_errors(blank) == ["name"]
+
+
+def test_a_handler_reads_only_the_models_its_route_declares() -> None:
+    """The contract documents the declared models: reading another is a bug, found at once."""
+    from pydantic import BaseModel
+
+    from chalicelib.api.edge import Call
+
+    class Declared(BaseModel):
+        pass
+
+    class Other(BaseModel):
+        pass
+
+    call = Call(None, {}, {}, b"{}", body_model=Declared, query_model=Declared)
+    assert isinstance(call.body(Declared), Declared)
+    with pytest.raises(TypeError, match="declares Declared"):
+        call.body(Other)
+    with pytest.raises(TypeError, match="declares Declared"):
+        call.args(Other)

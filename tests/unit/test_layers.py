@@ -32,7 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 # The HTTP edge keeps the records of idempotent replays itself: they are the edge's state,
 # not a use case's.
-EXCEPTIONS = {("chalicelib/api/replay.py", "chalicelib.store.idempotency")}
+EXCEPTIONS = {("chalicelib/api/edge/replay.py", "chalicelib.store.idempotency")}
 
 
 def _modules() -> list[Path]:

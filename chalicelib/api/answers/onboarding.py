@@ -1,0 +1,38 @@
+"""Answers of the operator's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from chalicelib.api.answers.common import Answer, DoctorCode, Instant, Matricule, Secret
+from chalicelib.domain.insurers import Insurer
+
+
+class OnboardedDoctor(Answer):
+    doctor_code: DoctorCode
+    enrolment_code: Annotated[
+        str,
+        Field(
+            description="Enrols the doctor's first PC; once, within 24 h.", examples=["7K3M-Q9R2-T4V6-W8X0"]
+        ),
+    ]
+    enrolment_expires_at: Instant
+
+
+class Patient(Answer):
+    """A patient as the registry records them."""
+
+    matricule: Matricule
+    name: str
+    insurer: Insurer
+    digital_admin: Annotated[
+        Literal["opted_in", "opted_out"],
+        Field(description="Whether the patient receives invoices and documents in the vault."),
+    ]
+    app_active: bool
+
+
+class Token(Answer):
+    token: Secret

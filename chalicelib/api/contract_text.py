@@ -1,0 +1,75 @@
+"""The prose of the contract: its conventions, and where it differs from API.md."""
+
+INTRODUCTION = """\
+The public HTTP contract of DHN, the twin of `API.md`: practice software, insurers and the
+patients' app are written against it. It is generated from the server's own routes and models,
+so it says what the server does.
+
+Conventions:
+- Bodies are JSON in UTF-8. Money is integer euro cents in fields ending `_cents`. Dates are
+  `YYYY-MM-DD`, instants RFC 3339 with an offset (answers give UTC, to the millisecond); the
+  practice's calendar is Europe/Luxembourg (date filters and invoice years follow it).
+- `Authorization: Bearer <token>`. No, unknown or revoked token: 401; a known token of the
+  wrong role: 403; another tenant's object: 404, so its existence is not revealed. Each
+  operation names the roles it is for.
+- Errors are `application/problem+json` (RFC 9457), never a stack trace. A 422 names every
+  invalid field in `errors[].field` (`lines[0].code`, `payment.amount_cents`, `cursor`,
+  `Idempotency-Key`). Unknown body fields are refused (422 naming the field), strings are never
+  taken for numbers, and amounts must be whole numbers (`5770`, or `5770.0` as JSON allows;
+  never `57.7`); a query's integer is written in decimal digits, its boolean `true` or
+  `false`, its date `YYYY-MM-DD`. A path that does not take the method is 405 (with `Allow`),
+  a body sent as anything but JSON 415.
+- A request that fits the schema may still break a rule no schema can state (a check digit, a
+  date relative to today, the state of an invoice): it is 422 on a field whose schema names
+  the rule under `x-rule`, and each operation's 422 lists them.
+- Every POST that creates something honours `Idempotency-Key` for 24 h: the same key and body
+  answer the first response again (status and body), the same key with another body is 422,
+  the same key still in progress is 409. Keys belong to the caller's token; without a token
+  (enrolment) a key is kept apart by the request's body.
+- Lists take `limit` (1 to 100, default 20) and `cursor`, and answer
+  `{"items": [...], "next_cursor": "…" | null}`. A cursor is opaque, carries no personal data
+  and resumes only the caller's own list: a forged one, or one from another list, is 422 or
+  shows nothing of anyone else's. The last page may be empty.
+- Every response carries `X-Request-Id`, the caller's own when it sent a sane one (1 to 128 of
+  `A-Z a-z 0-9 . _ : -`).
+"""
+
+DIFFERENCES = """\
+Where this differs from API.md (revision 2), which the server does not implement in full yet:
+- Matricules are still in URLs: `/patients/{matricule}`, `/patients/{matricule}/tokens`,
+  `GET /patients/{matricule}/status` (API.md: `POST /patients/status` with the matricule in the
+  body), `/patient/relatives/{matricule}/…`, and the `patient` and `for` query parameters.
+  No answer carries a `patient_id` (`pat_…`); patients are named by matricule.
+- Not served yet: sessions (`DELETE /sessions/current`, `POST /sessions/rotate`),
+  `DELETE /tokens/{token_id}`, `POST /pharmacies`, the access journal, the shared care record,
+  prescriptions, certificates of incapacity for work and the vaccination booklet.
+- Tokens: `POST /patients/{matricule}/tokens` and `POST /insurers/{insurer}/tokens` answer
+  `{token}` only, without `token_id` and `expires_at`; `POST /devices` answers
+  `{device_id, token, role, doctor_code}`. A used enrolment code is 422 on `enrolment_code`
+  (API.md: 409), and a successful enrolment sent again with its `Idempotency-Key` is answered
+  again. `iban` is not checked as an IBAN.
+- Invoices: the body takes `insurer` for a patient not in the registry; the answer adds
+  `payments`, `cancel_reason` and `claim`. The PDF is always the PDF itself (never a 303).
+- Reconciliation: not paginated. `from` and `to` are required and span at most 366 days; the
+  JSON answer is `{from, to, items, totals}` for the whole period, and the CSV is always the
+  answer itself (never a 303 to an export).
+- Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
+  rather than UTC. The limits of 10 future appointments per patient and 2 with one doctor are
+  not applied. `GET /practice/availability` is an addition.
+- Relatives: a link is `{matricule, relationship, status, direction, usable}`, with direction
+  `acts_for` or `acted_for_by`; there is no `link_id`, and no name. A link to a child under 18
+  is active at once whoever asks (API.md: only for a guardian in the registry, else 403), and
+  the limit of 20 links is not applied. `GET` and `DELETE /patient/relatives…` are additions;
+  `GET` answers every link on one page.
+- Webhooks: seven event types so far (invoices, documents, claims and appointments);
+  `events` is null for an endpoint that takes every type. At most 10 endpoints per owner: an
+  eleventh is 409. A delivery lists its attempts.
+- Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
+- Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
+  `overdue`, the proof of payment and the decision.
+"""
+
+ROLES = """\
+A token of one role: the operator's (a named person; in the local stack the configured
+`DHN_OPERATOR_TOKEN`), a practice device's from enrolment (`doctor` or `assistant`), or a
+`patient`'s or an `insurer`'s from the operator. Each operation lists the roles it takes."""
