@@ -2,26 +2,29 @@
 that `Дмитрий Παπαδόπουλος Łukasz Nguyễn` prints as written.
 
 The files (`fonts/`, beside this module, with DejaVu's licence in `fonts/LICENSE`) are DejaVu
-2.37 as Debian's fonts-dejavu-core ships it, cut down with fontTools in two cuts of each style:
+2.37 as Debian's fonts-dejavu-core ships it, cut down with fontTools in three cuts of each style:
 
 - the full cut (107 KB): Latin with all its extensions (Vietnamese included), spacing
   modifiers and combining marks, Greek, Cyrillic, general punctuation and currency signs;
 - the Latin cut (34 KB): what the languages of the European Union that write in Latin
   letters need (Latin-1, Latin Extended-A, the Romanian comma letters), typographic
-  punctuation and the euro sign.
+  punctuation and the euro sign;
+- the core cut (25 KB): Latin-1 (French, German, Luxembourgish, Portuguese…), the dashes,
+  quotes, bullet and ellipsis, and the euro sign: what nearly every invoice prints.
 
-A document takes the Latin cut when that has every character it prints, and the full cut
-otherwise; both are the same drawings, so a name looks the same in either. The reason is
-time: fpdf2 subsets the font into every document it writes, at a cost that grows with the
-glyphs in the file, so a page in the full cut takes about 5 ms longer than in the Latin cut
-(bench/render.py). The cuts were made with, for each style (the Latin cut's unicodes here):
+A document takes the smallest cut that has every character it prints; all are the same
+drawings, so a name looks the same in any. The reason is time: fpdf2 subsets the font into
+every document it writes, at a cost that grows with the glyphs in the file (about 2 ms a
+style for the core cut, 4 for the Latin cut, 7 for the full cut; bench/render.py). The cuts
+were made with, for each style (the Latin cut's unicodes here):
 
     pyftsubset DejaVuSansCondensed.ttf --output-file=fonts/DejaVuSansCondensed-Latin.ttf \\
         --unicodes=U+0020-007E,U+00A0-017F,U+0218-021B,U+2010-2027,U+202F,U+2030-203A,U+20AC \\
         --layout-features= --drop-tables+=GSUB,GPOS,GDEF,MATH,kern,gasp --no-hinting \\
         --glyph-names --name-IDs=0,1,2,3,4,5,6,13,14
 
-and for the full cut `--unicodes=U+0020-007E,U+00A0-024F,U+02B0-036F,U+0370-04FF,
+for the core cut `--unicodes=U+0020-007E,U+00A0-00FF,U+2013-2014,U+2018-201E,U+2022,U+2026,
+U+20AC`, and for the full cut `--unicodes=U+0020-007E,U+00A0-024F,U+02B0-036F,U+0370-04FF,
 U+1E00-1EFF,U+2000-206F,U+20A0-20CF`. fpdf2 uses neither layout tables nor hinting here, and
 glyph names spare fontTools making them up at every parse. Condensed rather than the regular
 width: DejaVu Sans is 12 to 20 % wider than the Helvetica the page was laid out for, and
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
 FAMILY: Final = "dejavu"
 # Each cut's files by style, the smallest first.
 _CUTS: Final = (
+    {"": "DejaVuSansCondensed-Core.ttf", "B": "DejaVuSansCondensed-Bold-Core.ttf"},
     {"": "DejaVuSansCondensed-Latin.ttf", "B": "DejaVuSansCondensed-Bold-Latin.ttf"},
     {"": "DejaVuSansCondensed.ttf", "B": "DejaVuSansCondensed-Bold.ttf"},
 )
@@ -108,7 +112,7 @@ def printable(text: str) -> str:
     marks prints as one letter; a character that no cut has becomes its compatibility form
     where the font has that ("ﬁ" → "fi"), else "?", rather than an empty box."""
     text = unicodedata.normalize("NFC", text)
-    for index in (0, _FULL):  # the full cut is parsed only for a text that needs it
+    for index in range(len(_CUTS)):  # a cut is parsed only for a text the smaller ones lack
         covered = _cut(index).covered
         if all(ord(char) in covered for char in text):
             return text
