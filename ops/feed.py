@@ -89,9 +89,9 @@ def entry(line: Line) -> NewPatient:
     own reasons."""
     try:
         if isinstance(line.content, str):
-            body = Call(None, {}, {}, line.content.encode()).body(NewPatient)
+            body = Call(None, {}, {}, line.content.encode(), body_model=NewPatient).body(NewPatient)
         else:
-            body = Call(None, {}, line.content, b"").args(NewPatient)
+            body = Call(None, {}, line.content, b"", query_model=NewPatient).args(NewPatient)
     except Unprocessable as exc:
         raise Refused([f"{e.field}: {e.message}" for e in exc.errors] or [exc.detail]) from exc
     except DhnError as exc:

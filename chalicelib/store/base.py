@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import random
+import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,9 +14,11 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import config, cursor
 from chalicelib.core.cursor import Page
+from chalicelib.core.errors import Conflict
 
 M = TypeVar("M")
 MM = TypeVar("MM", bound=Model)
@@ -119,6 +124,55 @@ def _cursor(last: dict[str, Any] | None, private: tuple[str, ...]) -> str | None
     if last:
         last = {name: value for name, value in last.items() if name not in private}
     return cursor.encode(last)
+
+
+# A transaction that DynamoDB cancels because another one touched the same items at the same
+# moment (`TransactionConflict`), or because of throttling, lost nothing: it is tried again
+# after a pause with full jitter, at most this many times in all, then answered 409.
+TRANSACTION_ATTEMPTS = 4
+_RETRY_PAUSE_SECONDS = 0.025
+_COLLISIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+# The same, said of the whole request rather than of its items.
+_BUSY = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+    }
+)
+
+
+def transact(write: Callable[[TransactWrite], None]) -> bool:
+    """Write what `write` adds to a transaction, all or nothing: True when it committed, False
+    when one of its conditions did not hold (a race lost to another request, which the caller
+    answers). A collision or throttling is retried as above, under one ClientRequestToken, so
+    an attempt that committed although its answer was lost is not applied twice; past the
+    attempts it is a Conflict (409), never a 500."""
+    token = uuid.uuid4().hex
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, _RETRY_PAUSE_SECONDS * 2**attempt))  # noqa: S311 (jitter)
+        try:
+            with TransactWrite(connection=connection(), client_request_token=token) as tx:
+                write(tx)
+        except TransactWriteError as exc:
+            if condition_failed(exc):
+                return False
+            if not collided(exc):
+                raise
+        else:
+            return True
+    raise Conflict("these records are being changed by other requests at this moment; retry")
+
+
+def collided(error: TransactWriteError) -> bool:
+    """Whether a transaction was cancelled by a collision with another or by throttling,
+    and by nothing else."""
+    if error.cause_response_code in _BUSY:
+        return True
+    codes = {reason.code for reason in error.cancellation_reasons or [] if reason is not None}
+    return bool(codes) and codes <= _COLLISIONS
 
 
 def condition_failed(error: TransactWriteError) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -18,7 +17,7 @@ from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice
 from chalicelib.store import claims, invoice_day_totals, outbox
 from chalicelib.store import invoices as invoice_store
-from chalicelib.store.base import condition_failed, connection
+from chalicelib.store.base import transact
 from chalicelib.store.claims import ClaimItem
 from chalicelib.store.invoices import InvoiceItem
 
@@ -27,24 +26,21 @@ def file(claim: Claim, claimable: Status, submitted: Event) -> bool:
     """Put the claim in the queue and mark its invoice claimed, together. False when the
     invoice already has a claim or is no longer `claimable`: of two racing submissions, one
     gets False."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(claims.model_of(claim), condition=ClaimItem.claim_id.does_not_exist())
-            # Filing moves no amount: the day's totals stay as they are.
-            tx.update(
-                InvoiceItem(claim.invoice_id),
-                actions=[
-                    *invoice_store.status_set(claim.doctor_code, "claimed"),
-                    InvoiceItem.claim_id.set(claim.claim_id),
-                ],
-                condition=(InvoiceItem.status == claimable) & InvoiceItem.claim_id.does_not_exist(),
-            )
-            tx.save(outbox.model_of(submitted))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(claims.model_of(claim), condition=ClaimItem.claim_id.does_not_exist())
+        # Filing moves no amount: the day's totals stay as they are.
+        tx.update(
+            InvoiceItem(claim.invoice_id),
+            actions=[
+                *invoice_store.status_set(claim.doctor_code, "claimed"),
+                InvoiceItem.claim_id.set(claim.claim_id),
+            ],
+            condition=(InvoiceItem.status == claimable) & InvoiceItem.claim_id.does_not_exist(),
+        )
+        tx.save(outbox.model_of(submitted))
+
+    return transact(write)
 
 
 def decide(decided: Claim, invoice: Invoice, event: Event) -> bool:
@@ -75,23 +71,18 @@ def decide(decided: Claim, invoice: Invoice, event: Event) -> bool:
     if decided.payment_reference is not None:
         outcome.append(ClaimItem.payment_reference.set(decided.payment_reference))
         settlement.append(InvoiceItem.settlement_reference.set(decided.payment_reference))
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                ClaimItem(decided.claim_id), actions=outcome, condition=ClaimItem.status == claims.PENDING
-            )
-            tx.update(
-                InvoiceItem(decided.invoice_id),
-                actions=settlement,
-                condition=InvoiceItem.claim_id == decided.claim_id,
-            )
-            invoice_day_totals.record_change(tx, invoice, _settled(invoice, decision))
-            tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(ClaimItem(decided.claim_id), actions=outcome, condition=ClaimItem.status == claims.PENDING)
+        tx.update(
+            InvoiceItem(decided.invoice_id),
+            actions=settlement,
+            condition=InvoiceItem.claim_id == decided.claim_id,
+        )
+        invoice_day_totals.record_change(tx, invoice, _settled(invoice, decision))
+        tx.save(outbox.model_of(event))
+
+    return transact(write)
 
 
 def _settled(invoice: Invoice, decision: Decision) -> Invoice:
@@ -111,26 +102,25 @@ def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice | None:
     claim_id = invoice.claim_id
     assert claim_id is not None
     cancelled = invoice_store.cancelled(invoice, reason, at)
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                InvoiceItem(invoice.invoice_id),
-                actions=invoice_store.cancellation(invoice.doctor_code, reason, at),
-                condition=(InvoiceItem.claim_id == claim_id) & (InvoiceItem.paid_cents == invoice.paid_cents),
-            )
-            tx.update(
-                ClaimItem(claim_id),
-                actions=[
-                    ClaimItem.status.set("withdrawn"),
-                    ClaimItem.insurer_status.set(claims.insurer_status(invoice.insurer, "withdrawn")),
-                    ClaimItem.decided_at.set(at),
-                    ClaimItem.deadline.remove(),
-                ],
-                condition=ClaimItem.status == claims.PENDING,
-            )
-            invoice_day_totals.record_change(tx, invoice, cancelled)
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return None
-        raise
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(
+            InvoiceItem(invoice.invoice_id),
+            actions=invoice_store.cancellation(invoice.doctor_code, reason, at),
+            condition=(InvoiceItem.claim_id == claim_id) & (InvoiceItem.paid_cents == invoice.paid_cents),
+        )
+        tx.update(
+            ClaimItem(claim_id),
+            actions=[
+                ClaimItem.status.set("withdrawn"),
+                ClaimItem.insurer_status.set(claims.insurer_status(invoice.insurer, "withdrawn")),
+                ClaimItem.decided_at.set(at),
+                ClaimItem.deadline.remove(),
+            ],
+            condition=ClaimItem.status == claims.PENDING,
+        )
+        invoice_day_totals.record_change(tx, invoice, cancelled)
+
+    if not transact(write):
+        return None
     return cancelled

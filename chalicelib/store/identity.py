@@ -23,7 +23,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -33,11 +33,10 @@ from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.domain import identity, registry
 from chalicelib.store.base import (
     TableMeta,
-    condition_failed,
-    connection,
     named,
     page_of,
     resume,
+    transact,
 )
 
 # A revocation that keeps losing races with the device's rotations gives up after this many.
@@ -248,14 +247,13 @@ def _device_item(device: identity.Device) -> Device:
 
 def create_doctor(doctor: identity.Doctor, code: identity.EnrolmentCode) -> None:
     """The doctor and its first enrolment code, both or neither."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(_doctor_item(doctor), condition=Doctor.doctor_code.does_not_exist())
-            tx.save(_code_item(code))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            raise Conflict("a doctor with this doctor_code exists") from exc
-        raise
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(_doctor_item(doctor), condition=Doctor.doctor_code.does_not_exist())
+        tx.save(_code_item(code))
+
+    if not transact(write):
+        raise Conflict("a doctor with this doctor_code exists")
 
 
 def get_doctor(doctor_code: str) -> identity.Doctor | None:
@@ -335,16 +333,6 @@ def delete_credential(token_id: str) -> bool:
     return True
 
 
-def _lost_race(error: TransactWriteError) -> bool:
-    """Whether a transaction was cancelled by a condition or by a concurrent transaction on
-    the same items (DynamoDB's `TransactionConflict`): either way another request got there
-    first, which the caller answers, never as a failure of the server."""
-    return condition_failed(error) or any(
-        reason is not None and reason.code == "TransactionConflict"
-        for reason in error.cancellation_reasons or []
-    )
-
-
 def enrol(
     code: identity.EnrolmentCode,
     now: datetime,
@@ -355,44 +343,38 @@ def enrol(
     """Spend the code, kept until `keep_until`, and create the device and its credential in
     one transaction, so that a code works once even when two PCs race with it. False when
     the code was spent, or expired, meanwhile."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                EnrolmentCode(code.code_hash),
-                actions=[EnrolmentCode.used_at.set(now), EnrolmentCode.expires.set(keep_until)],
-                condition=EnrolmentCode.code_hash.exists()
-                & EnrolmentCode.used_at.does_not_exist()
-                & (EnrolmentCode.expires_at > now),
-            )
-            tx.save(_device_item(device), condition=Device.device_id.does_not_exist())
-            tx.save(_credential_item(credential), condition=Credential.token_id.does_not_exist())
-    except TransactWriteError as exc:
-        if _lost_race(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(
+            EnrolmentCode(code.code_hash),
+            actions=[EnrolmentCode.used_at.set(now), EnrolmentCode.expires.set(keep_until)],
+            condition=EnrolmentCode.code_hash.exists()
+            & EnrolmentCode.used_at.does_not_exist()
+            & (EnrolmentCode.expires_at > now),
+        )
+        tx.save(_device_item(device), condition=Device.device_id.does_not_exist())
+        tx.save(_credential_item(credential), condition=Credential.token_id.does_not_exist())
+
+    return transact(write)
 
 
 def rotate(old_token_id: str, new: identity.Credential) -> bool:
     """Replace a credential by `new` in one transaction, a device's pointer to it included:
     the old token stops working as the new one starts. False when the old one was revoked
     (or rotated) meanwhile."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.delete(Credential(old_token_id), condition=Credential.token_id.exists())
-            tx.save(_credential_item(new), condition=Credential.token_id.does_not_exist())
-            holder = new.holder
-            if holder.doctor_code is not None and holder.device_id is not None:
-                tx.update(
-                    Device(holder.doctor_code, holder.device_id),
-                    actions=[Device.token_id.set(new.token_id)],
-                    condition=(Device.token_id == old_token_id) & Device.revoked_at.does_not_exist(),
-                )
-    except TransactWriteError as exc:
-        if _lost_race(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.delete(Credential(old_token_id), condition=Credential.token_id.exists())
+        tx.save(_credential_item(new), condition=Credential.token_id.does_not_exist())
+        holder = new.holder
+        if holder.doctor_code is not None and holder.device_id is not None:
+            tx.update(
+                Device(holder.doctor_code, holder.device_id),
+                actions=[Device.token_id.set(new.token_id)],
+                condition=(Device.token_id == old_token_id) & Device.revoked_at.does_not_exist(),
+            )
+
+    return transact(write)
 
 
 def find_enrolment_code(code_hash: str) -> identity.EnrolmentCode | None:
@@ -419,17 +401,15 @@ def revoke_device(doctor_code: str, device_id: str, now: datetime) -> None:
             raise NotFound("no such device") from exc
         if device.revoked_at is not None:
             raise NotFound("no such device")
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.update(
-                    device,
-                    actions=[Device.revoked_at.set(now)],
-                    condition=Device.revoked_at.does_not_exist() & (Device.token_id == device.token_id),
-                )
-                tx.delete(Credential(device.token_id))
-        except TransactWriteError as exc:
-            if not _lost_race(exc):
-                raise
-            continue
-        return
+
+        def write(tx: TransactWrite, device: Device = device) -> None:
+            tx.update(
+                device,
+                actions=[Device.revoked_at.set(now)],
+                condition=Device.revoked_at.does_not_exist() & (Device.token_id == device.token_id),
+            )
+            tx.delete(Credential(device.token_id))
+
+        if transact(write):
+            return
     raise Conflict("the device changed while it was being revoked; try again")

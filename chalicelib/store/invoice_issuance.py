@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.domain.claims import Claim
@@ -16,7 +16,7 @@ from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.invoices import Invoice, InvoicedPatient, IssuingPractice, Snapshot, number_parts
 from chalicelib.store import claims, documents, invoice_day_totals, invoices, outbox
-from chalicelib.store.base import condition_failed, connection
+from chalicelib.store.base import connection, transact
 from chalicelib.store.identity import Doctor, Patient
 from chalicelib.store.invoices import Counter
 
@@ -52,23 +52,20 @@ def issue(invoice: Invoice, document: Document | None, events: Sequence[Event], 
     year, value = number_parts(invoice.number)
     previous = value - 1
     expected = Counter.value == previous if previous else Counter.name.does_not_exist()
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                Counter(invoices.number_sequence(invoice.doctor_code, year)),
-                actions=[Counter.value.set(value)],
-                condition=expected,
-            )
-            tx.save(invoices.model_of(invoice))
-            invoice_day_totals.record_change(tx, None, invoice)
-            if document is not None:
-                tx.save(documents.model_of(document))
-            if claim is not None:
-                tx.save(claims.model_of(claim))
-            for event in events:
-                tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(
+            Counter(invoices.number_sequence(invoice.doctor_code, year)),
+            actions=[Counter.value.set(value)],
+            condition=expected,
+        )
+        tx.save(invoices.model_of(invoice))
+        invoice_day_totals.record_change(tx, None, invoice)
+        if document is not None:
+            tx.save(documents.model_of(document))
+        if claim is not None:
+            tx.save(claims.model_of(claim))
+        for event in events:
+            tx.save(outbox.model_of(event))
+
+    return transact(write)

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -33,12 +33,11 @@ from chalicelib.domain.shares import Line
 from chalicelib.store import invoice_day_totals
 from chalicelib.store.base import (
     TableMeta,
-    condition_failed,
-    connection,
     filtered_page,
     named,
     page_of,
     resume,
+    transact,
     within,
 )
 
@@ -386,12 +385,11 @@ def cancellation(doctor_code: str, reason: str, at: datetime) -> list[Action]:
 def _change(invoice: Invoice, after: Invoice, actions: list[Action], condition: Condition) -> Invoice:
     """Update the invoice and its day's totals together: `after`, or a conflict when
     `condition` no longer holds."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(InvoiceItem(invoice.invoice_id), actions=actions, condition=condition)
-            invoice_day_totals.record_change(tx, invoice, after)
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            raise Conflict("the invoice changed meanwhile; read it again and retry") from exc
-        raise
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(InvoiceItem(invoice.invoice_id), actions=actions, condition=condition)
+        invoice_day_totals.record_change(tx, invoice, after)
+
+    if not transact(write):
+        raise Conflict("the invoice changed meanwhile; read it again and retry")
     return after
