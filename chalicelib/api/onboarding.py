@@ -36,7 +36,10 @@ class PatientFields(Body):
         Field(description="Whether the patient receives invoices and documents in the vault."),
     ]
     app_active: bool
-    guardians: Annotated[tuple[Matricule, ...], Field(max_length=10)] = ()
+    guardians: Annotated[
+        tuple[Matricule, ...],
+        Field(max_length=10, json_schema_extra=rule("never the patient's own matricule")),
+    ] = ()
 
     def feed(self) -> registry.Feed:
         return registry.Feed(self.name, self.insurer, self.digital_admin, self.app_active, self.guardians)
