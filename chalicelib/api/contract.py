@@ -253,6 +253,8 @@ def _path_schema(name: str) -> dict[str, Any]:
         "token_id": common.TokenId,
         "insurer": Insurer,
     }
+    if name == "asset":
+        return {"type": "string", "minLength": 1}
     if name == "doctor_code":
         # In a path the code has no spaces to trim.
         return {"type": "string", "pattern": "^[0-9]{6}-?[0-9]{2}$", "examples": ["123456-78"]}
@@ -316,8 +318,7 @@ def _idempotency_key() -> dict[str, Any]:
         "in": "header",
         "description": (
             "Makes a creating request safe to retry for 24 h: the same key and body answer the first "
-            "answer again (status and body). Keys are the caller's own; without a token (enrolment) "
-            "a key is kept apart by the request's body."
+            "answer again (status and body). Keys are the caller's own."
         ),
         "schema": {
             "type": "string",

@@ -24,8 +24,9 @@ Conventions:
   the rule under `x-rule`, and each operation's 422 lists them.
 - Every POST that creates something honours `Idempotency-Key` for 24 h: the same key and body
   answer the first response again (status and body), the same key with another body is 422,
-  the same key still in progress is 409. Keys belong to the caller's token; without a token
-  (enrolment) a key is kept apart by the request's body.
+  the same key still in progress is 409. Keys belong to the caller's token. A POST whose
+  answer holds a token given once (enrolment, rotation) takes no key: sent again it is 409 or
+  401.
 - Lists take `limit` (1 to 100, default 20) and `cursor`, and answer
   `{"items": [...], "next_cursor": "…" | null}`. A cursor is opaque, carries no personal data
   and resumes only the caller's own list: a forged one, or one from another list, is 422 or
@@ -36,37 +37,24 @@ Conventions:
 
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
-- Matricules are still in URLs: `/patients/{matricule}`, `/patients/{matricule}/tokens`,
-  `GET /patients/{matricule}/status` (API.md: `POST /patients/status` with the matricule in the
-  body), `/patient/relatives/{matricule}/…`, and the `patient` and `for` query parameters.
-  No answer carries a `patient_id` (`pat_…`); patients are named by matricule.
-- Not served yet: sessions (`DELETE /sessions/current`, `POST /sessions/rotate`),
-  `DELETE /tokens/{token_id}`, `POST /pharmacies`, the access journal, the shared care record,
+- Not served yet: `POST /pharmacies` and the pharmacist role, the shared care record,
   prescriptions, certificates of incapacity for work and the vaccination booklet.
-- Tokens: `POST /patients/{matricule}/tokens` and `POST /insurers/{insurer}/tokens` answer
-  `{token}` only, without `token_id` and `expires_at`; `POST /devices` answers
-  `{device_id, token, role, doctor_code}`. A used enrolment code is 422 on `enrolment_code`
-  (API.md: 409), and a successful enrolment sent again with its `Idempotency-Key` is answered
-  again. `iban` is not checked as an IBAN.
+- Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code`, never
+  a `pharmacy_code`. The answer of `POST` and `PUT /patients…` adds `guardians`.
 - Invoices: the body takes `insurer` for a patient not in the registry; the answer adds
   `payments`, `cancel_reason` and `claim`. The PDF is always the PDF itself (never a 303).
-- Reconciliation: not paginated. `from` and `to` are required and span at most 366 days; the
-  JSON answer is `{from, to, items, totals}` for the whole period, and the CSV is always the
-  answer itself (never a 303 to an export).
+- Reconciliation: `from` and `to` are required and span at most 366 days.
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
   rather than UTC. The limits of 10 future appointments per patient and 2 with one doctor are
   not applied. `GET /practice/availability` is an addition.
-- Relatives: a link is `{matricule, relationship, status, direction, usable}`, with direction
-  `acts_for` or `acted_for_by`; there is no `link_id`, and no name. A link to a child under 18
-  is active at once whoever asks (API.md: only for a guardian in the registry, else 403), and
-  the limit of 20 links is not applied. `GET` and `DELETE /patient/relatives…` are additions;
-  `GET` answers every link on one page.
-- Webhooks: seven event types so far (invoices, documents, claims and appointments);
-  `events` is null for an endpoint that takes every type. At most 10 endpoints per owner: an
-  eleventh is 409. A delivery lists its attempts.
+- Relatives: `GET /patient/relatives` answers every link on one page.
+- Webhooks: eight event types so far (invoices, documents, claims, appointments and record
+  access; no `claim.withdrawn` yet); `events` is null for an endpoint that takes every type.
+  At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
 - Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
   `overdue`, the proof of payment and the decision.
+- The reference page (`/docs`) and this document (`/openapi.json`) are additions.
 """
 
 ROLES = """\

@@ -36,7 +36,10 @@ class PatientFields(Body):
         Field(description="Whether the patient receives invoices and documents in the vault."),
     ]
     app_active: bool
-    guardians: Annotated[tuple[Matricule, ...], Field(max_length=10)] = ()
+    guardians: Annotated[
+        tuple[Matricule, ...],
+        Field(max_length=10, json_schema_extra=rule("never the patient's own matricule")),
+    ] = ()
 
     def feed(self) -> registry.Feed:
         return registry.Feed(self.name, self.insurer, self.digital_admin, self.app_active, self.guardians)
@@ -165,7 +168,11 @@ def insurer_token(call: Call) -> Reply:
     return Reply(issued_json(issued), 201)
 
 
-@route(bp, "/tokens/{token_id}", method="DELETE", roles=OPERATOR)
+@route(bp, "/tokens/{token_id}", method="DELETE", roles=OPERATOR, status=204, errors=(409,))
 def revoke_token(call: Call) -> Reply:
+    """Revoke a patient's, an insurer's or an operator's token: it answers 401 from then on.
+
+    A device's token is 409: its practice revokes the device.
+    """
     identity.revoke_token(call.me, call.params["token_id"])
     return Reply(None, 204)

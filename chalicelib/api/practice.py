@@ -47,8 +47,9 @@ class StatusLookup(Body):
 def enrol(call: Call) -> dict[str, str]:
     """Enrol a PC or an assistant with an enrolment code.
 
-    A code works once and expires 24 h after it was made: an unknown, used or expired code is
-    422 on `enrolment_code`. Without a token, an `Idempotency-Key` is kept apart by the body.
+    A code works once and expires 24 h after it was made: an unknown or expired code is 422 on
+    `enrolment_code`, a used one 409. The token is answered once: the same enrolment sent
+    again, with or without an `Idempotency-Key`, is 409.
     """
     body = call.body(Enrol)
     done = identity.enrol_device(body.enrolment_code, body.device_name, clock.current())

@@ -22,6 +22,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.edge import Call, route
 from chalicelib.api.edge.media import JSON
+from chalicelib.core.errors import NotFound
 
 bp = Blueprint(__name__)
 
@@ -138,6 +139,13 @@ def script(call: Call) -> Response:
 def style(call: Call) -> Response:
     """The reference page's style sheet (Swagger UI); `?v=` the digest its link carries."""
     return _served("swagger-ui.css", call)
+
+
+# The two files above take precedence over this path, in API Gateway as in `chalice local`.
+@route(bp, "/docs/{asset}", roles=None, errors=(404,))
+def other_asset(call: Call) -> Response:
+    """Any other file name under `/docs`: the reference page has no other file."""
+    raise NotFound("the reference page has no such file")
 
 
 @route(bp, "/openapi.json", roles=None, answer="OpenApiDocument")

@@ -268,7 +268,7 @@ def test_saved_idempotent_answers_hold_no_secret_in_clear(api: Api) -> None:
         ("limit=1e1", "limit"),
         ("limit=0", "limit"),
         ("status=lost", "status"),
-        ("patient=1893120105732%09", "patient"),
+        ("patient_id=pat_01JD5Z7H2K4M6N8P0Q2R4S6T8V%09", "patient_id"),
     ],
 )
 def test_a_query_is_read_as_written_or_refused(api: Api, query: str, field: str) -> None:

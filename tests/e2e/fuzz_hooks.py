@@ -1,7 +1,7 @@
 """What the contract fuzz (`test_contract_fuzz`) adds to schemathesis, loaded by it through
 `SCHEMATHESIS_HOOKS`:
 
-- valid matricules for `format: matricule`, the seeded patient's among them, so the fuzzer's
+- valid matricules for `format: matricule`, the seeded patients' among them, so the fuzzer's
   valid requests get past the check digits and reach the registry;
 - the check that a request fitting the schema is refused with 422 only on a field whose schema
   names a rule beyond itself (`x-rule`): schemathesis allows the 422 for that, this holds the
@@ -23,6 +23,7 @@ from schemathesis import Case, CheckContext, HookContext, Response
 from tests.matricules import matricule
 
 PATIENT = "1893120105732"
+RELATIVE = "1985030400267"
 RULE = "x-rule"
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -32,7 +33,7 @@ def _matricules() -> st.SearchStrategy[str]:
     serial = st.integers(0, 999).map(lambda n: f"{n:03d}")
     made = st.builds(matricule, born, serial)
     grouped = made.map(lambda m: f"{m[:4]} {m[4:8]} {m[8:11]} {m[11:]}")
-    return st.sampled_from([PATIENT]) | made | grouped
+    return st.sampled_from([PATIENT, RELATIVE]) | made | grouped
 
 
 schemathesis.openapi.format("matricule", _matricules())

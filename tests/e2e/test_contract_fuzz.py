@@ -3,9 +3,10 @@
 and finds no server error and no answer the contract does not describe.
 
 The stack is seeded first through the API: a practice (a doctor's and an assistant's device,
-opening hours), a registered patient with two invoices, a claim, an appointment and a webhook
-endpoint that has deliveries, an insurer. What was seeded is among the values the fuzzer draws
-(ids in paths, slots, invoice ids and QR codes in bodies), so routes answer more than 404.
+opening hours), a registered patient with two invoices, a claim, an appointment, a webhook
+endpoint that has deliveries, an entry in their access journal and a relative they act for, an
+insurer. What was seeded is among the values the fuzzer draws
+(ids in paths and queries, slots, invoice ids and QR codes in bodies), so routes answer more than 404.
 Runs are bounded (`MAX_EXAMPLES` per operation, one seed) to keep the test within a few
 minutes; nothing leaves 127.0.0.1 (`fuzz_hooks` pins webhook URLs there).
 """
@@ -41,6 +42,9 @@ DOCTOR_CODE = "123456-78"
 EVERY_PHASE = "examples,coverage,fuzzing"
 # The fuzzer learns ids from answers: given the device list, it revokes the doctor's own device.
 REVOKE = "DELETE /practice/devices/{device_id}"
+# Never fuzzed: each ends the token the run sends, which the rest of the run (and, for the
+# seeded tokens, every later run) needs. `tests/api/test_sessions.py` holds them to the contract.
+ENDS_ITS_OWN_TOKEN = {"DELETE /sessions/current", "POST /sessions/rotate"}
 # What schemathesis allows a valid request besides success; 422 only for a field that names its
 # rule (`fuzz_hooks.refusals_name_their_rule` holds the server to that).
 VALID_REQUEST_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
@@ -116,9 +120,22 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
     code = api.call("POST", "/practice/enrolment-codes", doctor, {"role": "assistant"})["enrolment_code"]
     assistant = api.enrol(code, "PC accueil")
     registered = {"name": "Marie Schmit", "insurer": "CNS", "digital_admin": "opted_in", "app_active": True}
-    api.call("POST", "/patients", api.operator, {"matricule": fuzz_hooks.PATIENT, **registered})
-    patient = api.call("POST", f"/patients/{fuzz_hooks.PATIENT}/tokens", api.operator)["token"]
+    patient_id = api.call("POST", "/patients", api.operator, {"matricule": fuzz_hooks.PATIENT, **registered})[
+        "patient_id"
+    ]
+    patient = api.call("POST", f"/patients/{patient_id}/tokens", api.operator)["token"]
     insurer = api.call("POST", "/insurers/CNS/tokens", api.operator)["token"]
+    # A relative the patient acts for, so `for=` reaches their data.
+    relative = {**registered, "name": "Paul Schmit", "matricule": fuzz_hooks.RELATIVE}
+    relative_id = api.call("POST", "/patients", api.operator, relative)["patient_id"]
+    relative_token = api.call("POST", f"/patients/{relative_id}/tokens", api.operator)["token"]
+    link = api.call(
+        "POST", "/patient/relatives", patient, {"matricule": fuzz_hooks.RELATIVE, "relationship": "spouse"}
+    )
+    api.call("POST", f"/patient/relatives/{link['link_id']}/accept", relative_token, status=200)
+    # The operator's run may revoke the token of this id: no other run uses it.
+    spare = api.call("POST", f"/patients/{relative_id}/tokens", api.operator)["token_id"]
+    api.call("POST", "/patients/status", doctor, {"matricule": fuzz_hooks.PATIENT}, status=200)
     endpoints = [
         api.call("POST", "/webhooks", owner, {"url": "http://127.0.0.1:9/hook"})
         for owner in (patient, doctor)
@@ -155,6 +172,11 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
             "path.document_id": [invoices[0]["vault"]["document_id"]],
             "path.endpoint_id": [endpoint["id"] for endpoint in endpoints],
             "path.delivery_id": api.deliveries(patient, endpoints[0]["id"]),
+            "path.patient_id": [patient_id, relative_id],
+            "path.link_id": [link["link_id"]],
+            "path.token_id": [spare],
+            "query.patient_id": [patient_id],
+            "query.for": [relative_id],
             "path.doctor_code": [DOCTOR_CODE],
             "body.doctor_code": [DOCTOR_CODE],
             "body.start": slots[-10:],
@@ -174,7 +196,8 @@ def for_run(document: dict[str, Any], run: Run) -> dict[str, Any]:
             allowed = (run.role == "public" and operation["security"] == []) or any(
                 run.role in requirement["bearer"] for requirement in operation["security"]
             )
-            if allowed and run.only in (None, label) and run.without != label:
+            wanted = run.only in (None, label) and label not in {run.without, *ENDS_ITS_OWN_TOKEN}
+            if allowed and wanted:
                 kept[method] = operation
         if kept:
             paths[path] = kept

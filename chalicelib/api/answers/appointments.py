@@ -15,6 +15,7 @@ from chalicelib.api.answers.common import (
     LocalInstant,
     Matricule,
     Page,
+    PatientId,
 )
 
 
@@ -51,9 +52,11 @@ class SlotPage(Page):
 class Appointment(Answer):
     id: AppointmentId
     doctor_code: DoctorCode
+    patient_id: PatientId
     patient_matricule: Matricule
     booked_by: Annotated[
-        Matricule, Field(description="Who booked it: the patient, or a relative acting for them.")
+        PatientId,
+        Field(description="Who booked it, by `patient_id`: the patient, or a relative acting for them."),
     ]
     start: LocalInstant
     end: LocalInstant

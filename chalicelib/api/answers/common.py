@@ -79,3 +79,11 @@ DoctorCode = Annotated[
 ]
 Cents = Annotated[int, Field(ge=0)]
 Secret = Annotated[str, Field(description="A bearer token: shown this once, never again.")]
+
+
+class Token(Answer):
+    """A new bearer token, its id (to revoke it) and when it expires."""
+
+    token: Secret
+    token_id: TokenId
+    expires_at: Instant

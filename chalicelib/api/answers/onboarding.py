@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chalicelib.api.answers.common import Answer, DoctorCode, Instant, Matricule, Secret
+from chalicelib.api.answers.common import Answer, DoctorCode, Instant, Matricule, PatientId, Token
 from chalicelib.domain.insurers import Insurer
 
 
@@ -24,6 +24,7 @@ class OnboardedDoctor(Answer):
 class Patient(Answer):
     """A patient as the registry records them."""
 
+    patient_id: PatientId
     matricule: Matricule
     name: str
     insurer: Insurer
@@ -32,7 +33,9 @@ class Patient(Answer):
         Field(description="Whether the patient receives invoices and documents in the vault."),
     ]
     app_active: bool
+    guardians: Annotated[
+        list[Matricule], Field(description="Those holding parental authority over a minor, by matricule.")
+    ]
 
 
-class Token(Answer):
-    token: Secret
+__all__ = ["OnboardedDoctor", "Patient", "Token"]

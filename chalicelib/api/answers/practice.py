@@ -6,7 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chalicelib.api.answers.common import Answer, DeviceId, DoctorCode, Instant, Matricule, Page, Secret
+from chalicelib.api.answers.common import (
+    Answer,
+    DeviceId,
+    DoctorCode,
+    Instant,
+    Matricule,
+    Page,
+    PatientId,
+    Secret,
+    TokenId,
+)
 from chalicelib.domain.insurers import Insurer
 
 DeviceRole = Literal["doctor", "assistant"]
@@ -17,6 +27,8 @@ class Enrolment(Answer):
 
     device_id: DeviceId
     token: Secret
+    token_id: TokenId
+    expires_at: Instant
     role: DeviceRole
     doctor_code: DoctorCode
 
@@ -47,6 +59,7 @@ class DevicePage(Page):
 class PatientStatus(Answer):
     """What a practice may know before billing a patient: no name, no history."""
 
+    patient_id: Annotated[PatientId | None, Field(description="Null for a patient not in the registry.")]
     matricule: Matricule
     digital_admin: Annotated[
         Literal["opted_in", "opted_out", "unknown"],

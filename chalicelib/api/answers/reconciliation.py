@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from chalicelib.api.answers.common import Answer, Cents, Day, InvoiceId
+from chalicelib.api.answers.common import Answer, Cents, Day, InvoiceId, Page
 from chalicelib.domain.invoice_status import Status
 
 
@@ -33,7 +33,7 @@ class ReconciliationRow(Answer):
 
 
 class ReconciliationTotals(Answer):
-    """The sums of the period's rows."""
+    """The sums of every row of the period, on every page."""
 
     total_cents: Cents
     patient_paid_cents: Cents
@@ -42,9 +42,10 @@ class ReconciliationTotals(Answer):
     outstanding_cents: Cents
 
 
-class Reconciliation(Answer):
-    """The invoices issued from `from` to `to`, oldest first. As CSV: the rows' columns in this
-    order, `true`/`false`, and an empty cell for null."""
+class Reconciliation(Page):
+    """One page of the invoices issued from `from` to `to`, oldest first, with the totals of
+    the whole period. As CSV: every row of the period, its columns in this order,
+    `true`/`false`, and an empty cell for null."""
 
     from_: Annotated[Day, Field(alias="from")]
     to: Day

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from chalicelib.api.answers.onboarding import Token
+from chalicelib.api.answers.common import Token
 
 __all__ = ["Token"]

@@ -76,5 +76,8 @@ class Event(Answer):
     timestamp: Instant
     data: Annotated[
         dict[str, object],
-        Field(description="What happened: ids, amounts and statuses, never a diagnosis."),
+        Field(
+            description="What happened: ids (patients by `patient_id`), amounts and statuses; never a "
+            "matricule, never a diagnosis."
+        ),
     ]
