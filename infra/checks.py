@@ -18,6 +18,13 @@ SKIPS: dict[str, list[tuple[str, str]]] = {
         ("CKV_AWS_115", "API Gateway throttles the stage; reserved concurrency would starve the account"),
         ("CKV_AWS_173", "environment holds resource names and ARNs only; the key seed is in Secrets Manager"),
     ],
+    "AWS::WAFv2::WebACL": [
+        (
+            "CKV_AWS_192",
+            "the ACL limits each address's rate; the functions run Python and log no request text,"
+            " so there is no Log4j lookup to block",
+        ),
+    ],
     "AWS::Serverless::Api": [
         ("CKV_AWS_120", "answers are per caller and carry personal data: they must never be cached"),
         (

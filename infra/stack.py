@@ -1,5 +1,5 @@
 """One deployed stage of DHN: storage from the schema, the Chalice app with one role per
-function, the API's logs and throttling, and the alarms."""
+function, the API's logs, throttling and per-address rate limit, and the alarms."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import CfnOutput, CfnResource, Duration, Environment, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, CfnResource, Duration, Environment, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_wafv2 as wafv2
 from chalice.app import BaseEventSourceConfig, DynamoDBEventConfig, SQSEventConfig
 from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
@@ -24,7 +25,7 @@ from pynamodb.models import Model
 from chalicelib.core import config, sealing, signing_keys
 from chalicelib.store import schema
 from infra import access, alarms, checks, storage
-from infra.stages import API_STAGE, Stage
+from infra.stages import API_STAGE, IP_RATE_WINDOW_SECONDS, Stage
 
 # Lambda's own limit for one invocation; an SQS message stays invisible six times as long, so
 # that a retried batch is never handed to a second function while the first still runs. The
@@ -139,6 +140,7 @@ class DhnStack(Stack):
         for function in self.functions:
             self._wire(function)
         self._configure_api()
+        self._limit_rate_per_address()
         names = {f.logical_id: self.app.get_resource(f.logical_id).ref for f in self.functions}
         alarms.declare(self, stage, self.key, names, self.queues)
         checks.apply(self)
@@ -390,3 +392,84 @@ class DhnStack(Stack):
             self, "ApiGatewayAccount", cloud_watch_role_arn=cloudwatch_role.role_arn
         )
         api.node.add_dependency(account)
+
+    def _limit_rate_per_address(self) -> None:
+        """A WAF in front of the API's stage answers 429 to any one address that sends more
+        than the stage's limit: the stage's throttle is shared by every caller, so without
+        this one noisy client would use it up for all."""
+        metric = f"{self.stage.prefix}-api"
+        acl = wafv2.CfnWebACL(
+            self,
+            "ApiWebAcl",
+            name=metric,
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="requests-per-address",
+                    priority=0,
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            aggregate_key_type="IP",
+                            limit=self.stage.ip_rate_limit,
+                            evaluation_window_sec=IP_RATE_WINDOW_SECONDS,
+                        )
+                    ),
+                    action=wafv2.CfnWebACL.RuleActionProperty(
+                        block=wafv2.CfnWebACL.BlockActionProperty(
+                            custom_response=wafv2.CfnWebACL.CustomResponseProperty(response_code=429)
+                        )
+                    ),
+                    visibility_config=_visibility(f"{metric}-requests-per-address"),
+                )
+            ],
+            visibility_config=_visibility(metric),
+        )
+        # `RestAPI.Stage` names the stage SAM declares, and so makes this wait for it.
+        stage_arn = Fn.sub(
+            "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${RestAPI}/stages/${RestAPI.Stage}"
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "ApiWebAclAssociation", resource_arn=stage_arn, web_acl_arn=acl.attr_arn
+        )
+        self._log_blocked_requests(acl)
+
+    def _log_blocked_requests(self, acl: wafv2.CfnWebACL) -> None:
+        """Requests the WAF blocked, to see who is limited; never the token, the path or the
+        query string, which may carry a matricule (the log group's name must start so)."""
+        blocked = logs.CfnLogGroup(
+            self,
+            "ApiWebAclLogs",
+            log_group_name=f"aws-waf-logs-{self.stage.prefix}-api",
+            retention_in_days=self.stage.log_retention_days,
+            kms_key_id=self.key.key_arn,
+        )
+        wafv2.CfnLoggingConfiguration(
+            self,
+            "ApiWebAclLogging",
+            resource_arn=acl.attr_arn,
+            log_destination_configs=[blocked.attr_arn],
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(uri_path={}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(query_string={}),
+            ],
+            logging_filter={
+                "DefaultBehavior": "DROP",
+                "Filters": [
+                    {
+                        "Behavior": "KEEP",
+                        "Requirement": "MEETS_ANY",
+                        "Conditions": [{"ActionCondition": {"Action": "BLOCK"}}],
+                    }
+                ],
+            },
+        )
+
+
+def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    """CloudWatch metrics of a rule or of the whole ACL; no sampled requests, which would keep
+    whole requests, tokens and paths included, for the console to show."""
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=False
+    )

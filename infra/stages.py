@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 # API Gateway's stage in every deployed stage: URLs end in `/api/v1/...`.
 API_STAGE = "api"
+# The window in which the WAF counts each address's requests (one of 60, 120, 300 and 600).
+IP_RATE_WINDOW_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,10 @@ class Stage:
     # API Gateway's throttle for the whole stage, in requests per second and burst.
     throttle_rate: int
     throttle_burst: int
+    # The WAF's limit for one client address, in requests per `IP_RATE_WINDOW_SECONDS`; past
+    # it that address is answered 429 until its rate falls below again. A practice or an
+    # insurer sends all its devices' requests from one address: this is not a per-user limit.
+    ip_rate_limit: int
     lambda_memory_mb: int
     # Where alarms are sent; None keeps them on the console only.
     alarm_email: str | None = None
@@ -41,6 +47,7 @@ STAGES: dict[str, Stage] = {
         log_retention_days=30,
         throttle_rate=50,
         throttle_burst=100,
+        ip_rate_limit=1000,
         lambda_memory_mb=1024,
     ),
     "prod": Stage(
@@ -50,6 +57,7 @@ STAGES: dict[str, Stage] = {
         log_retention_days=365,
         throttle_rate=500,
         throttle_burst=1000,
+        ip_rate_limit=3000,
         lambda_memory_mb=1024,
     ),
 }

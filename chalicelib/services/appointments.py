@@ -12,7 +12,15 @@ from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import slots
-from chalicelib.domain.appointments import BOOKED, CANCELLED, REMINDER_LEAD, Appointment, reminder_owed
+from chalicelib.domain.appointments import (
+    BOOKED,
+    CANCELLED,
+    MOST_AHEAD,
+    MOST_AHEAD_WITH_ONE_DOCTOR,
+    REMINDER_LEAD,
+    Appointment,
+    reminder_owed,
+)
 from chalicelib.domain.calendar import local_date, local_rfc3339
 from chalicelib.domain.events import Event
 from chalicelib.domain.journal import ObjectRef
@@ -121,8 +129,17 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
         created_at=now,
         reminder_owed=reminder_owed(slot.start, now),
     )
-    if not store.book(appointment, _events("appointment.booked", appointment, now)):
+    booked = store.book(appointment, _events("appointment.booked", appointment, now), now)
+    if booked == "slot taken":
         raise Conflict("this slot is already booked")
+    if booked == "patient full":
+        raise Unprocessable(f"the patient already has {MOST_AHEAD} appointments to come")
+    if booked == "doctor full":
+        raise Unprocessable(
+            f"the patient already has {MOST_AHEAD_WITH_ONE_DOCTOR} appointments to come with this doctor"
+        )
+    if booked == "contended":
+        raise Conflict("other bookings for this patient are under way; try again")
     return appointment
 
 

@@ -5,6 +5,13 @@ exist yet: DynamoDB lets exactly one of any number of racing bookings through, w
 first. Cancelling deletes that item in the same transaction, so the slot is free at once;
 the appointment itself stays, cancelled, for both sides' history.
 
+The limits on appointments yet to begin work the same way: a patient has `MOST_AHEAD`
+numbered `Place`s, and `MOST_AHEAD_WITH_ONE_DOCTOR` more with each doctor. A booking reads
+them (a Query of at most that many items), takes a free one of each in its transaction on
+the condition that it is still as it was read, and so two racing bookings for the last place
+collide; the loser reads again and finds none. Cancelling gives the places back; a place
+whose appointment has begun is free again by itself (`domain.appointments.free_place`).
+
 The models stay in this module: it takes and returns `domain.appointments.Appointment` and
 `domain.slots.Availability` records.
 """
@@ -13,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -30,13 +38,20 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
 from chalicelib.domain import appointments, slots
-from chalicelib.domain.appointments import BOOKED, CANCELLED
+from chalicelib.domain.appointments import BOOKED, CANCELLED, MOST_AHEAD, MOST_AHEAD_WITH_ONE_DOCTOR
 from chalicelib.domain.events import Event
 from chalicelib.store import outbox
 from chalicelib.store.base import TableMeta, condition_failed, connection, named, page_of, resume
 
 # Reminders due are read this many at a time: a run that stops early has read little ahead.
 REMINDER_PAGE = 100
+# A booking that loses a place to a racing one reads the places again this often, then is 409.
+PLACE_ATTEMPTS = 3
+# A place is kept this long after its appointment began, then DynamoDB deletes it: it is free
+# from the start on, so this only bounds how long it stays behind.
+PLACE_KEPT = timedelta(days=1)
+
+Booked = Literal["booked", "slot taken", "patient full", "doctor full", "contended"]
 
 
 class WindowMap(MapAttribute[str, Any]):
@@ -72,6 +87,20 @@ class BookedSlot(Model):
     doctor_code = UnicodeAttribute(hash_key=True)
     start = UTCDateTimeAttribute(range_key=True)
     appointment_id = UnicodeAttribute()
+
+
+class Place(Model):
+    """One of a patient's places for an appointment yet to begin, in all (`holder` is the
+    patient's id) or with one doctor (the patient's id and the doctor code)."""
+
+    class Meta(TableMeta):
+        table_name = named("appointment-places")
+
+    holder = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+    appointment_id = UnicodeAttribute()
+    start = UTCDateTimeAttribute()
+    expires = TTLAttribute()
 
 
 class ByPatient(GlobalSecondaryIndex["Appointment"]):
@@ -222,20 +251,75 @@ def booked_starts(doctor_code: str, since: datetime, until: datetime) -> list[da
     ]
 
 
-def book(appointment: appointments.Appointment, events: list[Event]) -> bool:
-    """Take the slot, record the appointment and its events together; False when the slot is
-    already taken."""
+def _limits(appointment: appointments.Appointment) -> list[tuple[str, int, Booked]]:
+    """Each holder of places the appointment takes one of: its number of places, and what a
+    booking is when all of them are held."""
+    return [
+        (appointment.patient_id, MOST_AHEAD, "patient full"),
+        (f"{appointment.patient_id}/{appointment.doctor_code}", MOST_AHEAD_WITH_ONE_DOCTOR, "doctor full"),
+    ]
+
+
+def _places(holder: str) -> dict[int, Place]:
+    """A holder's places, by number: as many items as it has places, at most."""
+    return {int(place.number): place for place in Place.query(holder, consistent_read=True)}
+
+
+def book(appointment: appointments.Appointment, events: list[Event], now: datetime) -> Booked:
+    """Take the slot and a free place of each limit, record the appointment and its events
+    together. A transaction that fails its conditions lost either the slot (final) or a place
+    read as free (read again: other places may be free, or none)."""
+    for _ in range(PLACE_ATTEMPTS):
+        taking: list[tuple[Place, Place | None]] = []
+        for holder, places, full in _limits(appointment):
+            held = _places(holder)
+            number = appointments.free_place({n: p.start for n, p in held.items()}, places, now)
+            if number is None:
+                return full
+            place = Place(
+                holder,
+                number,
+                appointment_id=appointment.appointment_id,
+                start=appointment.start,
+                expires=appointment.start + PLACE_KEPT,
+            )
+            taking.append((place, held.get(number)))
+        if _book(appointment, events, taking):
+            return "booked"
+        if _slot_taken(appointment):
+            return "slot taken"
+    return "contended"
+
+
+def _book(
+    appointment: appointments.Appointment, events: list[Event], taking: list[tuple[Place, Place | None]]
+) -> bool:
     lock = BookedSlot(appointment.doctor_code, appointment.start, appointment_id=appointment.appointment_id)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(lock, condition=BookedSlot.doctor_code.does_not_exist())
             tx.save(_item(appointment))
+            for place, was in taking:
+                unchanged = (
+                    Place.holder.does_not_exist()
+                    if was is None
+                    else Place.appointment_id == was.appointment_id
+                )
+                tx.save(place, condition=unchanged)
             for event in events:
                 tx.save(outbox.model_of(event))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
         raise
+    return True
+
+
+def _slot_taken(appointment: appointments.Appointment) -> bool:
+    try:
+        BookedSlot.get(appointment.doctor_code, appointment.start, consistent_read=True)
+    except DoesNotExist:
+        return False
     return True
 
 
@@ -247,8 +331,14 @@ def get(appointment_id: str) -> appointments.Appointment | None:
 
 
 def cancel(appointment: appointments.Appointment, by: str, at: datetime, events: list[Event]) -> bool:
-    """Cancel, free the slot and record the events together; False when the appointment was
-    no longer booked (cancelled meanwhile)."""
+    """Cancel, free the slot and the places, and record the events together; False when the
+    appointment was no longer booked (cancelled meanwhile)."""
+    held = [
+        place
+        for holder, _, _ in _limits(appointment)
+        for place in _places(holder).values()
+        if place.appointment_id == appointment.appointment_id
+    ]
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(
@@ -265,6 +355,8 @@ def cancel(appointment: appointments.Appointment, by: str, at: datetime, events:
                 BookedSlot(appointment.doctor_code, appointment.start),
                 condition=BookedSlot.appointment_id == appointment.appointment_id,
             )
+            for place in held:
+                tx.delete(place, condition=Place.appointment_id == appointment.appointment_id)
             for event in events:
                 tx.save(outbox.model_of(event))
     except TransactWriteError as exc:

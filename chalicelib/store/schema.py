@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.models import Model
 
 from chalicelib.core import config
-from chalicelib.store.appointments import Appointment, Availability, BookedSlot
+from chalicelib.store.appointments import Appointment, Availability, BookedSlot, Place
 from chalicelib.store.claims import ClaimItem
 from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
@@ -36,6 +36,7 @@ MODELS: list[type[Model]] = [
     IdempotencyRecord,
     Availability,
     BookedSlot,
+    Place,
     Appointment,
     RelativeLink,
     WebhookEndpoint,

@@ -420,3 +420,83 @@ def test_listing_a_month_costs_two_calls_whatever_others_booked(
     free = appointments.free_slots(DOCTOR_CODE, date(2026, 11, 1), date(2026, 11, 30), clock.current())
     assert counter.calls == 2
     assert len(free) == 2 + (8 - 1) + 8 + 8 + 8  # the 26th is closed
+
+
+# Limits
+
+
+def doctors(api: Api, count: int) -> list[str]:
+    """`count` more practices with the same hours; their doctor codes."""
+    codes = [f"70000{n}-00" for n in range(count)]
+    for code in codes:
+        assert api.put("/v1/practice/availability", api.doctor(code, f"Dr {code}"), HOURS).status == 200
+    return codes
+
+
+def test_two_appointments_to_come_with_one_doctor_at_most(api: Api, practice: str, patient: str) -> None:
+    assert book(api, patient, start=TOMORROW_8).status == 201
+    assert book(api, patient, start=TOMORROW_830).status == 201
+    third = book(api, patient, start="2026-11-25T09:00:00+01:00")
+    assert third.status == 422, third.body
+    assert third.headers["content-type"] == "application/problem+json"
+    assert "with this doctor" in third.json["detail"]
+    [other] = doctors(api, 1)
+    assert book(api, patient, start="2026-11-25T09:00:00+01:00", doctor_code=other).status == 201
+
+
+def test_ten_appointments_to_come_at_most(api: Api, practice: str, patient: str) -> None:
+    *others, eleventh = doctors(api, 5)
+    for code in [DOCTOR_CODE, *others]:
+        for start in (TOMORROW_8, TOMORROW_830):
+            assert book(api, patient, start=start, doctor_code=code).status == 201
+    got = book(api, patient, start=TOMORROW_8, doctor_code=eleventh)
+    assert got.status == 422, got.body
+    assert "10 appointments" in got.json["detail"]
+    # Another patient's appointments count on their own.
+    assert book(api, api.patient(OTHER_ADULT), start=TOMORROW_8, doctor_code=eleventh).status == 201
+
+
+def test_cancelling_gives_the_place_back(api: Api, practice: str, patient: str) -> None:
+    first = book(api, patient, start=TOMORROW_8).json
+    assert book(api, patient, start=TOMORROW_830).status == 201
+    assert book(api, patient, start="2026-11-25T09:00:00+01:00").status == 422
+    assert api.delete(f"/v1/appointments/{first['id']}", patient).status == 204
+    assert book(api, patient, start="2026-11-25T09:00:00+01:00").status == 201
+
+
+def test_an_appointment_that_began_no_longer_counts(
+    api: Api, practice: str, patient: str, fixed_clock: FixedClock
+) -> None:
+    assert book(api, patient, start=TOMORROW_8).status == 201
+    assert book(api, patient, start="2026-11-25T09:00:00+01:00").status == 201
+    assert book(api, patient, start="2026-11-25T09:30:00+01:00").status == 422
+    fixed_clock.advance(timedelta(days=1))  # Tuesday 10:30: the 08:00 one began
+    assert book(api, api.login(), start="2026-11-25T09:30:00+01:00").status == 201
+    assert book(api, api.login(), start="2026-11-25T10:00:00+01:00").status == 422
+
+
+def test_two_racing_bookings_for_the_last_place(api: Api, practice: str, patient: str) -> None:
+    """Both read the last place as free before either writes: the second transaction finds it
+    taken, reads again and finds no place left."""
+    from chalicelib.store import appointments as store
+
+    assert book(api, patient, start=TOMORROW_8).status == 201
+    read = store._places
+    raced = False
+    answers: list[Answer] = []
+
+    def racing(holder: str) -> dict[int, store.Place]:
+        nonlocal raced
+        seen = read(holder)
+        if not raced and "/" in holder:
+            raced = True
+            answers.append(book(api, patient, start="2026-11-25T09:30:00+01:00"))
+        return seen
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "_places", racing)
+        late = book(api, patient, start="2026-11-25T09:00:00+01:00")
+    assert [a.status for a in answers] == [201]
+    assert late.status == 422, late.body
+    mine = api.get("/v1/patient/appointments", patient).json["items"]
+    assert [a["start"] for a in mine] == [TOMORROW_8, "2026-11-25T09:30:00+01:00"]

@@ -98,6 +98,7 @@ def _synthesize(project: Path) -> dict[str, Any]:
         log_retention_days=30,
         throttle_rate=10,
         throttle_burst=20,
+        ip_rate_limit=300,
         lambda_memory_mb=512,
     )
     app = cdk.App(outdir=str(project / "cdk.out"), context=FLAGS)
@@ -238,6 +239,28 @@ def test_api_has_access_logs_without_paths_no_tracing_and_a_throttle(template: d
     (settings,) = api["MethodSettings"]
     assert settings["ThrottlingRateLimit"] == 10
     assert settings["DataTraceEnabled"] is False
+
+
+def test_each_address_is_rate_limited_at_the_api_stage(template: dict[str, Any]) -> None:
+    (acl_id, acl), *more = _of_type(template, "AWS::WAFv2::WebACL").items()
+    assert more == []
+    props = acl["Properties"]
+    assert (props["Scope"], props["DefaultAction"]) == ("REGIONAL", {"Allow": {}})
+    (rule,) = props["Rules"]
+    assert rule["Statement"] == {
+        "RateBasedStatement": {"AggregateKeyType": "IP", "Limit": 300, "EvaluationWindowSec": 300}
+    }
+    assert rule["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 429}}}
+    assert rule["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    (association,) = _of_type(template, "AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    stage_arn = association["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert stage_arn.endswith("/restapis/${RestAPI}/stages/${RestAPI.Stage}")
+    (logging,) = _of_type(template, "AWS::WAFv2::LoggingConfiguration").values()
+    redacted = logging["Properties"]["RedactedFields"]
+    assert {"SingleHeader": {"Name": "authorization"}} in redacted
+    assert {"UriPath": {}} in redacted
+    assert {"QueryString": {}} in redacted
 
 
 def test_vault_is_private_encrypted_versioned_and_tls_only(template: dict[str, Any]) -> None:
