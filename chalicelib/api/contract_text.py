@@ -45,8 +45,7 @@ Where this differs from API.md (revision 2), which the server does not implement
   `payments`, `cancel_reason` and `claim`. The PDF is always the PDF itself (never a 303).
 - Reconciliation: `from` and `to` are required and span at most 366 days.
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
-  rather than UTC. The limits of 10 future appointments per patient and 2 with one doctor are
-  not applied. `GET /practice/availability` is an addition.
+  rather than UTC. `GET /practice/availability` is an addition.
 - Relatives: `GET /patient/relatives` answers every link on one page.
 - Webhooks: eight event types so far (invoices, documents, claims, appointments and record
   access; no `claim.withdrawn` yet); `events` is null for an endpoint that takes every type.

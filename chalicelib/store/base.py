@@ -176,9 +176,8 @@ def collided(error: TransactWriteError) -> bool:
 
 
 def condition_failed(error: TransactWriteError) -> bool:
-    """Whether a transaction was cancelled because a condition did not hold. Our transactions
-    put a condition on one item only, so this names the cause without relying on the order in
-    which PynamoDB sends the items."""
+    """Whether a transaction was cancelled because a condition did not hold, whichever of its
+    items had it (a store that must tell its conditions apart reads again to know)."""
     return any(
         reason is not None and reason.code == "ConditionalCheckFailed"
         for reason in error.cancellation_reasons or []
