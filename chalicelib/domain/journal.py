@@ -44,8 +44,8 @@ class Actor:
     tells actors apart inside DHN: the patient's notices are kept per `ref`."""
 
     kind: ActorKind
-    # The doctor code, insurer code or operator name. None for a relative: the registry
-    # gives patients no public id yet, and a relative's matricule is never shown.
+    # The doctor code, insurer code, operator name or relative's patient_id: a relative's
+    # matricule is never shown. None for an entry written before patients had ids.
     id: str | None
     name: str
     # `kind:id`, and for a relative `relative:<matricule>`.

@@ -121,7 +121,7 @@ def _actor(caller: Principal, name: str | None) -> Actor:
             found = identity.get_patient(own)
             if found is None:
                 raise NotFound("you are not in the registry")
-            return Actor("relative", None, found.name, f"relative:{own}")
+            return Actor("relative", found.patient_id, found.name, f"relative:{own}")
 
 
 def _chunks(entries: list[Entry]) -> list[list[Entry]]:
@@ -177,6 +177,10 @@ def read(
     included)."""
     from chalicelib.store import journal as store
 
+    # The journal's ids carry instants from 1970 on: a bound keeps the day arithmetic inside.
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise Unprocessable.field(name, f"must be from {EARLIEST} to {LATEST}")
     if first and last and last < first:
         raise Unprocessable.field("to", "must not be before from")
     patient = relatives.acting_for(caller, clock, patient_id=on_behalf_of).matricule

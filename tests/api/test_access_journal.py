@@ -31,9 +31,9 @@ CHILD = "2015061200178"
 STRANGER = "1990010100324"
 PRACTICE = {"kind": "practice", "id": DOCTOR_CODE, "name": "Dr Anne Weber"}
 CNS = {"kind": "insurer", "id": "CNS", "name": "CNS"}
-THE_OPERATOR = {"kind": "operator", "id": "operator", "name": "operator"}
-# A relative has no public id until the registry gives patients one.
-PARENT = {"kind": "relative", "id": None, "name": "Marie Schmit"}
+# The local stack's bootstrap token, which the tests use, names this operator.
+BOOTSTRAP = "bootstrap operator (local stack)"
+THE_OPERATOR = {"kind": "operator", "id": BOOTSTRAP, "name": BOOTSTRAP}
 LOG = "/v1/patient/access-log"
 
 
@@ -52,6 +52,15 @@ def by_others(api: Api, token: str, query: str = "") -> list[tuple[str, dict[str
     ]
 
 
+def parent_actor(api: Api) -> dict[str, Any]:
+    """The parent acting as a relative, named by their patient_id."""
+    return {"kind": "relative", "id": api.ids[ADULT], "name": "Marie Schmit"}
+
+
+def look_up(api: Api, token: str, matricule: str = ADULT) -> Answer:
+    return api.post("/v1/patients/status", token, {"matricule": matricule})
+
+
 def told(patient: str = ADULT) -> list[dict[str, Any]]:
     """The data of every `record.accessed` for `patient` in the outbox, in the order of the
     accesses they tell of."""
@@ -65,7 +74,7 @@ def told(patient: str = ADULT) -> list[dict[str, Any]]:
 def test_operator_actions_are_journaled_under_the_operators_name(api: Api) -> None:
     patient = api.patient()
     replaced = {"name": "Marie Schmit", "insurer": "CNS", "digital_admin": "opted_out", "app_active": True}
-    assert api.put(f"/v1/patients/{ADULT}", OPERATOR, replaced).status == 200
+    assert api.put(f"/v1/patients/{api.ids[ADULT]}", OPERATOR, replaced).status == 200
     entries = log(api, patient)
     assert [(e["action"], e["actor"], e["object"]) for e in entries] == [
         ("operator.update", THE_OPERATOR, {"type": "patient", "id": None}),
@@ -81,9 +90,9 @@ def test_operator_actions_are_journaled_under_the_operators_name(api: Api) -> No
 def test_a_status_lookup_is_journaled_for_a_registered_patient_only(api: Api) -> None:
     doctor = api.doctor()
     patient = api.patient()
-    assert api.get(f"/v1/patients/{ADULT}/status", doctor).status == 200
+    assert look_up(api, doctor).status == 200
     assert by_others(api, patient) == [("status.lookup", PRACTICE, {"type": "patient", "id": None})]
-    assert api.get(f"/v1/patients/{STRANGER}/status", doctor).json["digital_admin"] == "unknown"
+    assert look_up(api, doctor, STRANGER).json["digital_admin"] == "unknown"
     assert by_others(api, api.patient(STRANGER)) == []
 
 
@@ -120,22 +129,24 @@ def test_a_relative_acting_for_the_patient_is_journaled_for_that_patient(api: Ap
     practice = api.doctor()
     assert api.put("/v1/practice/availability", practice, HOURS).status == 200
     parent = api.patient(ADULT)
-    child = api.patient(CHILD)
+    child = api.token(api.register(CHILD, guardians=(ADULT,), name="Léa Schmit"))
     document_id = issued(api, practice, CHILD)["vault"]["document_id"]
     linked = api.post("/v1/patient/relatives", parent, {"matricule": CHILD, "relationship": "child"})
     assert linked.status == 201, linked.body
-    assert api.get(f"/v1/patient/documents?for={CHILD}", parent).status == 200
-    assert api.get(f"/v1/patient/documents/{document_id}?for={CHILD}", parent).status == 200
-    assert api.get(f"/v1/patient/appointments?for={CHILD}", parent).status == 200
+    child_id = api.ids[CHILD]
+    assert api.get(f"/v1/patient/documents?for={child_id}", parent).status == 200
+    assert api.get(f"/v1/patient/documents/{document_id}?for={child_id}", parent).status == 200
+    assert api.get(f"/v1/patient/appointments?for={child_id}", parent).status == 200
+    parent_of = parent_actor(api)
     relative_reads = [
-        ("relative.read", PARENT, {"type": "appointment", "id": None}),
-        ("relative.read", PARENT, {"type": "document", "id": document_id}),
-        ("relative.read", PARENT, {"type": "document", "id": None}),
+        ("relative.read", parent_of, {"type": "appointment", "id": None}),
+        ("relative.read", parent_of, {"type": "document", "id": document_id}),
+        ("relative.read", parent_of, {"type": "document", "id": None}),
     ]
     assert by_others(api, child) == relative_reads
     # The relative's own reading of the journal is journaled too, before it is answered.
-    via_parent = by_others(api, parent, f"?for={CHILD}")
-    assert via_parent == [("relative.read", PARENT, {"type": "access_log", "id": None}), *relative_reads]
+    via_parent = by_others(api, parent, f"?for={child_id}")
+    assert via_parent == [("relative.read", parent_of, {"type": "access_log", "id": None}), *relative_reads]
     assert by_others(api, parent) == []
 
 
@@ -143,7 +154,7 @@ def test_the_patients_own_reads_are_not_journaled(api: Api) -> None:
     doctor = api.doctor()
     patient = api.patient()
     issued(api, doctor)
-    for path in ("/v1/patient/documents", "/v1/patient/appointments", LOG, f"{LOG}?for={ADULT}"):
+    for path in ("/v1/patient/documents", "/v1/patient/appointments", LOG, f"{LOG}?for={api.ids[ADULT]}"):
         assert api.get(path, patient).status == 200
     assert by_others(api, patient) == []
 
@@ -154,7 +165,7 @@ def test_the_patients_own_reads_are_not_journaled(api: Api) -> None:
 def test_the_answer_names_no_matricule(api: Api) -> None:
     doctor = api.doctor()
     patient = api.patient()
-    api.get(f"/v1/patients/{ADULT}/status", doctor)
+    look_up(api, doctor)
     got = api.get(f"{LOG}?limit=1", patient)
     assert got.status == 200
     cursor = got.json["next_cursor"]
@@ -169,11 +180,12 @@ def test_newest_first_by_day_and_paginated(api: Api, fixed_clock: FixedClock) ->
     patient = api.patient()
     invoice = issued(api, doctor)
     insurer = api.insurer("CNS")
-    api.get(f"/v1/patients/{ADULT}/status", doctor)  # 23 November
+    look_up(api, doctor)  # 23 November
     fixed_clock.advance(timedelta(days=1))
     api.get(f"/v1/invoices/{invoice['id']}", doctor)  # 24 November
     fixed_clock.advance(timedelta(days=1))
     api.post("/v1/insurer/scan", insurer, {"qr": invoice["qr"]})  # 25 November
+    patient = api.login()
 
     actions = [action for action, _, _ in by_others(api, patient)]
     assert actions == ["invoice.scan", "invoice.read", "status.lookup"]
@@ -193,7 +205,7 @@ def test_filters_and_for_are_checked(api: Api) -> None:
     assert field_errors(api.get(f"{LOG}?from=2026-11-24&to=2026-11-23", patient)) == ["to"]
     assert field_errors(api.get(f"{LOG}?from=1969-12-31", patient)) == ["from"]
     assert field_errors(api.get(f"{LOG}?cursor=bm9wZQ", patient)) == ["cursor"]
-    assert_problem(api.get(f"{LOG}?for={STRANGER}", patient), 403)
+    assert_problem(api.get(f"{LOG}?for={api.register(STRANGER)}", patient), 403)
     assert_problem(api.get(LOG, api.doctor()), 403)
     assert_problem(api.get(LOG), 401)
 
@@ -206,8 +218,8 @@ def test_record_accessed_once_per_actor_in_30_days(api: Api, fixed_clock: FixedC
     api.patient()
     invoice = issued(api, doctor)
     insurer = api.insurer("CNS")
-    api.get(f"/v1/patients/{ADULT}/status", doctor)
-    api.get(f"/v1/patients/{ADULT}/status", doctor)
+    look_up(api, doctor)
+    look_up(api, doctor)
     api.get(f"/v1/invoices/{invoice['id']}", doctor)
     [first] = told()
     assert first["actor"] == PRACTICE
@@ -277,16 +289,16 @@ ATTEMPTS: dict[str, Attempt] = {
         f"/v1/invoices/{w['invoice']}/pdf", w["doctor"], headers={"Accept": "application/pdf"}
     ),
     "qr": lambda api, w: api.get(f"/v1/invoices/{w['invoice']}/qr.svg", w["doctor"]),
-    "status": lambda api, w: api.get(f"/v1/patients/{ADULT}/status", w["doctor"]),
+    "status": lambda api, w: look_up(api, w["doctor"]),
     "scan": lambda api, w: api.post("/v1/insurer/scan", w["insurer"], {"qr": w["qr"]}),
     "paper": lambda api, w: api.post(
         "/v1/insurer/claims", w["insurer"], {"qr": w["qr"], "proof_of_payment": PROOF}
     ),
     "queue": lambda api, w: api.get("/v1/insurer/claims", w["insurer"]),
-    "documents for": lambda api, w: api.get(f"/v1/patient/documents?for={CHILD}", w["patient"]),
-    "token": lambda api, _: api.post(f"/v1/patients/{ADULT}/tokens", OPERATOR),
+    "documents for": lambda api, w: api.get(f"/v1/patient/documents?for={api.ids[CHILD]}", w["patient"]),
+    "token": lambda api, _: api.post(f"/v1/patients/{api.ids[ADULT]}/tokens", OPERATOR),
     "update": lambda api, _: api.put(
-        f"/v1/patients/{ADULT}",
+        f"/v1/patients/{api.ids[ADULT]}",
         OPERATOR,
         {"name": "Someone Else", "insurer": "CMFEP", "digital_admin": "opted_out", "app_active": False},
     ),
@@ -312,7 +324,9 @@ def test_a_request_whose_entry_cannot_be_written_fails_and_does_nothing(
     patient = api.patient()
     invoice = issued(api, doctor)
     insurer = api.insurer("CNS")
-    api.post("/v1/patient/relatives", patient, {"matricule": CHILD, "relationship": "child"})
+    api.register(CHILD, guardians=(ADULT,), name="Léa Schmit")
+    linked = api.post("/v1/patient/relatives", patient, {"matricule": CHILD, "relationship": "child"})
+    assert linked.status == 201, linked.body
     api.post("/v1/patient/claims", patient, {"invoice_id": invoice["id"], "proof_of_payment": PROOF})
     spare = issued(api, doctor)
     world = {
@@ -338,9 +352,9 @@ def test_a_request_whose_entry_cannot_be_written_fails_and_does_nothing(
     assert log(api, patient) == before
     assert api.get("/v1/patient/claims", patient).json["items"] == claims_before
     assert sum(1 for _ in OutboxEvent.scan()) == events_before
-    status = api.get(f"/v1/patients/{ADULT}/status", doctor).json
+    status = look_up(api, doctor).json
     assert (status["insurer"], status["digital_admin"]) == ("CNS", "opted_in")
-    assert api.get(f"/v1/patients/{STRANGER}/status", doctor).json["digital_admin"] == "unknown"
+    assert look_up(api, doctor, STRANGER).json["digital_admin"] == "unknown"
 
 
 def test_the_store_never_changes_or_deletes_an_entry(api: Api, fixed_clock: FixedClock) -> None:

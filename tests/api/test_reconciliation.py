@@ -15,7 +15,7 @@ from bench.awscalls import CallCounter
 from chalicelib.core import config
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.errors import Conflict
-from tests.api.conftest import ADULT, DOCTOR_CODE, OPERATOR, Api
+from tests.api.conftest import ADULT, DOCTOR_CODE, Api
 
 PROOF = {"method": "card", "paid_at": "2026-11-20T10:00:00Z"}
 PERIOD = "from=2026-11-23&to=2026-11-23"
@@ -164,9 +164,9 @@ def _busy_practice(api: Api, fixed_clock: FixedClock) -> str:
     part and in full; claimed and reimbursed, or rejected; with direct payment settled in part,
     in full or rejected; cancelled with and without a pending claim."""
     doctor, _ = _setup(api)
-    patient = api.post(f"/v1/patients/{ADULT}/tokens", OPERATOR).json["token"]
     insurer = api.insurer()
     fixed_clock.advance(timedelta(days=1))
+    patient = api.login()
     later = api.invoice(doctor, payment=None).json
     for amount in (1000, 4770):
         paid = api.post(
