@@ -104,6 +104,11 @@ def append(
     check that each notice in `covered` still covers `at`, and each of `notices` (written
     only where no notice covers `at`) with `events`. False when a check or a condition did
     not hold, or a concurrent transaction on the same items won: nothing was written."""
+    if len(entries) == 1 and not covered and not notices and not events:
+        # An entry that tells no one (an operator's action) is one conditional put: half the
+        # cost of a transaction, and the same guarantee that no entry is ever overwritten.
+        _entry_item(entries[0]).save(condition=EntryItem.access_id.does_not_exist())
+        return True
     try:
         with TransactWrite(connection=connection()) as tx:
             for entry in entries:
