@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import get_origin
 
 from chalicelib.api.edge import Call
 from chalicelib.api.onboarding import NewPatient
@@ -84,14 +86,27 @@ def lines(path: Path, kind: Format) -> Iterator[Line]:
             yield Line(rows.line_num, cells)
 
 
+def _as_json(cells: dict[str, str]) -> dict[str, object]:
+    """A CSV row as the JSON body the route reads: a yes/no column as a boolean, a list column
+    (`guardians`) split on its commas; every other cell stays text, as a matricule must."""
+    typed: dict[str, object] = dict(cells)
+    for name, cell in cells.items():
+        field = NewPatient.model_fields.get(name)
+        if field is None:
+            continue
+        if field.annotation is bool:
+            typed[name] = {"true": True, "false": False}.get(cell.strip().lower(), cell)
+        elif get_origin(field.annotation) in (tuple, list) or "tuple" in str(field.annotation):
+            typed[name] = [part.strip() for part in cell.split(",") if part.strip()]
+    return typed
+
+
 def entry(line: Line) -> NewPatient:
     """The patient the line describes, as the route takes it, or Refused with the route's
     own reasons."""
+    text = line.content if isinstance(line.content, str) else json.dumps(_as_json(line.content))
     try:
-        if isinstance(line.content, str):
-            body = Call(None, {}, {}, line.content.encode(), body_model=NewPatient).body(NewPatient)
-        else:
-            body = Call(None, {}, line.content, b"", query_model=NewPatient).args(NewPatient)
+        body = Call(None, {}, {}, text.encode(), body_model=NewPatient).body(NewPatient)
     except Unprocessable as exc:
         raise Refused([f"{e.field}: {e.message}" for e in exc.errors] or [exc.detail]) from exc
     except DhnError as exc:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -107,7 +107,12 @@ def append(
     if len(entries) == 1 and not covered and not notices and not events:
         # An entry that tells no one (an operator's action) is one conditional put: half the
         # cost of a transaction, and the same guarantee that no entry is ever overwritten.
-        _entry_item(entries[0]).save(condition=EntryItem.access_id.does_not_exist())
+        try:
+            _entry_item(entries[0]).save(condition=EntryItem.access_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
         return True
     try:
         with TransactWrite(connection=connection()) as tx:
