@@ -3,8 +3,8 @@ validated exactly as `POST /v1/patients` reads its body, with the same pydantic 
 field the route learns is a field the import learns.
 
 JSON Lines: each line a JSON object, the route's body; blank lines are skipped. CSV: a header
-row of the body's field names, then one patient per row; cells are text read as a query
-string is (`true`/`false` for booleans), and an empty cell leaves its field out.
+row of the body's field names, then one patient per row; cells are text, which the model
+reads in its lax mode (`true`/`false` for booleans), and an empty cell leaves its field out.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from chalicelib.api.edge import Call
+from chalicelib.api.edge.problems import unprocessable
 from chalicelib.api.onboarding import NewPatient
 from chalicelib.core.errors import DhnError, Unprocessable
 
@@ -89,11 +92,20 @@ def entry(line: Line) -> NewPatient:
     own reasons."""
     try:
         if isinstance(line.content, str):
-            body = Call(None, {}, {}, line.content.encode()).body(NewPatient)
+            body = Call(None, {}, {}, line.content.encode(), body_model=NewPatient).body(NewPatient)
         else:
-            body = Call(None, {}, line.content, b"").args(NewPatient)
+            body = _cells(line.content)
     except Unprocessable as exc:
         raise Refused([f"{e.field}: {e.message}" for e in exc.errors] or [exc.detail]) from exc
     except DhnError as exc:
         raise Refused([exc.detail]) from exc
     return body
+
+
+def _cells(cells: dict[str, str]) -> NewPatient:
+    """A CSV row: its cells are all text, so the model reads them in its lax mode (`true` a
+    boolean), where a body's JSON is read strictly; the reasons are the route's own."""
+    try:
+        return NewPatient.model_validate(cells)
+    except ValidationError as exc:
+        raise unprocessable(exc) from exc
