@@ -54,7 +54,7 @@ def test_concurrent_first_accesses_tell_the_patient_once(stack: Stack) -> None:
 
     def look_up() -> None:
         gate.wait()
-        answer = call(stack, "GET", f"/patients/{MATRICULE}/status", device)
+        answer = call(stack, "POST", "/patients/status", device, {"matricule": MATRICULE})
         statuses.append(answer.status_code)
 
     racers = [threading.Thread(target=look_up) for _ in range(RACERS)]
