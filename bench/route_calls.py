@@ -187,7 +187,7 @@ def _enrol(world: World) -> Request:
 
 
 def _status(world: World) -> Request:
-    return Request("GET", f"/patients/{fakeaws.PATIENT}/status", world.doctor)
+    return Request("POST", "/patients/status", world.doctor, {"matricule": fakeaws.PATIENT})
 
 
 # What each row is, the route as declared, and how to make its request.
@@ -212,7 +212,7 @@ ROUTES: list[tuple[str, str, Callable[[World], Request]]] = [
     ("read the agenda", "GET /v1/practice/appointments", _agenda),
     ("register a webhook", "POST /v1/webhooks", _register_webhook),
     ("enrol a device", "POST /v1/devices", _enrol),
-    ("check a patient's status", "GET /v1/patients/{matricule}/status", _status),
+    ("check a patient's status", "POST /v1/patients/status", _status),
 ]
 SCANS = "scans"
 # A figure is `ROUTE|service.Operation` (calls of that operation), or `ROUTE|scans`.

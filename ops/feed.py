@@ -3,22 +3,23 @@ validated exactly as `POST /v1/patients` reads its body, with the same pydantic 
 field the route learns is a field the import learns.
 
 JSON Lines: each line a JSON object, the route's body; blank lines are skipped. CSV: a header
-row of the body's field names, then one patient per row; cells are text read as a query
-string is (`true`/`false` for booleans), and an empty cell leaves its field out.
+row of the body's field names, then one patient per row; cells are text, which the model
+reads in its lax mode (`true`/`false` for booleans), and an empty cell leaves its field out.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import get_origin
+
+from pydantic import ValidationError
 
 from chalicelib.api.edge import Call
+from chalicelib.api.edge.problems import unprocessable
 from chalicelib.api.onboarding import NewPatient
 from chalicelib.core.errors import DhnError, Unprocessable
 
@@ -86,29 +87,25 @@ def lines(path: Path, kind: Format) -> Iterator[Line]:
             yield Line(rows.line_num, cells)
 
 
-def _as_json(cells: dict[str, str]) -> dict[str, object]:
-    """A CSV row as the JSON body the route reads: a yes/no column as a boolean, a list column
-    (`guardians`) split on its commas; every other cell stays text, as a matricule must."""
-    typed: dict[str, object] = dict(cells)
-    for name, cell in cells.items():
-        field = NewPatient.model_fields.get(name)
-        if field is None:
-            continue
-        if field.annotation is bool:
-            typed[name] = {"true": True, "false": False}.get(cell.strip().lower(), cell)
-        elif get_origin(field.annotation) in (tuple, list) or "tuple" in str(field.annotation):
-            typed[name] = [part.strip() for part in cell.split(",") if part.strip()]
-    return typed
-
-
 def entry(line: Line) -> NewPatient:
     """The patient the line describes, as the route takes it, or Refused with the route's
     own reasons."""
-    text = line.content if isinstance(line.content, str) else json.dumps(_as_json(line.content))
     try:
-        body = Call(None, {}, {}, text.encode(), body_model=NewPatient).body(NewPatient)
+        if isinstance(line.content, str):
+            body = Call(None, {}, {}, line.content.encode(), body_model=NewPatient).body(NewPatient)
+        else:
+            body = _cells(line.content)
     except Unprocessable as exc:
         raise Refused([f"{e.field}: {e.message}" for e in exc.errors] or [exc.detail]) from exc
     except DhnError as exc:
         raise Refused([exc.detail]) from exc
     return body
+
+
+def _cells(cells: dict[str, str]) -> NewPatient:
+    """A CSV row: its cells are all text, so the model reads them in its lax mode (`true` a
+    boolean), where a body's JSON is read strictly; the reasons are the route's own."""
+    try:
+        return NewPatient.model_validate(cells)
+    except ValidationError as exc:
+        raise unprocessable(exc) from exc

@@ -172,6 +172,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/docs"): Row("/v1/docs", {}, public=True),
     ("GET", "/docs/swagger-ui-bundle.js"): Row("/v1/docs/swagger-ui-bundle.js", {}, public=True),
     ("GET", "/docs/swagger-ui.css"): Row("/v1/docs/swagger-ui.css", {}, public=True),
+    # Any other file under /docs: the page has none, whoever asks.
+    ("GET", "/docs/{asset}"): Row("/v1/docs/index.html", dict.fromkeys(CALLERS, 404), public=True),
     ("POST", "/devices"): Row(
         "/v1/devices",
         # A code DHN never made, whoever sends it (the route takes no token).
