@@ -56,7 +56,8 @@ def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route registered."""
     models = _Models()
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    # In a fixed order, whatever order the blueprints happened to be imported in.
+    for route in sorted(ROUTES, key=lambda r: (r.path, r.method)):
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, models)
     event = models.ref(_answer_model("chalicelib.api.answers.webhooks", "Event"), "serialization")
     schemas = models.schemas()
@@ -362,7 +363,7 @@ def _webhook(event: dict[str, str]) -> dict[str, Any]:
 
 
 def _tags() -> list[dict[str, str]]:
-    modules = dict.fromkeys(route.blueprint for route in ROUTES)
+    modules = sorted({route.blueprint for route in ROUTES}, key=_tag_name)
     return [
         {"name": _tag_name(module), "description": (sys.modules[module].__doc__ or "").strip()}
         for module in modules

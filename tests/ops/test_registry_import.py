@@ -1,7 +1,5 @@
-"""The registry feed's bulk import: 400 patients with a few bad lines, interrupted midway
-by Ctrl-C and resumed, counts every line once and writes the refused ones with their reasons.
-(What it proves does not depend on the count, and each line also writes a journal entry, in a
-transaction that moto makes dearer the more items its tables hold.)"""
+"""The registry feed's bulk import: 10,000 patients with a few bad lines, interrupted midway
+by Ctrl-C and resumed, counts every line once and writes the refused ones with their reasons."""
 
 from __future__ import annotations
 
@@ -23,7 +21,7 @@ from chalicelib.services.identity import Principal
 from tests.matricules import matricule
 from tests.ops.conftest import ops
 
-PATIENTS = 400
+PATIENTS = 10_000
 
 
 def person(index: int) -> dict[str, Any]:
@@ -40,22 +38,22 @@ def person(index: int) -> dict[str, Any]:
 # Line number → (the line, the reasons the import gives for refusing it).
 BAD: dict[int, tuple[str, list[str]]] = {
     17: (json.dumps({**person(17), "matricule": "1893120105733"}), ["matricule: invalid check digits"]),
-    134: (
-        json.dumps({**person(134), "insurer": "AXA"}),
+    1_234: (
+        json.dumps({**person(1_234), "insurer": "AXA"}),
         ["insurer: Input should be 'CNS', 'CMFEP', 'CMFEC', 'EMCFL' or 'RCAM'"],
     ),
-    199: ('{"matricule": "1893120105732", "name": ', ["the body is not valid JSON"]),
-    201: (json.dumps({k: v for k, v in person(201).items() if k != "name"}), ["name: Field required"]),
-    311: (
-        json.dumps({**person(311), "app_active": "yes"}),
+    4_999: ('{"matricule": "1893120105732", "name": ', ["the body is not valid JSON"]),
+    5_001: (json.dumps({k: v for k, v in person(5_001).items() if k != "name"}), ["name: Field required"]),
+    7_777: (
+        json.dumps({**person(7_777), "app_active": "yes"}),
         ["app_active: Input should be a valid boolean"],
     ),
-    355: (json.dumps({**person(355), "nickname": "Mimi"}), ["nickname: Extra inputs are not permitted"]),
-    399: (json.dumps([person(399)]), ["body: must be a JSON object"]),
+    8_888: (json.dumps({**person(8_888), "nickname": "Mimi"}), ["nickname: Extra inputs are not permitted"]),
+    9_999: (json.dumps([person(9_999)]), ["body: must be a JSON object"]),
 }
 # Patients the registry holds before the import, and a line repeating an earlier one: updated.
-KNOWN = [3, 100, 240, 360, 398]
-REPEATED = {260: 256}
+KNOWN = [3, 2_500, 6_000, 9_000, 9_998]
+REPEATED = {6_500: 6_400}
 
 
 def feed(path: Path) -> Path:
@@ -128,7 +126,7 @@ def test_interrupted_midway_and_resumed(tmp_path: Path, aws: object, monkeypatch
     # Every good line went to the registry once, over both runs: nothing was counted twice.
     assert len(calls) == good
     assert registered() == good - len(REPEATED)
-    assert registered_as(person(100)["matricule"]).insurer == person(100)["insurer"]
+    assert registered_as(person(2_500)["matricule"]).insurer == person(2_500)["insurer"]
 
     refused = [
         json.loads(line) for line in (tmp_path / "registry.jsonl.refused.jsonl").read_text().splitlines()
