@@ -17,6 +17,7 @@ EventType = Literal[
     "document.received",
     "claim.submitted",
     "claim.decided",
+    "claim.withdrawn",
     "appointment.booked",
     "appointment.cancelled",
     "appointment.reminder",

@@ -360,11 +360,23 @@ def cancel(caller: Principal, invoice_id: str, reason: str, clock: Clock) -> Inv
     if invoice.status in invoice_status.CANCELLABLE:
         if invoice.claim_id is None:
             return store.cancel(invoice, reason, clock.now(), invoice_status.CANCELLABLE)
-        withdrawn = claim_ledger.withdraw(invoice, reason, clock.now())
+        now = clock.now()
+        withdrawn = claim_ledger.withdraw(invoice, reason, now, _withdrawal(invoice.claim_id, now))
         if withdrawn is None:
             raise Conflict("the invoice changed meanwhile; read it again and retry")
         return withdrawn
     raise Conflict("the insurer has decided this invoice's claim; it can no longer be cancelled")
+
+
+def _withdrawal(claim_id: str, at: datetime) -> Event:
+    """`claim.withdrawn`: the claim of a cancelled invoice is out of its insurer's queue."""
+    from chalicelib.store import claims as claim_store
+
+    claim = claim_store.get(claim_id, consistent=True)
+    if claim is None:
+        raise Conflict("the invoice changed meanwhile; read it again and retry")
+    withdrawn = replace(claim, status="withdrawn", decided_at=at)
+    return claim_rules.event(withdrawn, "claim.withdrawn", ids.new_id("evt", at), at)
 
 
 def scan(caller: Principal, token: str, clock: Clock) -> Invoice:

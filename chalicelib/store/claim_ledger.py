@@ -95,10 +95,11 @@ def _settled(invoice: Invoice, decision: Decision) -> Invoice:
     )
 
 
-def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice | None:
-    """Cancel an invoice whose claim is still pending, taking the claim out of the queue: the
-    invoice as cancelled, or None when the insurer has decided meanwhile or a payment came in
-    (the day's outstanding total drops by what was outstanding when the invoice was read)."""
+def withdraw(invoice: Invoice, reason: str, at: datetime, withdrawn: Event) -> Invoice | None:
+    """Cancel an invoice whose claim is still pending, taking the claim out of the queue and
+    telling of it (`withdrawn`, the `claim.withdrawn` event): the invoice as cancelled, or None
+    when the insurer has decided meanwhile or a payment came in (the day's outstanding total
+    drops by what was outstanding when the invoice was read)."""
     claim_id = invoice.claim_id
     assert claim_id is not None
     cancelled = invoice_store.cancelled(invoice, reason, at)
@@ -120,6 +121,7 @@ def withdraw(invoice: Invoice, reason: str, at: datetime) -> Invoice | None:
             condition=ClaimItem.status == claims.PENDING,
         )
         invoice_day_totals.record_change(tx, invoice, cancelled)
+        tx.save(outbox.model_of(withdrawn))
 
     if not transact(write):
         return None

@@ -318,6 +318,8 @@ def test_cancelling_an_invoice_withdraws_its_pending_claim(world: World, fixed_c
     assert world.queue("?status=pending").json["items"] == []
     [withdrawn] = world.queue("?status=withdrawn").json["items"]
     assert withdrawn["status"] == "withdrawn" and withdrawn["withdrawn_at"]
+    [told] = events("claim.withdrawn")
+    assert told.data["claim_id"] == claim["id"] and told.data["status"] == "withdrawn"
     assert world.decide(claim["id"]).status == 409
     assert field_of(world.claim(claim["invoice_id"])) == "invoice_id"
     fixed_clock.advance(timedelta(days=6))

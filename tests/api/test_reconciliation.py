@@ -283,9 +283,10 @@ def test_totals_stay_exact_when_changes_race(api: Api, fixed_clock: FixedClock) 
         assert paid.status == 201, paid.body
     with pytest.raises(Conflict):
         invoices.cancel(stale_plain, "erreur", fixed_clock.now(), ("issued", "paid"))
-    assert claim_ledger.withdraw(stale_direct, "erreur", fixed_clock.now()) is None
     claim = claims.get(direct["claim"]["id"])
     assert claim is not None
+    told = rules.event(claim, "claim.withdrawn", ids.new_id("evt", fixed_clock.now()), fixed_clock.now())
+    assert claim_ledger.withdraw(stale_direct, "erreur", fixed_clock.now(), told) is None
     decided = rules.decided(claim, rules.Decision("reimbursed", 3000, None, "VIR-1"), fixed_clock.now())
     event = rules.event(decided, "claim.decided", ids.new_id("evt", fixed_clock.now()), fixed_clock.now())
     assert claim_ledger.decide(decided, stale_direct, event)
