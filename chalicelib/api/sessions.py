@@ -9,9 +9,9 @@ from chalice.app import Blueprint
 from chalicelib.api.edge import Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.identity import ROTATING_ROLES
+from chalicelib.domain.identity import ROTATING_ROLES, Role
 from chalicelib.services import identity
-from chalicelib.services.identity import IssuedToken, Role
+from chalicelib.services.identity import IssuedToken
 
 bp = Blueprint(__name__)
 

@@ -25,10 +25,10 @@ from chalicelib.domain.identity import (
     Doctor,
     EnrolmentCode,
     Holder,
+    Role,
     token_id_of,
     token_text,
 )
-from chalicelib.domain.identity import Role as Role  # noqa: PLC0414 (the HTTP edge names roles from here)
 
 if TYPE_CHECKING:
     from chalicelib.core.cursor import Page

@@ -6,8 +6,9 @@ from chalice.app import Request
 
 from chalicelib.core import clock
 from chalicelib.core.errors import Forbidden
+from chalicelib.domain.identity import Role
 from chalicelib.services import identity
-from chalicelib.services.identity import Principal, Role
+from chalicelib.services.identity import Principal
 
 PRACTICE: frozenset[Role] = frozenset({"doctor", "assistant"})
 DOCTOR: frozenset[Role] = frozenset({"doctor"})

@@ -18,7 +18,7 @@ from chalicelib.api.edge.calls import Call, Reply
 from chalicelib.api.edge.media import READABLE, accepts, json_response
 from chalicelib.api.edge.problems import failure, problem
 from chalicelib.core.errors import DhnError, NotAcceptable
-from chalicelib.services.identity import Role
+from chalicelib.domain.identity import Role
 
 Handler = Callable[[Call], Any]
 
