@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from chalice.app import Request
+from typing import TYPE_CHECKING
 
 from chalicelib.core import clock
 from chalicelib.core.errors import Forbidden
-from chalicelib.services import identity
-from chalicelib.services.identity import Principal, Role
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+    from chalicelib.services.identity import Principal, Role
 
 PRACTICE: frozenset[Role] = frozenset({"doctor", "assistant"})
 DOCTOR: frozenset[Role] = frozenset({"doctor"})
@@ -21,6 +24,8 @@ def authorise(request: Request, roles: frozenset[Role] | None) -> Principal | No
     role); None on a public route (`roles=None`), which reads no token at all."""
     if roles is None:
         return None
+    from chalicelib.services import identity
+
     caller = identity.authenticate(request.headers.get("authorization"), clock.current())
     if caller.role not in roles:
         raise Forbidden(f"this route is for: {', '.join(sorted(roles))}")
