@@ -6,15 +6,16 @@ style, whatever the document. The cuts of `typeface` are already small (12 KB co
 the core cut), so a document embeds its cut whole instead, and then everything fpdf2 would
 write about the font is the same in every document of that cut: the compressed font program,
 the map from character codes to glyphs, the widths and the map back to Unicode. `prepare()`
-makes them once per process; `Producer`, given to `FPDF.output()`, writes them into each
-document. A character's code is its Unicode code point (`CodePoints`), so one map of codes
-serves every document.
+makes them once per process; `Producer`, which `typeface.written()` gives to `FPDF.output()`,
+writes them into each document. A character's code is its Unicode code point (`CodePoints`),
+so one map of codes serves every document.
 
 This reaches into fpdf2's internals, which requirements.txt pins (2.8.9): `Producer` replaces
 `OutputProducer._add_fonts()` and writes the same objects that it writes for a TrueType font
 (fpdf/output.py), only prepared; `CodePoints` replaces `SubsetMap.pick_glyph()`, which hands
-out the codes. tests/unit/test_render.py reads the text back with pdfium in every script,
-scans the QR code, and checks that drawing a document never runs fontTools' subsetter.
+out the codes, and refuses fpdf2's own subsetting, which would write its fonts empty.
+tests/unit/test_render.py reads the text back with pdfium in every script, scans the QR code,
+and checks that drawing a document never runs fontTools' subsetter.
 
 Imported inside the functions that draw a PDF, like fpdf2 itself.
 """
@@ -22,6 +23,7 @@ Imported inside the functions that draw a PDF, like fpdf2 itself.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from fpdf.output import PDFExtGState, PDFType3Font, PDFXObject
     from fpdf.pattern import Pattern
 
+# The ToUnicode CMap that fpdf2 writes for a TrueType font (fpdf/output.py), around its mappings.
 _UNICODE_CMAP = (
     "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
     "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
@@ -55,8 +58,8 @@ class Embedding:
 
 
 def prepare(font: TTFFont, data: bytes) -> Embedding:
-    """The embedding of `font`, as `add_font()` parsed it from the file `data`. Every code
-    point of the cut is below U+10000, so a code is two bytes (Identity-H)."""
+    """The embedding of `font`, as `add_font()` parsed it from the file `data`. A code is two
+    bytes (Identity-H), so every character of the cut must be below U+10000 (else ValueError)."""
     code_points = sorted(font.glyph_ids)
     if code_points[-1] > 0xFFFF:
         raise ValueError(f"{font.name} has characters beyond U+FFFF, which a code of two bytes misses")
@@ -87,6 +90,11 @@ class CodePoints(SubsetMap):
         if glyph is None or not isinstance(glyph.unicode, tuple) or len(glyph.unicode) != 1:
             return None
         return glyph.unicode[0]
+
+    def get_all_glyph_names(self) -> Sequence[str]:
+        # Only fpdf2's own `_add_fonts()` asks, to subset the font: a document written
+        # without `Producer`, whose fonts would come out without their characters.
+        raise TypeError("write a document of the typeface with typeface.written(), not FPDF.output()")
 
 
 class _Compressed(PDFContentStream):

@@ -116,8 +116,6 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     """The invoice as an A4 PDF document."""
     from fpdf import FPDF
 
-    from chalicelib.render.font_embedding import Producer
-
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     typeface.add_to(pdf, _texts(doc))
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
@@ -135,7 +133,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     _lines(pdf, doc)
     _totals(pdf, doc)
     _footer(pdf)
-    return bytes(pdf.output(output_producer_class=Producer))
+    return typeface.written(pdf)
 
 
 def _texts(doc: InvoiceDocument) -> list[str]:

@@ -86,8 +86,8 @@ class _Cut:
 def add_to(pdf: FPDF, texts: Iterable[str]) -> None:
     """Make FAMILY, regular ("") and bold ("B"), available to `pdf.set_font()`, in the
     smallest cut that shows every one of `texts` as `printable` gives it (the document's
-    own texts: names, labels; the fixed wording is in every cut). The document must be
-    written with `pdf.output(output_producer_class=font_embedding.Producer)`."""
+    own texts: names, labels; the fixed wording is in every cut). Write the document with
+    `written()`."""
     from chalicelib.render.font_embedding import CodePoints
 
     needed = {ord(char) for text in texts for char in printable(text)}
@@ -104,6 +104,13 @@ def add_to(pdf: FPDF, texts: Iterable[str]) -> None:
         font.biggest_size_pt = 0
         font.subset = CodePoints(font, style.embedding)
         pdf.fonts[font.fontkey] = font
+
+
+def written(pdf: FPDF) -> bytes:
+    """The PDF of a document whose fonts `add_to()` gave, each embedded as it was prepared."""
+    from chalicelib.render.font_embedding import Producer
+
+    return bytes(pdf.output(output_producer_class=Producer))
 
 
 def printable(text: str) -> str:

@@ -374,3 +374,19 @@ def test_a_cut_beyond_two_byte_codes_is_refused() -> None:
     beyond = cast("TTFFont", SimpleNamespace(name="Wide", glyph_ids={0x41: 1, 0x1F44D: 2}, cw={}))
     with pytest.raises(ValueError, match="beyond U\\+FFFF"):
         font_embedding.prepare(beyond, b"")
+
+
+def test_a_document_of_the_typeface_written_by_fpdf2_alone_is_refused() -> None:
+    from fpdf import FPDF
+
+    def drawn() -> FPDF:
+        document = FPDF()
+        typeface.add_to(document, [])
+        document.add_page()
+        document.set_font(typeface.FAMILY, size=10)
+        document.cell(text="Mémoire d'honoraires")
+        return document
+
+    with pytest.raises(TypeError, match=r"typeface\.written\(\)"):
+        drawn().output()
+    assert "Mémoire d'honoraires" in page_text(pdfium.PdfDocument(typeface.written(drawn())))
