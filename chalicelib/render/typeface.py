@@ -14,8 +14,8 @@ The files (`fonts/`, beside this module, with DejaVu's licence in `fonts/LICENSE
 
 A document takes the smallest cut that has every character it prints; all are the same
 drawings, so a name looks the same in any. The reason is size: a document embeds its cut
-whole (`font_embedding` tells why), about 25 KB compressed for both styles of the core
-cut, 34 KB of the Latin cut and 120 KB of the full cut. The cuts were made with, for each
+whole (`font_embedding` tells why): both styles take about 25 KB compressed in the core
+cut, 34 KB in the Latin cut and 120 KB in the full cut. The cuts were made with, for each
 style (the Latin cut's unicodes here):
 
     pyftsubset DejaVuSansCondensed.ttf --output-file=fonts/DejaVuSansCondensed-Latin.ttf \\
