@@ -1,10 +1,11 @@
 """How long one invoice PDF takes to draw, its QR code included (target: median ≤ 12 ms).
 
-Median and p95 of 200 renders of a typical invoice, whose names take the typeface's Latin cut,
-and the median of one whose patient's name is in Cyrillic and Greek, which takes the full cut
-(chalicelib/render/typeface.py tells why there are two). The first render of each is left
-out: it pays for importing fpdf2 and qrcode and for parsing the fonts, which is cold-start
-time, measured with `python -X importtime`, not render time.
+Median and p95 of 200 renders of a typical invoice, whose names take the typeface's core cut,
+and the medians of one whose patient's name takes the Latin cut and of one in Cyrillic and
+Greek, which takes the full cut (chalicelib/render/typeface.py tells why there are three). The
+first render of each is left out: it pays for importing fpdf2 and qrcode and for parsing and
+preparing the fonts (once per process: chalicelib/render/font_embedding.py), which is
+cold-start time, measured with `python -X importtime`, not render time.
 """
 
 from __future__ import annotations

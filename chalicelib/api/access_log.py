@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,8 +11,9 @@ from chalicelib.api.edge import PATIENT, Call, route
 from chalicelib.api.fields import Day, ListQuery, PatientId
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.journal import Entry
-from chalicelib.services import journal
+
+if TYPE_CHECKING:
+    from chalicelib.domain.journal import Entry
 
 bp = Blueprint(__name__)
 
@@ -39,6 +40,8 @@ def entry_json(entry: Entry) -> dict[str, object]:
 @route(bp, "/patient/access-log", roles=PATIENT, query=AccessLogQuery, answer="AccessLogPage")
 def access_log(call: Call) -> dict[str, object]:
     """Who read or changed the patient's data, newest first; `for=` a relative's."""
+    from chalicelib.services import journal
+
     query = call.args(AccessLogQuery)
     page = journal.read(
         call.me, query.for_, query.from_, query.to, query.limit, query.cursor, clock.current()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -24,9 +24,10 @@ from chalicelib.api.fields import (
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound, Unprocessable
 from chalicelib.domain import doctor_code, slots
-from chalicelib.domain.appointments import Appointment
 from chalicelib.domain.calendar import local_rfc3339, rfc3339, rfc3339_or_none
-from chalicelib.services import appointments
+
+if TYPE_CHECKING:
+    from chalicelib.domain.appointments import Appointment
 
 bp = Blueprint(__name__)
 
@@ -106,6 +107,8 @@ def availability_json(availability: slots.Availability) -> dict[str, object]:
 
 
 def appointment_json(appointment: Appointment) -> dict[str, object]:
+    from chalicelib.services import appointments
+
     return {
         "id": appointment.appointment_id,
         **appointments.details(appointment),
@@ -125,6 +128,8 @@ def _path_doctor_code(call: Call) -> str:
 @route(bp, "/practice/availability", method="PUT", roles=PRACTICE, body=AvailabilityIn, answer="Availability")
 def publish_availability(call: Call) -> dict[str, object]:
     """The practice's opening hours, cut into slots."""
+    from chalicelib.services import appointments
+
     body = call.body(AvailabilityIn)
     availability = slots.Availability(
         slot_minutes=body.slot_minutes,
@@ -143,6 +148,8 @@ def get_availability(call: Call) -> dict[str, object]:
 
     An addition to the contract, so software can read back what it set; 404 before any.
     """
+    from chalicelib.services import appointments
+
     found = appointments.published(call.me)
     if found is None:
         raise NotFound("no opening hours published yet")
@@ -152,6 +159,8 @@ def get_availability(call: Call) -> dict[str, object]:
 @route(bp, "/doctors/{doctor_code}/slots", roles=PATIENT, query=SlotQuery, answer="SlotPage", errors=(404,))
 def free_slots(call: Call) -> dict[str, object]:
     """A doctor's free slots, from `from` to `to` (both included)."""
+    from chalicelib.services import appointments
+
     query = call.args(SlotQuery)
     found = appointments.free_slots(_path_doctor_code(call), query.from_, query.to, clock.current())
     return {
@@ -176,6 +185,8 @@ def book(call: Call) -> dict[str, object]:
 
     A doctor unknown to DHN is 404; a taken slot, 409.
     """
+    from chalicelib.services import appointments
+
     body = call.body(NewAppointment)
     booking = appointments.Booking(body.doctor_code, body.start, body.patient_matricule, body.reason)
     return appointment_json(appointments.book(call.me, booking, clock.current()))
@@ -189,6 +200,8 @@ def cancel(call: Call) -> Reply:
 
     For the patient, who booked it, or the practice; once it has begun, 409.
     """
+    from chalicelib.services import appointments
+
     appointments.cancel(call.me, call.params["appointment_id"], clock.current())
     return Reply(None, 204)
 
@@ -196,6 +209,8 @@ def cancel(call: Call) -> Reply:
 @route(bp, "/patient/appointments", roles=PATIENT, query=PatientAppointmentQuery, answer="AppointmentPage")
 def patient_appointments(call: Call) -> dict[str, object]:
     """The patient's appointments, and those they booked for relatives."""
+    from chalicelib.services import appointments
+
     query = call.args(PatientAppointmentQuery)
     page = appointments.for_patient(call.me, query.for_, query.limit, query.cursor, clock.current())
     return {"items": [appointment_json(a) for a in page.items], "next_cursor": page.next_cursor}
@@ -204,6 +219,8 @@ def patient_appointments(call: Call) -> dict[str, object]:
 @route(bp, "/practice/appointments", roles=PRACTICE, query=PracticeAppointmentQuery, answer="AppointmentPage")
 def practice_appointments(call: Call) -> dict[str, object]:
     """The practice's appointments of one day."""
+    from chalicelib.services import appointments
+
     query = call.args(PracticeAppointmentQuery)
     page = appointments.for_practice(call.me, query.day, query.limit, query.cursor, clock.current())
     return {"items": [appointment_json(a) for a in page.items], "next_cursor": page.next_cursor}

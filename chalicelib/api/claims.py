@@ -12,11 +12,11 @@ from chalicelib.api.edge import INSURER, PATIENT, Call, route
 from chalicelib.api.fields import Body, Cents, Flag, Instant, ListQuery, PaymentMethod, QrText, Text, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.claims import Claim, DecisionRequest, Outcome, Proof, Status
-from chalicelib.services import claims
+from chalicelib.domain.claims import DecisionRequest, Outcome, Proof, Status
 
 if TYPE_CHECKING:
     from chalicelib.core.cursor import Page
+    from chalicelib.domain.claims import Claim
 
 bp = Blueprint(__name__)
 
@@ -140,6 +140,8 @@ def submit(call: Call) -> dict[str, object]:
     One claim per invoice: a second is 409. Due 5 days after submission; the insurer is told
     (`claim.submitted`).
     """
+    from chalicelib.services import claims
+
     body = call.body(PatientClaim)
     return claim_json(claims.submit(call.me, body.invoice_id, _proof(body.proof_of_payment), clock.current()))
 
@@ -147,6 +149,8 @@ def submit(call: Call) -> dict[str, object]:
 @route(bp, "/patient/claims", roles=PATIENT, query=ListQuery, answer="ClaimPage")
 def patient_claims(call: Call) -> dict[str, object]:
     """The patient's claims, newest first."""
+    from chalicelib.services import claims
+
     query = call.args(ListQuery)
     return _page(claims.for_patient(call.me, query.limit, query.cursor))
 
@@ -167,6 +171,8 @@ def file_paper(call: Call) -> dict[str, object]:
 
     Only for an invoice that names the caller's insurer (else 404); one claim per invoice.
     """
+    from chalicelib.services import claims
+
     body = call.body(PaperClaim)
     return claim_json(claims.file_paper(call.me, body.qr, _proof(body.proof_of_payment), clock.current()))
 
@@ -174,6 +180,8 @@ def file_paper(call: Call) -> dict[str, object]:
 @route(bp, "/insurer/claims", roles=INSURER, query=QueueQuery, answer="ClaimPage")
 def insurer_claims(call: Call) -> dict[str, object]:
     """The insurer's own claims, oldest first; another insurer's never."""
+    from chalicelib.services import claims
+
     query = call.args(QueueQuery)
     return _page(
         claims.queue(call.me, query.status, query.overdue, query.limit, query.cursor, clock.current())
@@ -195,6 +203,8 @@ def decide(call: Call) -> dict[str, object]:
     The same decision again answers 200 unchanged; a different one, or one on a withdrawn
     claim, is 409. Notifies the patient (`claim.decided`) and, for direct payment, the practice.
     """
+    from chalicelib.services import claims
+
     body = call.body(DecisionIn)
     request = DecisionRequest(body.outcome, body.reimbursed_cents, body.reason, body.payment_reference)
     return claim_json(claims.decide(call.me, call.params["claim_id"], request, clock.current()))

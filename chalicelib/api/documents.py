@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,8 +11,9 @@ from chalicelib.api.edge import PATIENT, Call, route
 from chalicelib.api.fields import ListQuery, PatientId
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.documents import Document
-from chalicelib.services import documents
+
+if TYPE_CHECKING:
+    from chalicelib.domain.documents import Document
 
 bp = Blueprint(__name__)
 
@@ -38,6 +39,8 @@ def list_documents(call: Call) -> dict[str, object]:
     """Newest first. With `type=` a page reads a bounded number of documents, so it may hold
     fewer than `limit`, or none, with a `next_cursor` that resumes right after the last
     document read. A list ends when `next_cursor` is null, never at a short page."""
+    from chalicelib.services import documents
+
     query = call.args(DocumentQuery)
     page = documents.list_documents(
         call.me, query.for_, query.type, query.limit, query.cursor, clock.current()
@@ -51,6 +54,8 @@ def get_document(call: Call) -> dict[str, object]:
 
     It reads the query of the list (`limit`, `cursor` and `type` are checked, and unused).
     """
+    from chalicelib.services import documents
+
     query = call.args(DocumentQuery)
     found = documents.download(call.me, query.for_, call.params["document_id"], clock.current())
     return {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.api.edge import Call, route
-from chalicelib.core import signing_keys
 
 bp = Blueprint(__name__)
 
@@ -19,4 +18,6 @@ def health(call: Call) -> dict[str, str]:
 @route(bp, "/.well-known/jwks.json", roles=None, answer="Jwks")
 def jwks(call: Call) -> dict[str, list[dict[str, str]]]:
     """The public keys that verify QR tokens offline."""
+    from chalicelib.core import signing_keys
+
     return signing_keys.jwks()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -25,8 +25,10 @@ from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import Insurer
 from chalicelib.domain.invoice_status import Status
-from chalicelib.domain.invoices import Invoice
-from chalicelib.services import invoices
+
+if TYPE_CHECKING:
+    from chalicelib.domain.invoices import Invoice
+    from chalicelib.services import invoices
 
 bp = Blueprint(__name__)
 
@@ -166,6 +168,8 @@ def invoice_json(invoice: Invoice) -> dict[str, object]:
 
 
 def _payment(body: PaymentIn | NewPayment) -> invoices.PaymentRequest:
+    from chalicelib.services import invoices
+
     return invoices.PaymentRequest(body.method, body.amount_cents, body.paid_at)
 
 
@@ -190,6 +194,8 @@ def issue(call: Call) -> dict[str, object]:
     opted in, puts a copy of the PDF in the patient's vault and notifies `invoice.issued`.
     A practice whose doctor is not registered is 404; numbering contended past its retries, 409.
     """
+    from chalicelib.services import invoices
+
     body = call.body(NewInvoice)
     request = invoices.IssueRequest(
         patient_matricule=body.patient_matricule,
@@ -213,6 +219,8 @@ def list_invoices(call: Call) -> dict[str, object]:
     that resumes right after the last invoice read. A list ends when `next_cursor` is null,
     never at a short page.
     """
+    from chalicelib.services import invoices
+
     query = call.args(InvoiceQuery)
     page = invoices.list_for_practice(
         call.me, query.patient_id, query.status, query.from_, query.to, query.limit, query.cursor
@@ -223,6 +231,8 @@ def list_invoices(call: Call) -> dict[str, object]:
 @route(bp, "/invoices/{invoice_id}", roles=PRACTICE, answer="Invoice")
 def get_invoice(call: Call) -> dict[str, object]:
     """One invoice of the practice; journaled for the patient."""
+    from chalicelib.services import invoices
+
     return invoice_json(invoices.read(call.me, call.params["invoice_id"], clock.current()))
 
 
@@ -233,6 +243,8 @@ def invoice_pdf(call: Call) -> Response:
     The request must send `Accept: application/pdf` (or `*/*`): API Gateway returns binary
     bodies only then. Any other Accept header, or none, is 406.
     """
+    from chalicelib.services import invoices
+
     invoice = invoices.read(call.me, call.params["invoice_id"], clock.current())
     return Response(
         invoices.render_pdf(invoice),
@@ -247,6 +259,8 @@ def invoice_pdf(call: Call) -> Response:
 @route(bp, "/invoices/{invoice_id}/qr.svg", roles=PRACTICE, text="image/svg+xml")
 def invoice_qr(call: Call) -> Response:
     """The invoice's QR code as SVG, quiet zone included."""
+    from chalicelib.services import invoices
+
     invoice = invoices.read(call.me, call.params["invoice_id"], clock.current())
     return Response(invoices.qr_svg(invoice), headers={"Content-Type": "image/svg+xml"})
 
@@ -268,6 +282,8 @@ def add_payment(call: Call) -> dict[str, object]:
     `status` is `paid` once the patient owes nothing. A cancelled or claimed invoice, or one
     changed meanwhile by another payment, is 409.
     """
+    from chalicelib.services import invoices
+
     body = call.body(NewPayment)
     return invoice_json(
         invoices.add_payment(call.me, call.params["invoice_id"], _payment(body), clock.current())
@@ -289,6 +305,8 @@ def cancel(call: Call) -> dict[str, object]:
     A pending claim is withdrawn with it (`claim.withdrawn`). Cancelling a cancelled invoice
     answers it unchanged; once the insurer has decided its claim, 409.
     """
+    from chalicelib.services import invoices
+
     body = call.body(Cancellation)
     return invoice_json(invoices.cancel(call.me, call.params["invoice_id"], body.reason, clock.current()))
 
@@ -300,4 +318,6 @@ def scan(call: Call) -> dict[str, object]:
     Only an invoice that names the caller's insurer (else 404). A forged or altered token is
     422 on `qr`, with one message whatever the cause.
     """
+    from chalicelib.services import invoices
+
     return invoice_json(invoices.scan(call.me, call.body(Scan).qr, clock.current()))

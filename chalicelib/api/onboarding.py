@@ -3,7 +3,7 @@ their revocation."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -15,8 +15,10 @@ from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.insurers import INSURERS, Insurer
-from chalicelib.domain.registry import Patient
-from chalicelib.services import identity, registry
+
+if TYPE_CHECKING:
+    from chalicelib.domain.registry import Patient
+    from chalicelib.services import registry
 
 bp = Blueprint(__name__)
 
@@ -42,6 +44,8 @@ class PatientFields(Body):
     ] = ()
 
     def feed(self) -> registry.Feed:
+        from chalicelib.services import registry
+
         return registry.Feed(self.name, self.insurer, self.digital_admin, self.app_active, self.guardians)
 
 
@@ -87,6 +91,8 @@ def create_doctor(call: Call) -> dict[str, object]:
 
     A doctor already registered is 409.
     """
+    from chalicelib.services import identity
+
     body = call.body(NewDoctor)
     code, record = identity.onboard_doctor(
         body.doctor_code, body.name, body.specialty, body.iban, clock.current()
@@ -114,6 +120,8 @@ def create_patient(call: Call) -> dict[str, object]:
 
     Stands in for the Agence eSanté registry feed. A patient already registered is 409.
     """
+    from chalicelib.services import registry
+
     body = call.body(NewPatient)
     return patient_json(registry.register(call.me, body.matricule, body.feed(), clock.current()))
 
@@ -129,6 +137,8 @@ def create_patient(call: Call) -> dict[str, object]:
 )
 def replace_patient(call: Call) -> dict[str, object]:
     """Replace a registered patient's record (opt-in and opt-out changes, guardians)."""
+    from chalicelib.services import registry
+
     body = call.body(ReplacedPatient)
     return patient_json(
         registry.update(call.me, call.params["patient_id"], body.matricule, body.feed(), clock.current())
@@ -147,6 +157,8 @@ def replace_patient(call: Call) -> dict[str, object]:
 )
 def patient_token(call: Call) -> dict[str, str]:
     """A patient's bearer token (12 hours); stands in for the eSanté login."""
+    from chalicelib.services import registry
+
     return issued_json(registry.patient_token(call.me, call.params["patient_id"], clock.current()))
 
 
@@ -161,6 +173,8 @@ def patient_token(call: Call) -> dict[str, str]:
 )
 def insurer_token(call: Call) -> Reply:
     """An insurer's bearer token."""
+    from chalicelib.services import identity
+
     insurer = call.params["insurer"]
     if insurer not in INSURERS:
         raise Unprocessable.field("insurer", f"must be one of {', '.join(INSURERS)}")
@@ -174,5 +188,7 @@ def revoke_token(call: Call) -> Reply:
 
     A device's token is 409: its practice revokes the device.
     """
+    from chalicelib.services import identity
+
     identity.revoke_token(call.me, call.params["token_id"])
     return Reply(None, 204)

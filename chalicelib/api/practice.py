@@ -12,7 +12,6 @@ from chalicelib.api.fields import Body, ListQuery, Matricule, Text, rule
 from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.services import identity, registry
 
 bp = Blueprint(__name__)
 
@@ -51,6 +50,8 @@ def enrol(call: Call) -> dict[str, str]:
     `enrolment_code`, a used one 409. The token is answered once: the same enrolment sent
     again, with or without an `Idempotency-Key`, is 409.
     """
+    from chalicelib.services import identity
+
     body = call.body(Enrol)
     done = identity.enrol_device(body.enrolment_code, body.device_name, clock.current())
     return {
@@ -73,6 +74,8 @@ def enrol(call: Call) -> dict[str, str]:
 )
 def enrolment_code(call: Call) -> dict[str, str]:
     """A code for another PC of the doctor, or for an assistant."""
+    from chalicelib.services import identity
+
     body = call.body(NewEnrolmentCode)
     code, record = identity.new_enrolment_code(call.me, body.role, body.name, clock.current())
     return {"enrolment_code": code, "expires_at": rfc3339(record.expires_at)}
@@ -81,6 +84,8 @@ def enrolment_code(call: Call) -> dict[str, str]:
 @route(bp, "/practice/devices", roles=DOCTOR, query=ListQuery, answer="DevicePage")
 def devices(call: Call) -> dict[str, object]:
     """Every device of the practice, revoked ones included."""
+    from chalicelib.services import identity
+
     query = call.args(ListQuery)
     page = identity.list_devices(call.me, query.limit, query.cursor)
     return {
@@ -101,6 +106,8 @@ def devices(call: Call) -> dict[str, object]:
 @route(bp, "/practice/devices/{device_id}", method="DELETE", roles=DOCTOR, status=204)
 def revoke(call: Call) -> Reply:
     """Revoke a device; its token answers 401 from the next request on."""
+    from chalicelib.services import identity
+
     identity.revoke_device(call.me, call.params["device_id"], clock.current())
     return Reply(None, 204)
 
@@ -109,6 +116,8 @@ def revoke(call: Call) -> Reply:
 @route(bp, "/patients/status", method="POST", roles=PRACTICE, body=StatusLookup, answer="PatientStatus")
 def patient_status(call: Call) -> dict[str, object]:
     """What a practice may know before billing a patient; journaled for the patient."""
+    from chalicelib.services import registry
+
     found = registry.status(call.me, call.body(StatusLookup).matricule, clock.current())
     return {
         "patient_id": found.patient_id,

@@ -3,23 +3,23 @@ as CSV."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
-import tempfile
 from collections.abc import Iterator
-from typing import IO, Annotated, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib.api.edge import DOCTOR, Call, Reply, route
 from chalicelib.api.fields import Day, ListQuery, rule
-from chalicelib.services import reconciliation
+from chalicelib.domain.reconciliation import MAX_DAYS
+
+if TYPE_CHECKING:
+    from chalicelib.services import reconciliation
 
 bp = Blueprint(__name__)
 
-COLUMNS = [field.name for field in dataclasses.fields(reconciliation.Row)]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The largest CSV answered inline, well under the 6 MB a Lambda function may answer; a larger
 # one goes to the vault and the answer is a 303 to it.
@@ -34,9 +34,7 @@ class Period(ListQuery):
         Day,
         Field(
             description="Last issue date, inclusive.",
-            json_schema_extra=rule(
-                f"not before `from`, and a period of at most {reconciliation.MAX_DAYS} days"
-            ),
+            json_schema_extra=rule(f"not before `from`, and a period of at most {MAX_DAYS} days"),
         ),
     ]
     format: Literal["json", "csv"] = "json"
@@ -62,8 +60,13 @@ def _cell(value: object) -> object:
 
 def _write_csv(rows: Iterator[reconciliation.Row], out: IO[bytes]) -> int:
     """Write the rows to `out` as CSV; how many bytes that made."""
+    import csv
+
+    from chalicelib.services import reconciliation
+
+    columns = [field.name for field in dataclasses.fields(reconciliation.Row)]
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows({k: _cell(v) for k, v in _record(row).items()} for row in rows)
     # `out` stays open for the caller: the wrapper would close it when it goes.
@@ -74,6 +77,10 @@ def _write_csv(rows: Iterator[reconciliation.Row], out: IO[bytes]) -> int:
 def _csv(call: Call, period: Period) -> Response | Reply:
     """The CSV in the answer, or past INLINE_CSV_BYTES a 303 to it in the vault. It is
     written to a file that stays in memory up to that size, so memory stays bounded."""
+    import tempfile  # with `shutil`, `bz2` and `lzma`: only a CSV answer pays for them
+
+    from chalicelib.services import reconciliation
+
     rows = reconciliation.rows(call.me, period.from_, period.to)
     filename = f"reconciliation-{period.from_}-{period.to}.csv"
     with tempfile.SpooledTemporaryFile(max_size=INLINE_CSV_BYTES) as out:
@@ -112,6 +119,8 @@ def report(call: Call) -> dict[str, object] | Response | Reply:
     answer, or past 1 MiB a 303 whose `Location` (also `download_url` in the body) fetches it
     from the vault for 5 minutes.
     """
+    from chalicelib.services import reconciliation
+
     period = call.args(Period)
     if period.format == "csv":
         return _csv(call, period)

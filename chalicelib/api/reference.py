@@ -15,7 +15,6 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 
 from chalice.app import Blueprint, Response
@@ -76,6 +75,8 @@ class Asset:
 def _asset(name: str) -> Asset:
     # Found, not imported: the package's own module loads Jinja2 and a handler for every web
     # framework it knows, none of which serving two files needs.
+    from importlib.util import find_spec
+
     spec = find_spec("swagger_ui")
     if spec is None or spec.origin is None:
         raise RuntimeError("the swagger-ui-py package is not installed")

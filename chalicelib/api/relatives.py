@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,7 +11,9 @@ from chalicelib.api.edge import PATIENT, Call, Reply, route
 from chalicelib.api.fields import MATRICULE_RULE, Body, Matricule, rule
 from chalicelib.core import clock
 from chalicelib.domain.relatives import Relationship
-from chalicelib.services import relatives
+
+if TYPE_CHECKING:
+    from chalicelib.services import relatives
 
 bp = Blueprint(__name__)
 
@@ -49,6 +51,8 @@ def add(call: Call) -> dict[str, object]:
     A child under 18 is active at once; anyone else is pending until they accept. A link that
     exists already is 409.
     """
+    from chalicelib.services import relatives
+
     body = call.body(NewRelative)
     return link_json(relatives.add(call.me, body.matricule, body.relationship, clock.current()))
 
@@ -56,6 +60,8 @@ def add(call: Call) -> dict[str, object]:
 @route(bp, "/patient/relatives", roles=PATIENT, answer="RelativePage")
 def list_links(call: Call) -> dict[str, object]:
     """The caller's links, both directions (an addition to the contract)."""
+    from chalicelib.services import relatives
+
     return {
         "items": [link_json(link) for link in relatives.links(call.me, clock.current())],
         "next_cursor": None,
@@ -72,6 +78,8 @@ def list_links(call: Call) -> dict[str, object]:
 )
 def accept(call: Call) -> dict[str, object]:
     """The relative asked accepts; the requester may then book and read documents for them."""
+    from chalicelib.services import relatives
+
     return link_json(relatives.accept(call.me, call.params["link_id"], clock.current()))
 
 
@@ -79,5 +87,7 @@ def accept(call: Call) -> dict[str, object]:
 def end(call: Call) -> Reply:
     """End a link, from either side: from then on the former relative can read, book, cancel
     and receive nothing of the other."""
+    from chalicelib.services import relatives
+
     relatives.end(call.me, call.params["link_id"])
     return Reply(None, 204)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from chalice.app import Blueprint
 
@@ -10,8 +10,9 @@ from chalicelib.api.edge import Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.identity import ROTATING_ROLES, Role
-from chalicelib.services import identity
-from chalicelib.services.identity import IssuedToken
+
+if TYPE_CHECKING:
+    from chalicelib.services.identity import IssuedToken
 
 bp = Blueprint(__name__)
 
@@ -26,6 +27,8 @@ def issued_json(issued: IssuedToken) -> dict[str, str]:
 @route(bp, "/sessions/current", method="DELETE", roles=EVERY_ROLE, status=204)
 def end(call: Call) -> Reply:
     """End the session: this token answers 401 from then on (a device's ends the device)."""
+    from chalicelib.services import identity
+
     identity.end_session(call.me, clock.current())
     return Reply(None, 204)
 
@@ -35,4 +38,6 @@ def end(call: Call) -> Reply:
 @route(bp, "/sessions/rotate", method="POST", roles=ROTATING_ROLES, status=201, answer="Token")
 def rotate(call: Call) -> dict[str, str]:
     """A new token with a full lifetime for a device or an insurer; the old one is 401 at once."""
+    from chalicelib.services import identity
+
     return issued_json(identity.rotate(call.me, clock.current()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,8 +11,10 @@ from chalicelib.api.edge import DOCTOR, PATIENT, Call, Reply, route
 from chalicelib.api.fields import Body, ListQuery, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.webhooks import MAX_URL_LENGTH, Delivery, Endpoint, EventType
-from chalicelib.services import webhook_endpoints
+from chalicelib.domain.webhooks import MAX_URL_LENGTH, EventType
+
+if TYPE_CHECKING:
+    from chalicelib.domain.webhooks import Delivery, Endpoint
 
 bp = Blueprint(__name__)
 OWNERS = PATIENT | DOCTOR
@@ -104,6 +106,8 @@ def register(call: Call) -> dict[str, object]:
 
     At most 10 endpoints per owner: an eleventh is 409.
     """
+    from chalicelib.services import webhook_endpoints
+
     body = call.body(NewEndpoint)
     made = webhook_endpoints.register(
         call.me, body.url, list(body.events) if body.events else None, clock.current()
@@ -114,6 +118,8 @@ def register(call: Call) -> dict[str, object]:
 @route(bp, "/webhooks", roles=OWNERS, query=ListQuery, answer="WebhookPage")
 def list_endpoints(call: Call) -> dict[str, object]:
     """The caller's endpoints, without their secrets."""
+    from chalicelib.services import webhook_endpoints
+
     query = call.args(ListQuery)
     page = webhook_endpoints.list_endpoints(call.me, query.limit, query.cursor)
     return {"items": [endpoint_json(e) for e in page.items], "next_cursor": page.next_cursor}
@@ -122,6 +128,8 @@ def list_endpoints(call: Call) -> dict[str, object]:
 @route(bp, "/webhooks/{endpoint_id}", method="DELETE", roles=OWNERS, status=204)
 def delete_endpoint(call: Call) -> Reply:
     """Remove an endpoint; deliveries still owed to it are cancelled."""
+    from chalicelib.services import webhook_endpoints
+
     webhook_endpoints.delete(call.me, call.params["endpoint_id"])
     return Reply(None, 204)
 
@@ -131,6 +139,8 @@ def list_deliveries(call: Call) -> dict[str, object]:
     """Newest first. With `status=` a page reads a bounded number of deliveries, so it may
     hold fewer than `limit`, or none, with a `next_cursor` that resumes right after the last
     delivery read. A list ends when `next_cursor` is null, never at a short page."""
+    from chalicelib.services import webhook_endpoints
+
     query = call.args(DeliveryQuery)
     page = webhook_endpoints.deliveries(
         call.me, call.params["endpoint_id"], query.status, query.limit, query.cursor
@@ -152,6 +162,8 @@ def retry(call: Call) -> dict[str, object]:
 
     A disabled endpoint, or a delivery being attempted right now, is 409.
     """
+    from chalicelib.services import webhook_endpoints
+
     found = webhook_endpoints.retry(
         call.me, call.params["endpoint_id"], call.params["delivery_id"], clock.current()
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.events import Event
-from chalicelib.domain.invoices import Invoice
+
+if TYPE_CHECKING:
+    from chalicelib.domain.invoices import Invoice
 
 Kind = Literal["reimbursement", "direct_payment"]
 # How the claim reached the insurer: the patient's app, the printed invoice by post, or the

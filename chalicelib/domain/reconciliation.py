@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain import invoice_status
-from chalicelib.domain.invoices import Invoice
+
+if TYPE_CHECKING:
+    from chalicelib.domain.invoices import Invoice
+
+# A year and a day: enough for annual accounts, bounded so one answer stays small.
+MAX_DAYS = 366
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.insurers import INSURERS
-from chalicelib.domain.nomenclature import Act
+
+if TYPE_CHECKING:
+    from chalicelib.domain.nomenclature import Act
 
 ADULT_RATE_PERCENT = 88
 MINOR_RATE_PERCENT = 100

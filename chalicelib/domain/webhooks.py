@@ -8,7 +8,6 @@ import ipaddress
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -193,6 +192,9 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     text = value.strip()
     if text.isdigit():
         return timedelta(seconds=int(text))
+    # Imported here: `email` loads `socket` and more, which the cold start need not pay.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):

@@ -133,7 +133,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     _lines(pdf, doc)
     _totals(pdf, doc)
     _footer(pdf)
-    return bytes(pdf.output())
+    return typeface.written(pdf)
 
 
 def _texts(doc: InvoiceDocument) -> list[str]:

@@ -13,10 +13,10 @@ The files (`fonts/`, beside this module, with DejaVu's licence in `fonts/LICENSE
   quotes, bullet and ellipsis, and the euro sign: what nearly every invoice prints.
 
 A document takes the smallest cut that has every character it prints; all are the same
-drawings, so a name looks the same in any. The reason is time: fpdf2 subsets the font into
-every document it writes, at a cost that grows with the glyphs in the file (about 2 ms a
-style for the core cut, 4 for the Latin cut, 7 for the full cut; bench/render.py). The cuts
-were made with, for each style (the Latin cut's unicodes here):
+drawings, so a name looks the same in any. The reason is size: a document embeds its cut
+whole (`font_embedding` tells why): both styles take about 25 KB compressed in the core
+cut, 34 KB in the Latin cut and 120 KB in the full cut. The cuts were made with, for each
+style (the Latin cut's unicodes here):
 
     pyftsubset DejaVuSansCondensed.ttf --output-file=fonts/DejaVuSansCondensed-Latin.ttf \\
         --unicodes=U+0020-007E,U+00A0-017F,U+0218-021B,U+2010-2027,U+202F,U+2030-203A,U+20AC \\
@@ -30,22 +30,22 @@ glyph names spare fontTools making them up at every parse. Condensed rather than
 width: DejaVu Sans is 12 to 20 % wider than the Helvetica the page was laid out for, and
 overflowed the QR caption and the footer; the condensed design is within 2 % of it.
 
-Parsing a font is the slow part of fpdf2's add_font() (8 ms a style), and fpdf2 consumes the
-parsed font when it writes a document (fontTools subsets it in place). So each cut is parsed
-once per process, under a lock; each document gets a copy that shares what stays read-only
-(character map, widths, glyph ids) and has its own of what writing a document changes: the
-font file (read lazily from memory), the font descriptor, the glyph subset. That reaches
-into fpdf2's TTFFont, which requirements.txt pins (2.8.9); tests/unit/test_render.py checks
-the text and bytes of the result, including for documents drawn at once on several threads.
+Parsing a font is the slow part of fpdf2's add_font() (8 ms a style), so each cut is parsed
+once per process, under a lock, and prepared for embedding then (`font_embedding.prepare`).
+Each document gets a copy of each style that shares what stays read-only (character map,
+widths, glyph ids, the prepared embedding) and has its own of what drawing and writing a
+document change: the font descriptor, the map of the characters it used. That reaches into
+fpdf2's TTFFont, which requirements.txt pins (2.8.9); tests/unit/test_render.py checks the
+text and bytes of the result, including for documents drawn at once on several threads.
 
-`fpdf2` and `fontTools` are imported inside the functions, like everything a PDF needs.
+`fpdf2`, and `font_embedding` which builds on it, are imported inside the functions, like
+everything a PDF needs.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import io
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -56,6 +56,8 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
+
+    from chalicelib.render.font_embedding import Embedding
 
 FAMILY: Final = "dejavu"
 # Each cut's files by style, the smallest first.
@@ -72,7 +74,7 @@ _PARSING: Final = threading.Lock()
 @dataclass(frozen=True)
 class _Style:
     font: TTFFont  # as add_font() leaves it: only ever copied, never drawn with or written
-    data: bytes  # the file, which each document's copy reads
+    embedding: Embedding  # what every document of the cut writes of it
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,9 @@ class _Cut:
 def add_to(pdf: FPDF, texts: Iterable[str]) -> None:
     """Make FAMILY, regular ("") and bold ("B"), available to `pdf.set_font()`, in the
     smallest cut that shows every one of `texts` as `printable` gives it (the document's
-    own texts: names, labels; the fixed wording is in every cut)."""
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-    from fpdf.fonts import SubsetMap
+    own texts: names, labels; the fixed wording is in every cut). Write the document with
+    `written()`."""
+    from chalicelib.render.font_embedding import CodePoints
 
     needed = {ord(char) for text in texts for char in printable(text)}
     for index in range(len(_CUTS)):  # the full cut, last, shows whatever printable() gives
@@ -96,15 +98,19 @@ def add_to(pdf: FPDF, texts: Iterable[str]) -> None:
     for style in cut.styles:
         font = copy.copy(style.font)
         font.i = len(pdf.fonts) + 1
-        # recalcBBoxes=False: the glyphs are written as they are, their boxes unchanged, so
-        # fontTools need not decode every outline again to measure it.
-        font.ttfont = TTFont(io.BytesIO(style.data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
-        font.desc = copy.copy(style.font.desc)
+        font.desc = copy.copy(style.font.desc)  # the PDF object that writing a document numbers
         font.cw = style.font.cw.copy()  # a defaultdict: a lookup may add to it
         font.missing_glyphs = []
         font.biggest_size_pt = 0
-        font.subset = SubsetMap(font)
+        font.subset = CodePoints(font, style.embedding)
         pdf.fonts[font.fontkey] = font
+
+
+def written(pdf: FPDF) -> bytes:
+    """The PDF of a document whose fonts `add_to()` gave, each embedded as it was prepared."""
+    from chalicelib.render.font_embedding import Producer
+
+    return bytes(pdf.output(output_producer_class=Producer))
 
 
 def printable(text: str) -> str:
@@ -137,6 +143,8 @@ def _parse(index: int) -> _Cut:
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
 
+    from chalicelib.render.font_embedding import prepare
+
     scratch = FPDF()
     styles: list[_Style] = []
     for style, name in _CUTS[index].items():
@@ -144,7 +152,7 @@ def _parse(index: int) -> _Cut:
         scratch.add_font(FAMILY, style, path)
         font = scratch.fonts[FAMILY + style]
         assert isinstance(font, TTFFont)
-        font.close()  # the file handle: copies read the bytes kept here
-        styles.append(_Style(font, path.read_bytes()))
+        font.close()  # the file handle: the embedding is made from the file's bytes
+        styles.append(_Style(font, prepare(font, path.read_bytes())))
     covered = functools.reduce(frozenset.intersection, (frozenset(s.font.cmap) for s in styles))
     return _Cut(tuple(styles), covered)

@@ -18,15 +18,12 @@ from typing import IO, TYPE_CHECKING, Any
 from chalicelib.core.errors import Unprocessable
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.invoices import Invoice
-from chalicelib.domain.reconciliation import Amounts, amounts_of
+from chalicelib.domain.reconciliation import MAX_DAYS, Amounts, amounts_of
 from chalicelib.services import invoices
 from chalicelib.services.identity import Principal
 
 if TYPE_CHECKING:
     from chalicelib.core.cursor import Page
-
-# A year and a day: enough for annual accounts, bounded so one answer stays small.
-MAX_DAYS = 366
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,18 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fpdf.fonts import TTFFont
 
 from bench.render import sample_document
 from chalicelib.domain.shares import Line
-from chalicelib.render import pdf, qr, typeface
+from chalicelib.render import font_embedding, pdf, qr, typeface
 
 A4_POINTS = (595.28, 841.89)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -333,3 +335,58 @@ def test_same_document_gives_the_same_bytes(document: pdf.InvoiceDocument) -> No
 )
 def test_euros_in_french(cents: int, text: str) -> None:
     assert pdf.euros(cents) == text
+
+
+def test_a_document_embeds_its_cut_as_prepared_and_subsets_nothing(
+    document: pdf.InvoiceDocument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fontTools import subset  # type: ignore[import-untyped]
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a document ran fontTools' subsetter")
+
+    monkeypatch.setattr(subset.Subsetter, "subset", refuse)
+    drawn = [
+        pdf.invoice_pdf(dataclasses.replace(document, patient=pdf.Patient("1893120105732", name)))
+        for name in ("Jean Dupont", "Zoé Kremer")
+    ]
+    for style in typeface._cut(0).styles:
+        # The same font program, map of codes and widths in both: prepared once, for every one.
+        for data in drawn:
+            assert style.embedding.program in data and style.embedding.code_to_glyph in data
+            assert style.embedding.widths.encode() in data
+    assert "Zoé Kremer" in page_text(pdfium.PdfDocument(drawn[1]))
+
+
+def test_a_code_is_the_character_s_code_point() -> None:
+    from fpdf import FPDF
+
+    drawn = FPDF()
+    typeface.add_to(drawn, ["Łukasz"])
+    font = drawn.fonts["dejavu"]
+    assert isinstance(font, TTFFont)
+    assert [font.subset.pick(ord(char)) for char in "Łu €"] == [0x141, 0x75, 0x20, 0x20AC]
+    assert font.subset.pick(0x1F44D) is None  # 👍: no glyph, no code
+    assert font.missing_glyphs == [0x1F44D]
+
+
+def test_a_cut_beyond_two_byte_codes_is_refused() -> None:
+    beyond = cast("TTFFont", SimpleNamespace(name="Wide", glyph_ids={0x41: 1, 0x1F44D: 2}, cw={}))
+    with pytest.raises(ValueError, match="beyond U\\+FFFF"):
+        font_embedding.prepare(beyond, b"")
+
+
+def test_a_document_of_the_typeface_written_by_fpdf2_alone_is_refused() -> None:
+    from fpdf import FPDF
+
+    def drawn() -> FPDF:
+        document = FPDF()
+        typeface.add_to(document, [])
+        document.add_page()
+        document.set_font(typeface.FAMILY, size=10)
+        document.cell(text="Mémoire d'honoraires")
+        return document
+
+    with pytest.raises(TypeError, match=r"typeface\.written\(\)"):
+        drawn().output()
+    assert "Mémoire d'honoraires" in page_text(pdfium.PdfDocument(typeface.written(drawn())))

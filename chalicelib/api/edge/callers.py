@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from chalice.app import Request
+from typing import TYPE_CHECKING
 
 from chalicelib.core import clock
 from chalicelib.core.errors import Forbidden
-from chalicelib.domain.identity import Role
-from chalicelib.services import identity
-from chalicelib.services.identity import Principal
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+    from chalicelib.domain.identity import Role
+    from chalicelib.services.identity import Principal
 
 PRACTICE: frozenset[Role] = frozenset({"doctor", "assistant"})
 DOCTOR: frozenset[Role] = frozenset({"doctor"})
@@ -22,6 +25,8 @@ def authorise(request: Request, roles: frozenset[Role] | None) -> Principal | No
     role); None on a public route (`roles=None`), which reads no token at all."""
     if roles is None:
         return None
+    from chalicelib.services import identity
+
     caller = identity.authenticate(request.headers.get("authorization"), clock.current())
     if caller.role not in roles:
         raise Forbidden(f"this route is for: {', '.join(sorted(roles))}")

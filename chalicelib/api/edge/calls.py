@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.edge.problems import unprocessable
 from chalicelib.core.errors import MalformedRequest, Unauthenticated, Unprocessable
-from chalicelib.services.identity import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.services.identity import Principal
 
 B = TypeVar("B", bound=BaseModel)
 

@@ -7,14 +7,16 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request
 
 from chalicelib.api.edge.calls import Call, Reply
 from chalicelib.core import sealing
 from chalicelib.core.errors import Unprocessable
-from chalicelib.services.identity import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.services.identity import Principal
 
 HEADER = "Idempotency-Key"
 # Visible ASCII: what a header carries unchanged through every proxy.

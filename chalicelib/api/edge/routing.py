@@ -7,7 +7,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
@@ -18,7 +18,9 @@ from chalicelib.api.edge.calls import Call, Reply
 from chalicelib.api.edge.media import READABLE, accepts, json_response
 from chalicelib.api.edge.problems import failure, problem
 from chalicelib.core.errors import DhnError, NotAcceptable
-from chalicelib.domain.identity import Role
+
+if TYPE_CHECKING:
+    from chalicelib.domain.identity import Role
 
 Handler = Callable[[Call], Any]
 
