@@ -168,7 +168,7 @@ def free_slots(call: Call) -> dict[str, object]:
     status=201,
     body=NewAppointment,
     answer="Appointment",
-    idempotent=True,
+    replay=lambda call, appointment_id: appointment_json(appointments.booked(call.me, appointment_id)),
     errors=(404,),
 )
 def book(call: Call) -> dict[str, object]:
@@ -178,7 +178,7 @@ def book(call: Call) -> dict[str, object]:
     """
     body = call.body(NewAppointment)
     booking = appointments.Booking(body.doctor_code, body.start, body.patient_matricule, body.reason)
-    return appointment_json(appointments.book(call.me, booking, clock.current()))
+    return appointment_json(appointments.book(call.me, booking, clock.current(), call.once))
 
 
 @route(

@@ -131,7 +131,7 @@ def _page(page: Page[Claim]) -> dict[str, object]:
     status=201,
     body=PatientClaim,
     answer="Claim",
-    idempotent=True,
+    replay=lambda call, claim_id: claim_json(claims.filed(call.me, claim_id)),
     errors=(404, 409),
 )
 def submit(call: Call) -> dict[str, object]:
@@ -141,7 +141,9 @@ def submit(call: Call) -> dict[str, object]:
     (`claim.submitted`).
     """
     body = call.body(PatientClaim)
-    return claim_json(claims.submit(call.me, body.invoice_id, _proof(body.proof_of_payment), clock.current()))
+    return claim_json(
+        claims.submit(call.me, body.invoice_id, _proof(body.proof_of_payment), clock.current(), call.once)
+    )
 
 
 @route(bp, "/patient/claims", roles=PATIENT, query=ListQuery, answer="ClaimPage")
@@ -159,7 +161,7 @@ def patient_claims(call: Call) -> dict[str, object]:
     status=201,
     body=PaperClaim,
     answer="Claim",
-    idempotent=True,
+    replay=lambda call, claim_id: claim_json(claims.filed(call.me, claim_id)),
     errors=(404, 409),
 )
 def file_paper(call: Call) -> dict[str, object]:
@@ -168,7 +170,9 @@ def file_paper(call: Call) -> dict[str, object]:
     Only for an invoice that names the caller's insurer (else 404); one claim per invoice.
     """
     body = call.body(PaperClaim)
-    return claim_json(claims.file_paper(call.me, body.qr, _proof(body.proof_of_payment), clock.current()))
+    return claim_json(
+        claims.file_paper(call.me, body.qr, _proof(body.proof_of_payment), clock.current(), call.once)
+    )
 
 
 @route(bp, "/insurer/claims", roles=INSURER, query=QueueQuery, answer="ClaimPage")

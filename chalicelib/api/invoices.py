@@ -177,8 +177,8 @@ def _payment(body: PaymentIn | NewPayment) -> invoices.PaymentRequest:
     status=201,
     body=NewInvoice,
     answer="Invoice",
-    idempotent=True,
-    errors=(404, 409),
+    replay=lambda call, invoice_id: invoice_json(invoices.issued(call.me, invoice_id)),
+    errors=(404, 409, 503),
 )
 def issue(call: Call) -> dict[str, object]:
     """Issue an invoice.
@@ -188,7 +188,9 @@ def issue(call: Call) -> dict[str, object]:
     RCAM 85 %, rounded half up per invoice; CP1 to CP8 never reimbursed), numbers it
     `YYYY-NNNNNN` without gaps per doctor and year, signs the QR token and, where the patient
     opted in, puts a copy of the PDF in the patient's vault and notifies `invoice.issued`.
-    A practice whose doctor is not registered is 404; numbering contended past its retries, 409.
+    A practice whose doctor is not registered is 404; numbering contended past its retries, 409;
+    the vault not answering, 503 with Retry-After. Sent again with its Idempotency-Key after
+    any failure, the request answers the invoice it issued, if it issued one.
     """
     body = call.body(NewInvoice)
     request = invoices.IssueRequest(
@@ -199,7 +201,7 @@ def issue(call: Call) -> dict[str, object]:
         direct_payment=body.direct_payment,
         insurer=body.insurer,
     )
-    return invoice_json(invoices.issue(call.me, request, clock.current()))
+    return invoice_json(invoices.issue(call.me, request, clock.current(), call.once))
 
 
 @route(bp, "/invoices", roles=PRACTICE, query=InvoiceQuery, answer="InvoicePage")

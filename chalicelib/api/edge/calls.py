@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.edge.problems import unprocessable
 from chalicelib.core.errors import MalformedRequest, Unauthenticated, Unprocessable
+from chalicelib.domain.idempotency import Once
 from chalicelib.services.identity import Principal
 
 B = TypeVar("B", bound=BaseModel)
@@ -29,7 +30,9 @@ class Reply:
 @dataclass(frozen=True)
 class Call:
     """One request as a handler sees it. `body_model` and `query_model` are the models its
-    route declares: the contract documents those, so a handler reads no others."""
+    route declares: the contract documents those, so a handler reads no others. `once` is
+    the Idempotency-Key of a creating request, for the transaction that makes its object
+    (`chalicelib.api.edge.replay.made_once`)."""
 
     caller: Principal | None
     params: Mapping[str, str]
@@ -37,6 +40,7 @@ class Call:
     raw_body: bytes
     body_model: type[BaseModel] | None = None
     query_model: type[BaseModel] | None = None
+    once: Once | None = None
 
     @property
     def me(self) -> Principal:
