@@ -197,15 +197,6 @@ def collided(error: TransactWriteError) -> bool:
     return bool(codes) and codes <= _COLLISIONS
 
 
-def condition_failed(error: TransactWriteError) -> bool:
-    """Whether a transaction was cancelled because a condition did not hold, whichever of its
-    items had it (a store that must tell its conditions apart reads again to know)."""
-    return any(
-        reason is not None and reason.code == "ConditionalCheckFailed"
-        for reason in error.cancellation_reasons or []
-    )
-
-
 @functools.cache
 def connection() -> Connection:
     """For transactions, which span tables and so belong to no one model."""
