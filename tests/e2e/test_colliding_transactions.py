@@ -92,7 +92,9 @@ def test_twenty_parallel_issuances_through_colliding_transactions(stack: Stack, 
 
 
 def test_twelve_patients_race_for_one_slot_through_colliding_transactions(stack: Stack, device: str) -> None:
-    every_day = [{"weekday": day, "start": "00:00", "end": "23:30"} for day in range(1, 8)]
+    every_day: list[dict[str, Any]] = [
+        {"weekday": day, "start": "00:00", "end": "23:30"} for day in range(1, 8)
+    ]
     hours = requests.put(
         f"{stack.base_url}/v1/practice/availability",
         json={"slot_minutes": 30, "weekly": every_day},
