@@ -153,6 +153,37 @@ def test_every_number_taken_is_a_conflict() -> None:
     assert len(kind.recorded) == 3
 
 
+def test_a_failed_issuance_puts_no_copy_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.store import vault
+
+    kind = NoteKind(taken=10)
+    published: list[str] = []
+    staged: list[str] = []
+    monkeypatch.setattr(vault, "stage_pdf", lambda document_id, _: staged.append(document_id))
+    monkeypatch.setattr(vault, "publish", published.append)
+    with pytest.raises(Conflict):
+        signed_documents.issue(kind, Note(NOTE_ID, 1, owner=OWNER), NOW, None)
+    assert staged == [COPY_ID] * 3
+    assert published == []
+
+
+@pytest.mark.parametrize(
+    ("owner", "present", "put"), [(OWNER, False, True), (OWNER, True, False), (None, False, False)]
+)
+def test_repair_puts_a_missing_copy_in_place(
+    monkeypatch: pytest.MonkeyPatch, owner: str | None, present: bool, put: bool
+) -> None:
+    from chalicelib.store import vault
+
+    kind = NoteKind(taken=0)
+    stored: list[tuple[str, bytes]] = []
+    monkeypatch.setattr(vault, "exists", lambda _: present)
+    monkeypatch.setattr(vault, "put_pdf", lambda key, body: stored.append((key, body)))
+    note = Note(NOTE_ID, 7, owner=owner, qr="DHN1:X")
+    signed_documents.repair(kind, note)
+    assert stored == ([(vault.object_key(COPY_ID), b"%PDF note 7 DHN1:X")] if put else [])
+
+
 def test_an_altered_token_does_not_verify() -> None:
     token = signed_documents.sign(qr_token.QrClaims(NOTE_ID, "CNS", 100, date(2026, 11, 23)))
     assert signed_documents.verify(token).insurer == "CNS"
