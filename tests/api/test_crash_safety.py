@@ -114,6 +114,8 @@ def doctor(api: Api) -> str:
 @pytest.mark.parametrize(
     ("module", "name"),
     [
+        # The copy staged, nothing committed.
+        ("chalicelib.store.invoice_issuance", "issue"),
         # Committed, the copy not yet in place.
         ("chalicelib.store.vault", "publish"),
         # Everything done, the answer not yet shaped.
