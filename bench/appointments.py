@@ -51,7 +51,7 @@ def _measure(meter: Meter) -> dict[str, float]:
         free = appointments.free_slots(doctor, *MONTH, clock)
         started = time.perf_counter()
         for slot in free[:count]:
-            appointments.book(patient, appointments.Booking(doctor, slot.start, None, None), clock)
+            appointments.book(patient, appointments.Booking(doctor, slot.start, None, None), clock, None)
         bookings_seconds += time.perf_counter() - started
 
     timings: list[float] = []

@@ -15,7 +15,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import config
 from chalicelib.store import schema
-from chalicelib.store.vault import EXPORTS_PREFIX
+from chalicelib.store.vault import EXPORTS_PREFIX, STAGING_PREFIX
 from infra.stages import Stage
 
 _TYPES = {
@@ -124,6 +124,15 @@ def vault(scope: Construct, stage: Stage, key: kms.IKey, access_logs: s3.IBucket
             s3.LifecycleRule(
                 id="exports",
                 prefix=EXPORTS_PREFIX,
+                expiration=Duration.days(1),
+                noncurrent_version_expiration=Duration.days(1),
+            ),
+            # A document's copy is staged here before the transaction that records it and
+            # copied into place after: whatever stays behind belongs to an issuance that
+            # failed (or to one copied already), and goes after a day, old versions included.
+            s3.LifecycleRule(
+                id="staging",
+                prefix=STAGING_PREFIX,
                 expiration=Duration.days(1),
                 noncurrent_version_expiration=Duration.days(1),
             ),

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +80,14 @@ def _provision(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def running(port: int | None = None, operator_token: str | None = None) -> Iterator[Stack]:
-    """The whole stack for as long as the block runs; used by `make run` and the e2e tests."""
+def running(
+    port: int | None = None,
+    operator_token: str | None = None,
+    api_aws: Callable[[str], str] | None = None,
+) -> Iterator[Stack]:
+    """The whole stack for as long as the block runs; used by `make run` and the e2e tests.
+    `api_aws`, given moto's URL, names the AWS endpoint the API reaches instead: a test's
+    proxy that makes AWS misbehave for the API alone."""
     from chalicelib.core import sealing, signing_keys
 
     api_port = port or free_port()
@@ -95,12 +101,13 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
     )
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(*args: str, quiet: bool = False) -> subprocess.Popen[bytes]:
+    def start(*args: str, quiet: bool = False, aws: str | None = None) -> subprocess.Popen[bytes]:
         output = subprocess.DEVNULL if quiet else None
+        seen = {**env, "AWS_ENDPOINT_URL": aws} if aws else env
         # A session of its own, so stopping it also stops what it started (chalice local's
         # auto-reloading child would otherwise outlive it).
         process = subprocess.Popen(
-            args, env=env, cwd=ROOT, stdout=output, stderr=output, start_new_session=True
+            args, env=seen, cwd=ROOT, stdout=output, stderr=output, start_new_session=True
         )
         processes.append(process)
         return process
@@ -125,6 +132,7 @@ def running(port: int | None = None, operator_token: str | None = None) -> Itera
             # (bytecode and tool caches included), dropping the requests in flight; the
             # worker does not reload either, so a code change means restarting the stack.
             "--no-autoreload",
+            aws=api_aws(env["AWS_ENDPOINT_URL"]) if api_aws else None,
         )
         _wait_for(f"http://127.0.0.1:{api_port}/v1/health", chalice)
         start(sys.executable, "-m", "local.worker")

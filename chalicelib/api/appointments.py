@@ -125,6 +125,13 @@ def _path_doctor_code(call: Call) -> str:
         raise Unprocessable.field("doctor_code", str(exc)) from exc
 
 
+def _booked(call: Call, appointment_id: str) -> dict[str, object]:
+    """The booking a retried request made first."""
+    from chalicelib.services import appointments
+
+    return appointment_json(appointments.booked(call.me, appointment_id))
+
+
 @route(bp, "/practice/availability", method="PUT", roles=PRACTICE, body=AvailabilityIn, answer="Availability")
 def publish_availability(call: Call) -> dict[str, object]:
     """The practice's opening hours, cut into slots."""
@@ -177,7 +184,7 @@ def free_slots(call: Call) -> dict[str, object]:
     status=201,
     body=NewAppointment,
     answer="Appointment",
-    idempotent=True,
+    replay=_booked,
     errors=(404,),
 )
 def book(call: Call) -> dict[str, object]:
@@ -189,7 +196,7 @@ def book(call: Call) -> dict[str, object]:
 
     body = call.body(NewAppointment)
     booking = appointments.Booking(body.doctor_code, body.start, body.patient_matricule, body.reason)
-    return appointment_json(appointments.book(call.me, booking, clock.current()))
+    return appointment_json(appointments.book(call.me, booking, clock.current(), call.once))
 
 
 @route(

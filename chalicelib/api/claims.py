@@ -123,6 +123,13 @@ def _page(page: Page[Claim]) -> dict[str, object]:
     return {"items": [claim_json(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
+def _filed(call: Call, claim_id: str) -> dict[str, object]:
+    """The claim a retried request filed first."""
+    from chalicelib.services import claims
+
+    return claim_json(claims.filed(call.me, claim_id))
+
+
 @route(
     bp,
     "/patient/claims",
@@ -131,7 +138,7 @@ def _page(page: Page[Claim]) -> dict[str, object]:
     status=201,
     body=PatientClaim,
     answer="Claim",
-    idempotent=True,
+    replay=_filed,
     errors=(404, 409),
 )
 def submit(call: Call) -> dict[str, object]:
@@ -143,7 +150,9 @@ def submit(call: Call) -> dict[str, object]:
     from chalicelib.services import claims
 
     body = call.body(PatientClaim)
-    return claim_json(claims.submit(call.me, body.invoice_id, _proof(body.proof_of_payment), clock.current()))
+    return claim_json(
+        claims.submit(call.me, body.invoice_id, _proof(body.proof_of_payment), clock.current(), call.once)
+    )
 
 
 @route(bp, "/patient/claims", roles=PATIENT, query=ListQuery, answer="ClaimPage")
@@ -163,7 +172,7 @@ def patient_claims(call: Call) -> dict[str, object]:
     status=201,
     body=PaperClaim,
     answer="Claim",
-    idempotent=True,
+    replay=_filed,
     errors=(404, 409),
 )
 def file_paper(call: Call) -> dict[str, object]:
@@ -174,7 +183,9 @@ def file_paper(call: Call) -> dict[str, object]:
     from chalicelib.services import claims
 
     body = call.body(PaperClaim)
-    return claim_json(claims.file_paper(call.me, body.qr, _proof(body.proof_of_payment), clock.current()))
+    return claim_json(
+        claims.file_paper(call.me, body.qr, _proof(body.proof_of_payment), clock.current(), call.once)
+    )
 
 
 @route(bp, "/insurer/claims", roles=INSURER, query=QueueQuery, answer="ClaimPage")

@@ -49,6 +49,11 @@ _PROBLEMS: dict[int, tuple[str, str]] = {
     409: ("Conflict", "The request conflicts with the current state, or its Idempotency-Key is in progress."),
     415: ("UnsupportedMediaType", "The body is not sent as JSON."),
     422: ("Unprocessable", "A rule is broken; `errors` names every field at fault."),
+    503: (
+        "Unavailable",
+        "A service DHN depends on did not answer; send the request again, with its Idempotency-Key, "
+        "after `Retry-After` seconds.",
+    ),
 }
 
 

@@ -54,6 +54,12 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
   `overdue`, the proof of payment and the decision.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
+- Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims` and `/appointments`:
+  the key's record commits with what the request makes, and a retry is answered (status 201)
+  from the object made, as it is now: a payment or a cancellation made since shows in it. Of
+  two requests with one key in flight at once, the second gets the first's answer once it
+  commits, not a 409. A 503 with `Retry-After` (an addition) says a service DHN depends on did
+  not answer; retried with its key, the request completes what the first one began.
 """
 
 ROLES = """\

@@ -173,6 +173,13 @@ def _payment(body: PaymentIn | NewPayment) -> invoices.PaymentRequest:
     return invoices.PaymentRequest(body.method, body.amount_cents, body.paid_at)
 
 
+def _issued(call: Call, invoice_id: str) -> dict[str, object]:
+    """The invoice a retried request issued first."""
+    from chalicelib.services import invoices
+
+    return invoice_json(invoices.issued(call.me, invoice_id))
+
+
 @route(
     bp,
     "/invoices",
@@ -181,8 +188,8 @@ def _payment(body: PaymentIn | NewPayment) -> invoices.PaymentRequest:
     status=201,
     body=NewInvoice,
     answer="Invoice",
-    idempotent=True,
-    errors=(404, 409),
+    replay=_issued,
+    errors=(404, 409, 503),
 )
 def issue(call: Call) -> dict[str, object]:
     """Issue an invoice.
@@ -192,7 +199,9 @@ def issue(call: Call) -> dict[str, object]:
     RCAM 85 %, rounded half up per invoice; CP1 to CP8 never reimbursed), numbers it
     `YYYY-NNNNNN` without gaps per doctor and year, signs the QR token and, where the patient
     opted in, puts a copy of the PDF in the patient's vault and notifies `invoice.issued`.
-    A practice whose doctor is not registered is 404; numbering contended past its retries, 409.
+    A practice whose doctor is not registered is 404; numbering contended past its retries, 409;
+    the vault not answering, 503 with Retry-After. Sent again with its Idempotency-Key after
+    any failure, the request answers the invoice it issued, if it issued one.
     """
     from chalicelib.services import invoices
 
@@ -205,7 +214,7 @@ def issue(call: Call) -> dict[str, object]:
         direct_payment=body.direct_payment,
         insurer=body.insurer,
     )
-    return invoice_json(invoices.issue(call.me, request, clock.current()))
+    return invoice_json(invoices.issue(call.me, request, clock.current(), call.once))
 
 
 @route(bp, "/invoices", roles=PRACTICE, query=InvoiceQuery, answer="InvoicePage")

@@ -74,3 +74,11 @@ class Unprocessable(DhnError):
     def field(cls, field: str, message: str) -> Unprocessable:
         """The common case: one field breaks one rule."""
         return cls(f"{field}: {message}", [FieldError(field, message)])
+
+
+class Unavailable(DhnError):
+    """503: a service DHN depends on failed to answer and nothing was written; the request
+    may be sent again after `retry_after` seconds (the answer's Retry-After)."""
+
+    status, slug, title = 503, "unavailable", "Temporarily unavailable"
+    retry_after = 1

@@ -23,6 +23,7 @@ from chalicelib.domain.appointments import (
 )
 from chalicelib.domain.calendar import local_date, local_rfc3339
 from chalicelib.domain.events import Event
+from chalicelib.domain.idempotency import Once
 from chalicelib.domain.journal import ObjectRef
 from chalicelib.domain.slots import Availability, Slot
 from chalicelib.services import journal, relatives
@@ -97,7 +98,8 @@ def free_slots(doctor_code: str, first: date | None, last: date | None, clock: C
     return slots.free_slots(hours, first, last, booked, clock.now())
 
 
-def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
+def book(caller: Principal, booking: Booking, clock: Clock, once: Once | None) -> Appointment:
+    """Book the slot; `once` is the request's idempotency key, recorded with the booking."""
     from chalicelib.store import appointments as store
 
     booker = relatives.acting_for(caller, clock)
@@ -129,7 +131,7 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
         created_at=now,
         reminder_owed=reminder_owed(slot.start, now),
     )
-    booked = store.book(appointment, _events("appointment.booked", appointment, now), now)
+    booked = store.book(appointment, _events("appointment.booked", appointment, now), now, once)
     if booked == "slot taken":
         raise Conflict("this slot is already booked")
     if booked == "patient full":
@@ -141,6 +143,17 @@ def book(caller: Principal, booking: Booking, clock: Clock) -> Appointment:
     if booked == "contended":
         raise Conflict("other bookings for this patient are under way; try again")
     return appointment
+
+
+def booked(caller: Principal, appointment_id: str) -> Appointment:
+    """The appointment that a request retried with its Idempotency-Key booked the first
+    time, for the patient who booked it."""
+    from chalicelib.store import appointments as store
+
+    found = store.get(appointment_id)
+    if found is None or found.booker_matricule != caller.matricule:
+        raise NotFound("no such appointment")
+    return found
 
 
 def _events(type: str, appointment: Appointment, now: datetime) -> list[Event]:

@@ -14,6 +14,7 @@ from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import claims as rules
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.claims import Claim, Proof
+from chalicelib.domain.idempotency import Once
 from chalicelib.domain.insurers import INSURERS
 from chalicelib.domain.invoices import Invoice
 from chalicelib.domain.journal import ObjectRef
@@ -24,23 +25,42 @@ if TYPE_CHECKING:
     from chalicelib.core.cursor import Page
 
 
-def submit(caller: Principal, invoice_id: str, proof: Proof, clock: Clock) -> Claim:
-    """The patient asks their insurer to reimburse an invoice they paid."""
+def submit(caller: Principal, invoice_id: str, proof: Proof, clock: Clock, once: Once | None) -> Claim:
+    """The patient asks their insurer to reimburse an invoice they paid; `once` is the
+    request's idempotency key, recorded with the claim."""
     from chalicelib.store import invoices as invoice_store
 
     found = invoice_store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
     if found is None or found.patient_matricule != caller.matricule:
         raise NotFound("no such invoice")
-    return _file(found, "app", proof, clock, field="invoice_id")
+    return _file(found, "app", proof, clock, once, field="invoice_id")
 
 
-def file_paper(caller: Principal, qr: str, proof: Proof, clock: Clock) -> Claim:
+def file_paper(caller: Principal, qr: str, proof: Proof, clock: Clock, once: Once | None) -> Claim:
     """The insurer files the claim of a printed invoice that came by post, from its QR code.
     Reading the invoice through its code is journaled as a scan, before anything is filed."""
-    return _file(invoices.scan(caller, qr, clock), "paper", proof, clock, field="qr")
+    return _file(invoices.scan(caller, qr, clock), "paper", proof, clock, once, field="qr")
 
 
-def _file(invoice: Invoice, channel: rules.Channel, proof: Proof, clock: Clock, field: str) -> Claim:
+def filed(caller: Principal, claim_id: str) -> Claim:
+    """The claim that a request retried with its Idempotency-Key filed the first time, for
+    the patient or the insurer who filed it. Not journaled: it is the answer of the filing
+    request again, not another reading."""
+    from chalicelib.store import claims as store
+
+    found = store.get(claim_id, consistent=True)
+    if found is None or not (
+        found.insurer == caller.insurer
+        if caller.role == "insurer"
+        else found.patient_matricule == caller.matricule
+    ):
+        raise NotFound("no such claim")
+    return found
+
+
+def _file(
+    invoice: Invoice, channel: rules.Channel, proof: Proof, clock: Clock, once: Once | None, field: str
+) -> Claim:
     from chalicelib.store import claim_ledger
     from chalicelib.store import invoices as invoice_store
 
@@ -51,7 +71,8 @@ def _file(invoice: Invoice, channel: rules.Channel, proof: Proof, clock: Clock, 
     except ValueError as exc:
         raise Unprocessable.field("proof_of_payment.paid_at", str(exc)) from exc
     claim = rules.open_claim(ids.new_id("clm", now), invoice, "reimbursement", channel, proof, now)
-    if claim_ledger.file(claim, "paid", rules.event(claim, "claim.submitted", ids.new_id("evt", now), now)):
+    submitted = rules.event(claim, "claim.submitted", ids.new_id("evt", now), now)
+    if claim_ledger.file(claim, "paid", submitted, once):
         metric(CLAIMS_SUBMITTED)
         return claim
     # Refused: the invoice changed since it was read. Say what it has become.

@@ -20,6 +20,7 @@ from chalicelib.domain.calendar import LUXEMBOURG, local_date
 from chalicelib.domain.claims import Claim
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
+from chalicelib.domain.idempotency import Once
 from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice, Payment, invoice_number, number_parts
 from chalicelib.domain.journal import ObjectRef
@@ -85,11 +86,12 @@ def _is_minor(request: IssueRequest) -> bool:
         raise Unprocessable.field("service_date", str(exc)) from exc
 
 
-def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
+def issue(caller: Principal, request: IssueRequest, clock: Clock, once: Once | None) -> Invoice:
     """Check the request against the invoice's rules, price and split it, and issue it on
     the signed-document path; a copy goes to the patient's vault where the patient opted in.
-    The number, the invoice, the vault record and the outbox events are one transaction, so
-    numbers have no gaps and no twins."""
+    The number, the invoice, the vault record, the outbox events and the record of the
+    request's idempotency key (`once`) are one transaction, so numbers have no gaps and no
+    twins, and a retried request makes no second invoice."""
     from chalicelib.store import invoice_issuance
 
     doctor_code = caller.practice()
@@ -142,7 +144,7 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Invoice:
         document_id=ids.new_id("doc", now) if opted_in else None,
         claim_id=ids.new_id("clm", now) if request.direct_payment else None,
     )
-    invoice = signed_documents.issue(INVOICE, draft, now)
+    invoice = signed_documents.issue(INVOICE, draft, now, once)
     metric(INVOICES_ISSUED)
     if invoice.claim_id is not None:
         metric(CLAIMS_SUBMITTED)
@@ -204,10 +206,10 @@ class InvoiceKind:
             return [issued]
         return [issued, claim_rules.event(claim, "claim.submitted", ids.new_id("evt", at), at)]
 
-    def record(self, invoice: Invoice, copy: Document | None, events: list[Event]) -> bool:
+    def record(self, invoice: Invoice, copy: Document | None, events: list[Event], once: Once | None) -> bool:
         from chalicelib.store import invoice_issuance
 
-        return invoice_issuance.issue(invoice, copy, events, _direct_payment_claim(invoice))
+        return invoice_issuance.issue(invoice, copy, events, _direct_payment_claim(invoice), once)
 
 
 INVOICE = InvoiceKind()
@@ -271,14 +273,23 @@ def qr_svg(invoice: Invoice) -> str:
     return qr_render.svg(invoice.qr).decode()
 
 
-def for_practice(caller: Principal, invoice_id: str) -> Invoice:
+def for_practice(caller: Principal, invoice_id: str, consistent: bool = False) -> Invoice:
     """The invoice, if this practice issued it; any other is 'not found'."""
     from chalicelib.store import invoices as store
 
-    found = store.get(invoice_id) if ids.has_prefix(invoice_id, "inv") else None
+    found = store.get(invoice_id, consistent) if ids.has_prefix(invoice_id, "inv") else None
     if found is None or found.doctor_code != caller.practice():
         raise NotFound("no such invoice")
     return found
+
+
+def issued(caller: Principal, invoice_id: str) -> Invoice:
+    """The invoice that a request retried with its Idempotency-Key issued the first time,
+    with its vault copy put in place where a crash after the commit left it out. Not
+    journaled: it is the answer of the issuing request again, not another reading."""
+    invoice = for_practice(caller, invoice_id, consistent=True)
+    signed_documents.repair(INVOICE, invoice)
+    return invoice
 
 
 def read(caller: Principal, invoice_id: str, clock: Clock) -> Invoice:

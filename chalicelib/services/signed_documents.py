@@ -7,6 +7,11 @@ how it is numbered or identified, the claims its token carries, its layout and t
 transaction that records it with its events. The order of the steps, the signing and the
 verification of tokens, the copy in the patient's vault and its `document.received` event
 are the same for every kind and live only here.
+
+The copy is rendered and staged for each number tried (the number is printed on it), then
+copied into place once the transaction that records it has committed: a failed issuance
+leaves only a staged object, which expires, and a crash after the commit leaves a record
+whose object `repair` puts in place when the request is retried with its key.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from chalicelib.core.errors import Conflict
 from chalicelib.domain import qr_token
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
+from chalicelib.domain.idempotency import Once
 
 D = TypeVar("D")
 
@@ -62,25 +68,39 @@ class Kind(Protocol[D]):
     def events(self, document: D, at: datetime) -> list[Event]:
         """The kind's own events about the issued document."""
 
-    def record(self, document: D, copy: Document | None, events: list[Event]) -> bool:
-        """Write the document, the record of its vault copy and the events in one
+    def record(self, document: D, copy: Document | None, events: list[Event], once: Once | None) -> bool:
+        """Write the document, the record of its vault copy, the events and the record of
+        the request's idempotency key (`once`, through `store.idempotency.transact`) in one
         transaction. False when its number was taken meanwhile."""
 
 
-def issue(kind: Kind[D], draft: D, now: datetime) -> D:
-    """Issue `draft`, which the kind's rules have validated: the document as recorded."""
+def issue(kind: Kind[D], draft: D, now: datetime, once: Once | None) -> D:
+    """Issue `draft`, which the kind's rules have validated: the document as recorded.
+    `once` is the creating request's idempotency key, recorded with the document."""
     for document in kind.numbered(draft):
         signed = kind.signed(document, sign(kind.claims(document)))
         where = kind.vault_copy(signed)
-        # The copy is written before the transaction that records it: a record never points
-        # at a missing object, and a retry overwrites the same key.
-        copy = _store_copy(kind, signed, where, now) if where else None
+        copy = _stage_copy(kind, signed, where, now) if where else None
         events = kind.events(signed, now)
         if copy is not None:
             events.append(_received(kind, copy, now))
-        if kind.record(signed, copy, events):
+        if kind.record(signed, copy, events, once):
+            if copy is not None:
+                from chalicelib.store import vault
+
+                vault.publish(copy.document_id)
             return signed
     raise Conflict(f"too many {kind.type}s are being issued at once for this practice; retry")
+
+
+def repair(kind: Kind[D], document: D) -> None:
+    """Put the vault copy of a recorded document in place where a crash after its commit
+    left it out (the retry of its request finds it so)."""
+    from chalicelib.store import vault
+
+    where = kind.vault_copy(document)
+    if where is not None and not vault.exists(vault.object_key(where.document_id)):
+        vault.put_pdf(vault.object_key(where.document_id), kind.layout(document))
 
 
 def sign(claims: qr_token.QrClaims) -> str:
@@ -94,12 +114,12 @@ def verify(token: str) -> qr_token.QrClaims:
     return qr_token.decode(token, signing_keys.verification_keys())
 
 
-def _store_copy(kind: Kind[D], document: D, where: VaultCopy, now: datetime) -> Document:
+def _stage_copy(kind: Kind[D], document: D, where: VaultCopy, now: datetime) -> Document:
+    """Stage the copy, and describe it as it will be once in place."""
     from chalicelib.store import vault
 
     body = kind.layout(document)
-    key = vault.object_key(where.document_id)
-    vault.put_pdf(key, body)
+    vault.stage_pdf(where.document_id, body)
     return Document(
         owner=where.owner,
         document_id=where.document_id,
@@ -108,7 +128,7 @@ def _store_copy(kind: Kind[D], document: D, where: VaultCopy, now: datetime) -> 
         author=where.author,
         created_at=now,
         size_bytes=len(body),
-        object_key=key,
+        object_key=vault.object_key(where.document_id),
         content_type="application/pdf",
         source_id=where.source_id,
     )

@@ -31,17 +31,19 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
 from chalicelib.domain import appointments, slots
+from chalicelib.domain import idempotency as keys
 from chalicelib.domain.appointments import BOOKED, CANCELLED, MOST_AHEAD, MOST_AHEAD_WITH_ONE_DOCTOR
 from chalicelib.domain.events import Event
-from chalicelib.store import outbox
-from chalicelib.store.base import TableMeta, condition_failed, connection, named, page_of, resume
+from chalicelib.domain.idempotency import Once
+from chalicelib.store import idempotency, outbox
+from chalicelib.store.base import TableMeta, named, page_of, resume, transact
 
 # Reminders due are read this many at a time: a run that stops early has read little ahead.
 REMINDER_PAGE = 100
@@ -265,10 +267,13 @@ def _places(holder: str) -> dict[int, Place]:
     return {int(place.number): place for place in Place.query(holder, consistent_read=True)}
 
 
-def book(appointment: appointments.Appointment, events: list[Event], now: datetime) -> Booked:
-    """Take the slot and a free place of each limit, record the appointment and its events
-    together. A transaction that fails its conditions lost either the slot (final) or a place
-    read as free (read again: other places may be free, or none)."""
+def book(
+    appointment: appointments.Appointment, events: list[Event], now: datetime, once: Once | None
+) -> Booked:
+    """Take the slot and a free place of each limit, record the appointment, its events and
+    the record of the request's key together. A transaction that fails its conditions lost
+    either the slot (final) or a place read as free (read again: other places may be free,
+    or none)."""
     for _ in range(PLACE_ATTEMPTS):
         taking: list[tuple[Place, Place | None]] = []
         for holder, places, full in _limits(appointment):
@@ -284,43 +289,34 @@ def book(appointment: appointments.Appointment, events: list[Event], now: dateti
                 expires=appointment.start + PLACE_KEPT,
             )
             taking.append((place, held.get(number)))
-        if _book(appointment, events, taking):
+        refused = _book(appointment, events, taking, once)
+        if not refused:
             return "booked"
-        if _slot_taken(appointment):
+        if BookedSlot.Meta.table_name in refused:
             return "slot taken"
     return "contended"
 
 
 def _book(
-    appointment: appointments.Appointment, events: list[Event], taking: list[tuple[Place, Place | None]]
-) -> bool:
+    appointment: appointments.Appointment,
+    events: list[Event],
+    taking: list[tuple[Place, Place | None]],
+    once: Once | None,
+) -> frozenset[str]:
     lock = BookedSlot(appointment.doctor_code, appointment.start, appointment_id=appointment.appointment_id)
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(lock, condition=BookedSlot.doctor_code.does_not_exist())
-            tx.save(_item(appointment))
-            for place, was in taking:
-                unchanged = (
-                    Place.holder.does_not_exist()
-                    if was is None
-                    else Place.appointment_id == was.appointment_id
-                )
-                tx.save(place, condition=unchanged)
-            for event in events:
-                tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
 
+    def write(tx: TransactWrite) -> None:
+        tx.save(lock, condition=BookedSlot.doctor_code.does_not_exist())
+        tx.save(_item(appointment))
+        for place, was in taking:
+            unchanged = (
+                Place.holder.does_not_exist() if was is None else Place.appointment_id == was.appointment_id
+            )
+            tx.save(place, condition=unchanged)
+        for event in events:
+            tx.save(outbox.model_of(event))
 
-def _slot_taken(appointment: appointments.Appointment) -> bool:
-    try:
-        BookedSlot.get(appointment.doctor_code, appointment.start, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return True
+    return idempotency.refusals(write, keys.made(once, appointment.appointment_id))
 
 
 def get(appointment_id: str) -> appointments.Appointment | None:
@@ -339,31 +335,28 @@ def cancel(appointment: appointments.Appointment, by: str, at: datetime, events:
         for place in _places(holder).values()
         if place.appointment_id == appointment.appointment_id
     ]
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                Appointment(appointment.appointment_id),
-                actions=[
-                    Appointment.status.set(CANCELLED),
-                    Appointment.cancelled_at.set(at),
-                    Appointment.cancelled_by.set(by),
-                    Appointment.reminder_day.remove(),
-                ],
-                condition=Appointment.status == BOOKED,
-            )
-            tx.delete(
-                BookedSlot(appointment.doctor_code, appointment.start),
-                condition=BookedSlot.appointment_id == appointment.appointment_id,
-            )
-            for place in held:
-                tx.delete(place, condition=Place.appointment_id == appointment.appointment_id)
-            for event in events:
-                tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(
+            Appointment(appointment.appointment_id),
+            actions=[
+                Appointment.status.set(CANCELLED),
+                Appointment.cancelled_at.set(at),
+                Appointment.cancelled_by.set(by),
+                Appointment.reminder_day.remove(),
+            ],
+            condition=Appointment.status == BOOKED,
+        )
+        tx.delete(
+            BookedSlot(appointment.doctor_code, appointment.start),
+            condition=BookedSlot.appointment_id == appointment.appointment_id,
+        )
+        for place in held:
+            tx.delete(place, condition=Place.appointment_id == appointment.appointment_id)
+        for event in events:
+            tx.save(outbox.model_of(event))
+
+    return transact(write)
 
 
 def for_patient(matricule: str, limit: int, start: dict[str, Any] | None) -> Page[appointments.Appointment]:
@@ -419,17 +412,14 @@ def reminders_due(since: datetime, until: datetime) -> Iterator[appointments.App
 def mark_reminded(appointment: appointments.Appointment, at: datetime, events: list[Event]) -> bool:
     """Record the reminder and its events together, only if it is still owed: of two
     schedulers that race, one sends it, and a cancelled appointment gets none."""
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                Appointment(appointment.appointment_id),
-                actions=[Appointment.reminder_day.remove(), Appointment.reminded_at.set(at)],
-                condition=Appointment.reminder_day.exists() & (Appointment.status == BOOKED),
-            )
-            for event in events:
-                tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(
+            Appointment(appointment.appointment_id),
+            actions=[Appointment.reminder_day.remove(), Appointment.reminded_at.set(at)],
+            condition=Appointment.reminder_day.exists() & (Appointment.status == BOOKED),
+        )
+        for event in events:
+            tx.save(outbox.model_of(event))
+
+    return transact(write)

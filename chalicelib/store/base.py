@@ -146,24 +146,46 @@ _BUSY = frozenset(
 def transact(write: Callable[[TransactWrite], None]) -> bool:
     """Write what `write` adds to a transaction, all or nothing: True when it committed, False
     when one of its conditions did not hold (a race lost to another request, which the caller
-    answers). A collision or throttling is retried as above, under one ClientRequestToken, so
-    an attempt that committed although its answer was lost is not applied twice; past the
-    attempts it is a Conflict (409), never a 500."""
+    answers). Collisions and throttling are retried as `refusals` says."""
+    return not refusals(write)
+
+
+def refusals(write: Callable[[TransactWrite], None]) -> frozenset[str]:
+    """Write what `write` adds to a transaction, all or nothing: the tables whose items' own
+    conditions did not hold, so a caller tells which race it lost (none when it committed).
+    A collision or throttling is retried after a pause with full jitter, under one
+    ClientRequestToken, so an attempt that committed although its answer was lost is not
+    applied twice; past the attempts it is a Conflict (409), never a 500."""
     token = uuid.uuid4().hex
     for attempt in range(TRANSACTION_ATTEMPTS):
         if attempt:
             time.sleep(random.uniform(0, _RETRY_PAUSE_SECONDS * 2**attempt))  # noqa: S311 (jitter)
+        tx = TransactWrite(connection=connection(), client_request_token=token)
         try:
-            with TransactWrite(connection=connection(), client_request_token=token) as tx:
+            with tx:
                 write(tx)
         except TransactWriteError as exc:
-            if condition_failed(exc):
-                return False
+            refused = _refused_tables(tx, exc)
+            if refused:
+                return refused
             if not collided(exc):
                 raise
         else:
-            return True
+            return frozenset()
     raise Conflict("these records are being changed by other requests at this moment; retry")
+
+
+def _refused_tables(tx: TransactWrite, error: TransactWriteError) -> frozenset[str]:
+    # DynamoDB gives one cancellation reason per item, in the order the items were sent,
+    # which is PynamoDB's (`Connection.transact_write_items`): checks, deletes, puts, updates.
+    groups = (tx._condition_check_items, tx._delete_items, tx._put_items, tx._update_items)
+    tables = [str(item["TableName"]) for group in groups for item in group]
+    reasons = error.cancellation_reasons or []
+    return frozenset(
+        table
+        for table, reason in zip(tables, reasons, strict=False)
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    )
 
 
 def collided(error: TransactWriteError) -> bool:
@@ -173,15 +195,6 @@ def collided(error: TransactWriteError) -> bool:
         return True
     codes = {reason.code for reason in error.cancellation_reasons or [] if reason is not None}
     return bool(codes) and codes <= _COLLISIONS
-
-
-def condition_failed(error: TransactWriteError) -> bool:
-    """Whether a transaction was cancelled because a condition did not hold, whichever of its
-    items had it (a store that must tell its conditions apart reads again to know)."""
-    return any(
-        reason is not None and reason.code == "ConditionalCheckFailed"
-        for reason in error.cancellation_reasons or []
-    )
 
 
 @functools.cache

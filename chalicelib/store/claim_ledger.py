@@ -11,21 +11,23 @@ from datetime import datetime
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain import idempotency as keys
 from chalicelib.domain.claims import Claim, Decision, recorded
 from chalicelib.domain.events import Event
+from chalicelib.domain.idempotency import Once
 from chalicelib.domain.invoice_status import Status
 from chalicelib.domain.invoices import Invoice
-from chalicelib.store import claims, invoice_day_totals, outbox
+from chalicelib.store import claims, idempotency, invoice_day_totals, outbox
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store.base import transact
 from chalicelib.store.claims import ClaimItem
 from chalicelib.store.invoices import InvoiceItem
 
 
-def file(claim: Claim, claimable: Status, submitted: Event) -> bool:
-    """Put the claim in the queue and mark its invoice claimed, together. False when the
-    invoice already has a claim or is no longer `claimable`: of two racing submissions, one
-    gets False."""
+def file(claim: Claim, claimable: Status, submitted: Event, once: Once | None) -> bool:
+    """Put the claim in the queue and mark its invoice claimed, together with the record of
+    the request's key. False when the invoice already has a claim or is no longer
+    `claimable`: of two racing submissions, one gets False."""
 
     def write(tx: TransactWrite) -> None:
         tx.save(claims.model_of(claim), condition=ClaimItem.claim_id.does_not_exist())
@@ -40,7 +42,7 @@ def file(claim: Claim, claimable: Status, submitted: Event) -> bool:
         )
         tx.save(outbox.model_of(submitted))
 
-    return transact(write)
+    return idempotency.transact(write, keys.made(once, claim.claim_id))
 
 
 def decide(decided: Claim, invoice: Invoice, event: Event) -> bool:

@@ -1,4 +1,9 @@
-"""Idempotency records (Powertools idempotency on DynamoDB), and the table they live in."""
+"""Idempotency records, and the table they live in.
+
+A creating request's record commits in the transaction that makes its object (`transact`,
+`refusals`): the record names the object, and a retry is answered from it. Other requests
+with a key are recorded around their handler by Powertools (`once`), in the same table under
+ids of Powertools' own form."""
 
 from __future__ import annotations
 
@@ -7,9 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import Conflict, Unprocessable
+from chalicelib.domain.idempotency import Made
+from chalicelib.store import base
 from chalicelib.store.base import TableMeta, named
 
 if TYPE_CHECKING:
@@ -22,13 +31,57 @@ KEEP_SECONDS = 24 * 3600
 
 
 class IdempotencyRecord(Model):
-    """Declares the table in Powertools' layout; Powertools itself reads and writes it."""
+    """The table in Powertools' layout (Powertools reads and writes its own records), and
+    the records of creating requests, which name what they made."""
 
     class Meta(TableMeta):
         table_name = named("idempotency")
 
     id = UnicodeAttribute(hash_key=True)
     expiration = TTLAttribute()
+    fingerprint = UnicodeAttribute(null=True)
+    made = UnicodeAttribute(null=True)
+
+
+def transact(write: Callable[[TransactWrite], None], made: Made | None) -> bool:
+    """`base.transact`, with the record `made` of the request's key in the same transaction."""
+    return not refusals(write, made)
+
+
+def refusals(write: Callable[[TransactWrite], None], made: Made | None) -> frozenset[str]:
+    """`base.refusals`, with the record `made` of the request's key in the same transaction,
+    on the condition that no live record has the key. Where one has, another request with
+    this key committed first: nothing was written, and it is a Conflict, which the edge
+    answers from that record (`chalicelib.api.edge.replay`)."""
+    if made is None:
+        return base.refusals(write)
+
+    def with_record(tx: TransactWrite) -> None:
+        write(tx)
+        tx.save(
+            IdempotencyRecord(
+                made.record_id, expiration=made.expires_at, fingerprint=made.fingerprint, made=made.made
+            ),
+            # A record past its time is as good as none, though DynamoDB deletes it late.
+            condition=IdempotencyRecord.id.does_not_exist() | (IdempotencyRecord.expiration <= made.since),
+        )
+
+    refused = base.refusals(with_record)
+    if IdempotencyRecord.Meta.table_name in refused:
+        raise Conflict("a request with this Idempotency-Key has just been completed")
+    return refused
+
+
+def find(record_id: str) -> Made | None:
+    """The record of a creating request's key, read strongly consistent: a retry that follows
+    the commit at once finds it."""
+    try:
+        item = IdempotencyRecord.get(record_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if item.made is None or item.fingerprint is None:
+        return None
+    return Made(item.id, item.fingerprint, item.made, item.expiration)
 
 
 @functools.cache

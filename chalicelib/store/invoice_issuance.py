@@ -1,7 +1,7 @@
 """Issuing an invoice: the one read it needs first, and the one transaction that writes the
 practice's next number, the invoice, its amounts in the totals of its issue day, the record of
 its copy in the patient's vault, its direct-payment claim and the events that report them,
-all or nothing."""
+and the record of the request's idempotency key, all or nothing."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from chalicelib.domain import idempotency as keys
 from chalicelib.domain.claims import Claim
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
+from chalicelib.domain.idempotency import Once
 from chalicelib.domain.invoices import Invoice, InvoicedPatient, IssuingPractice, Snapshot, number_parts
-from chalicelib.store import claims, documents, invoice_day_totals, invoices, outbox
-from chalicelib.store.base import connection, transact
+from chalicelib.store import claims, documents, idempotency, invoice_day_totals, invoices, outbox
+from chalicelib.store.base import connection
 from chalicelib.store.identity import Doctor, Patient
 from chalicelib.store.invoices import Counter
 
@@ -45,10 +47,17 @@ def _or_none(future: Any) -> Any:
         return None
 
 
-def issue(invoice: Invoice, document: Document | None, events: Sequence[Event], claim: Claim | None) -> bool:
-    """Write the invoice under its number, with its vault record, its direct-payment claim and
-    its events. False when another issuance took the number first: the practice's counter
-    moves from the number before the invoice's to the invoice's, or not at all."""
+def issue(
+    invoice: Invoice,
+    document: Document | None,
+    events: Sequence[Event],
+    claim: Claim | None,
+    once: Once | None,
+) -> bool:
+    """Write the invoice under its number, with its vault record, its direct-payment claim,
+    its events and the record of its request's key. False when another issuance took the
+    number first: the practice's counter moves from the number before the invoice's to the
+    invoice's, or not at all. A Conflict when a request with the same key issued first."""
     year, value = number_parts(invoice.number)
     previous = value - 1
     expected = Counter.value == previous if previous else Counter.name.does_not_exist()
@@ -68,4 +77,4 @@ def issue(invoice: Invoice, document: Document | None, events: Sequence[Event], 
         for event in events:
             tx.save(outbox.model_of(event))
 
-    return transact(write)
+    return idempotency.transact(write, keys.made(once, invoice.invoice_id))

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -21,7 +21,7 @@ from chalicelib.core.cursor import Page
 from chalicelib.domain import journal
 from chalicelib.domain.events import Event
 from chalicelib.store import outbox
-from chalicelib.store.base import TableMeta, connection, named, page_of, resume
+from chalicelib.store.base import TableMeta, named, page_of, resume, transact
 
 # A notice is named by the patient and the actor it concerns.
 NoticeKey = tuple[str, str]
@@ -103,7 +103,8 @@ def append(
     """Write `entries` in one transaction with what decides whether the patient is told: a
     check that each notice in `covered` still covers `at`, and each of `notices` (written
     only where no notice covers `at`) with `events`. False when a check or a condition did
-    not hold, or a concurrent transaction on the same items won: nothing was written."""
+    not hold: nothing was written. A collision with a concurrent transaction on the same
+    items is tried again (`store.base.transact`)."""
     if len(entries) == 1 and not covered and not notices and not events:
         # An entry that tells no one (an operator's action) is one conditional put: half the
         # cost of a transaction, and the same guarantee that no entry is ever overwritten.
@@ -114,27 +115,21 @@ def append(
                 return False
             raise
         return True
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            for entry in entries:
-                tx.save(_entry_item(entry), condition=EntryItem.access_id.does_not_exist())
-            for patient, actor_ref in covered:
-                tx.condition_check(NoticeItem, patient, actor_ref, condition=NoticeItem.until > at)
-            for notice in notices:
-                tx.save(
-                    _notice_item(notice),
-                    condition=NoticeItem.until.does_not_exist() | (NoticeItem.until <= at),
-                )
-            for event in events:
-                tx.save(outbox.model_of(event))
-    except TransactWriteError as exc:
-        if any(
-            reason is not None and reason.code in ("ConditionalCheckFailed", "TransactionConflict")
-            for reason in exc.cancellation_reasons or []
-        ):
-            return False
-        raise
-    return True
+
+    def write(tx: TransactWrite) -> None:
+        for entry in entries:
+            tx.save(_entry_item(entry), condition=EntryItem.access_id.does_not_exist())
+        for patient, actor_ref in covered:
+            tx.condition_check(NoticeItem, patient, actor_ref, condition=NoticeItem.until > at)
+        for notice in notices:
+            tx.save(
+                _notice_item(notice),
+                condition=NoticeItem.until.does_not_exist() | (NoticeItem.until <= at),
+            )
+        for event in events:
+            tx.save(outbox.model_of(event))
+
+    return transact(write)
 
 
 def covered(keys: Collection[NoticeKey], at: datetime) -> set[NoticeKey]:

@@ -1,21 +1,27 @@
 """The patients' vault: private, encrypted S3 objects reached only through short-lived URLs.
-Besides patients' documents it holds the exports too large for one answer, under a prefix
-whose objects a lifecycle rule expires (infra/storage.py)."""
+Besides patients' documents it holds the exports too large for one answer, and the copies of
+documents being issued, staged before the transaction that records them commits; lifecycle
+rules expire both prefixes (infra/storage.py), so a document whose issuance failed, however
+it failed, leaves nothing behind that anyone can list or read."""
 
 from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from chalicelib.core import config
 from chalicelib.core.config import region
+from chalicelib.core.errors import Unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 URL_LIFETIME_SECONDS = 300
 EXPORTS_PREFIX = "exports/"
+STAGING_PREFIX = "staging/"
 
 
 @functools.cache
@@ -40,10 +46,62 @@ def _encryption() -> dict[str, Any]:
     return extra
 
 
+@contextmanager
+def _answering() -> Iterator[None]:
+    """S3 failing to answer is a 503 the caller may retry: the callers write nothing that
+    depends on the object until it is stored."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise Unavailable("the vault is not answering; retry in a moment") from exc
+
+
 def put_pdf(key: str, body: bytes) -> None:
-    _s3().put_object(
-        Bucket=config.vault_bucket(), Key=key, Body=body, ContentType="application/pdf", **_encryption()
-    )
+    with _answering():
+        _s3().put_object(
+            Bucket=config.vault_bucket(), Key=key, Body=body, ContentType="application/pdf", **_encryption()
+        )
+
+
+def staged_key(document_id: str) -> str:
+    return f"{STAGING_PREFIX}{document_id}.pdf"
+
+
+def stage_pdf(document_id: str, body: bytes) -> None:
+    """Store a document's PDF where it waits for the transaction that records it: each try
+    under a new number overwrites the one before."""
+    put_pdf(staged_key(document_id), body)
+
+
+def publish(document_id: str) -> None:
+    """Copy a staged document into place, once its record has committed. The staged copy is
+    left to its lifecycle rule: deleting it would only hide it behind a version that lasts
+    as long."""
+    bucket = config.vault_bucket()
+    with _answering():
+        _s3().copy_object(
+            Bucket=bucket,
+            Key=object_key(document_id),
+            CopySource={"Bucket": bucket, "Key": staged_key(document_id)},
+            ContentType="application/pdf",
+            MetadataDirective="REPLACE",
+            **_encryption(),
+        )
+
+
+def exists(key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    with _answering():
+        try:
+            _s3().head_object(Bucket=config.vault_bucket(), Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+    return True
 
 
 def put_export(body: IO[bytes], extension: str, content_type: str) -> str:

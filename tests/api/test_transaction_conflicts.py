@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.store import base
-from tests.api.conftest import Api
+from tests.api.conftest import NOW, Api
 
 
 class Cancelling:
@@ -124,4 +124,34 @@ def test_a_failing_condition_is_not_retried() -> None:
     assert base.collided(lost("TransactionConflict"))
     assert base.collided(lost("ThrottlingError"))
     assert not base.collided(lost("ConditionalCheckFailed"))
-    assert base.condition_failed(lost("ConditionalCheckFailed"))
+
+
+def test_refusals_name_the_tables_whose_conditions_failed(api: Api) -> None:
+    """DynamoDB's reasons come in the order PynamoDB sends the items (checks, deletes, puts,
+    updates), whatever order they were added in: each refusal names its own table."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.store.appointments import BookedSlot
+    from chalicelib.store.invoices import Counter
+    from chalicelib.store.outbox import OutboxEvent
+
+    now = NOW
+    OutboxEvent("evt_taken", type="test", occurred_at=now, data={}).save()
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(Counter("seq"), actions=[Counter.value.set(1)], condition=Counter.name.does_not_exist())
+        tx.save(
+            OutboxEvent("evt_taken", type="test", occurred_at=now, data={}),
+            condition=OutboxEvent.event_id.does_not_exist(),
+        )
+        tx.save(
+            BookedSlot("123456-78", now, appointment_id="apt_1"),
+            condition=BookedSlot.doctor_code.does_not_exist(),
+        )
+
+    assert base.refusals(write) == {OutboxEvent.Meta.table_name}
+    assert base.transact(write) is False
+    # Nothing of the refused transactions was written.
+    assert list(BookedSlot.query("123456-78")) == []
+    assert not base.refusals(lambda tx: tx.save(BookedSlot("123456-78", now, appointment_id="apt_1")))
+    assert base.refusals(write) == {OutboxEvent.Meta.table_name, BookedSlot.Meta.table_name}

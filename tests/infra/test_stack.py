@@ -283,15 +283,27 @@ def test_vault_is_private_encrypted_versioned_and_tls_only(template: dict[str, A
     )
 
 
-def test_exports_in_the_vault_expire_after_a_day(template: dict[str, Any]) -> None:
-    from chalicelib.store.vault import EXPORTS_PREFIX
+@pytest.mark.parametrize("prefix", ["exports/", "staging/"])
+def test_exports_and_staged_copies_in_the_vault_expire_after_a_day(
+    template: dict[str, Any], prefix: str
+) -> None:
+    from chalicelib.store.vault import EXPORTS_PREFIX, STAGING_PREFIX
 
     vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
-    [rule] = [r for r in vault["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix")]
-    assert rule["Prefix"] == EXPORTS_PREFIX == "exports/"
+    rules = vault["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert sorted(r["Prefix"] for r in rules if r.get("Prefix")) == sorted([EXPORTS_PREFIX, STAGING_PREFIX])
+    [rule] = [r for r in rules if r.get("Prefix") == prefix]
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == 1
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
+def test_no_document_is_kept_under_a_prefix_that_expires() -> None:
+    from chalicelib.store import vault
+
+    key = vault.object_key("doc_01KAAAAAAAAAAAAAAAAAAAAAAA")
+    assert not key.startswith((vault.EXPORTS_PREFIX, vault.STAGING_PREFIX))
+    assert vault.staged_key("doc_01KAAAAAAAAAAAAAAAAAAAAAAA").startswith(vault.STAGING_PREFIX)
 
 
 def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:

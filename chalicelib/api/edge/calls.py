@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.edge.problems import unprocessable
 from chalicelib.core.errors import MalformedRequest, Unauthenticated, Unprocessable
+from chalicelib.domain.idempotency import Once
 
 if TYPE_CHECKING:
     from chalicelib.services.identity import Principal
@@ -31,7 +32,9 @@ class Reply:
 @dataclass(frozen=True)
 class Call:
     """One request as a handler sees it. `body_model` and `query_model` are the models its
-    route declares: the contract documents those, so a handler reads no others."""
+    route declares: the contract documents those, so a handler reads no others. `once` is
+    the Idempotency-Key of a creating request, for the transaction that makes its object
+    (`chalicelib.api.edge.replay.made_once`)."""
 
     caller: Principal | None
     params: Mapping[str, str]
@@ -39,6 +42,7 @@ class Call:
     raw_body: bytes
     body_model: type[BaseModel] | None = None
     query_model: type[BaseModel] | None = None
+    once: Once | None = None
 
     @property
     def me(self) -> Principal:

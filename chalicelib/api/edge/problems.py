@@ -15,6 +15,7 @@ from chalicelib.core.errors import (
     FieldError,
     MalformedRequest,
     MethodNotAllowed,
+    Unavailable,
     Unprocessable,
     UnsupportedMediaType,
 )
@@ -46,7 +47,10 @@ def problem(err: DhnError) -> Response:
     }
     if isinstance(err, Unprocessable):
         body["errors"] = [{"field": e.field, "message": e.message} for e in err.errors]
-    return Response(json.dumps(body), headers={"Content-Type": PROBLEM}, status_code=err.status)
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM}
+    if isinstance(err, Unavailable):
+        headers["Retry-After"] = str(err.retry_after)
+    return Response(json.dumps(body), headers=headers, status_code=err.status)
 
 
 def failure(exc: Exception) -> Response:

@@ -1,5 +1,20 @@
 """Idempotency keys: a creating request runs at most once per key, and its first answer is
-replayed to the same request again."""
+replayed to the same request again.
+
+A route that names `replay=` makes an object in one transaction, and its key's record
+commits in that same transaction (`made_once`): a crash at any point leaves either both or
+neither, so a retry is answered from the object made, or runs again as if for the first
+time. The interface, for a new creating route:
+
+- the route passes `replay=`, a function `(call, object_id) -> answer` that rebuilds the
+  route's answer from the object the first request made;
+- its handler hands `call.once` (None without a key) to its service, which hands it to the
+  store whose transaction makes the object; that store writes through
+  `store.idempotency.transact` (or `refusals`) with `domain.idempotency.made(once, id)`.
+
+Other routes with a key are recorded around their handler (`once`): their first answer is
+saved, sealed, after the handler returns.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +22,21 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request
 
 from chalicelib.api.edge.calls import Call, Reply
-from chalicelib.core import sealing
-from chalicelib.core.errors import Unprocessable
+from chalicelib.core import clock, sealing
+from chalicelib.core.errors import DhnError, Unprocessable
+from chalicelib.domain import idempotency as rules
+from chalicelib.domain.idempotency import Once
 
 if TYPE_CHECKING:
     from chalicelib.services.identity import Principal
+
+Replay = Callable[[Call, str], Any]
 
 HEADER = "Idempotency-Key"
 # Visible ASCII: what a header carries unchanged through every proxy.
@@ -42,11 +62,7 @@ def once(
         return run()
     from chalicelib.store import idempotency
 
-    canonical = json.dumps(call.json(), sort_keys=True, separators=(",", ":"))
-    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
-    # A key is the caller's own. Anonymous callers (enrolment) share no credential, so their
-    # keys are kept apart by the request itself: two PCs that pick the same key never collide.
-    scope = f"{caller.scope}:{key}" if caller else f"public:{fingerprint}:{key}"
+    scope, fingerprint = _scope(request, caller, call, key)
 
     def first() -> dict[str, Any]:
         reply = run()
@@ -58,3 +74,47 @@ def once(
     sealed = idempotency.once(scope, fingerprint, first, context)["sealed"]
     saved = json.loads(sealing.unseal(sealed, scope))
     return Reply(saved["body"], int(saved["status"]), dict(saved["headers"]))
+
+
+def _scope(request: Request, caller: Principal | None, call: Call, key: str) -> tuple[str, str]:
+    """Whose key it is, and the fingerprint of the request (method, path and body)."""
+    canonical = json.dumps(call.json(), sort_keys=True, separators=(",", ":"))
+    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    # A key is the caller's own. Anonymous callers (enrolment) share no credential, so their
+    # keys are kept apart by the request itself: two PCs that pick the same key never collide.
+    scope = f"{caller.scope}:{key}" if caller else f"public:{fingerprint}:{key}"
+    return scope, fingerprint
+
+
+def made_once(
+    request: Request,
+    caller: Principal | None,
+    call: Call,
+    run: Callable[[Call], Reply],
+    replay: Replay,
+    status: int,
+) -> Reply:
+    """Run a creating request whose transaction commits its key's record with the object it
+    makes. A request that fails while its key has a record (the retry of one that committed
+    and then crashed, or the twin of one that committed first) is answered from that record:
+    the first request's answer rebuilt from the object it made, with its status, or 422
+    where the key was used with another request. Looking the key up only on a failure costs
+    the first request no read: a retry fails anyway, at the latest on its record's
+    condition."""
+    key = _key(request)
+    if key is None:
+        return run(call)
+    scope, fingerprint = _scope(request, caller, call, key)
+    # The record's id says nothing of the caller or the key.
+    once = Once(f"made#{hashlib.sha256(scope.encode()).hexdigest()}", fingerprint, clock.current().now())
+    try:
+        return run(replace(call, once=once))
+    except DhnError as failed:
+        from chalicelib.store import idempotency
+
+        saved = rules.answers(idempotency.find(once.record_id), once.at)
+        if saved is None:
+            raise
+        if saved.fingerprint != fingerprint:
+            raise Unprocessable.field(HEADER, "was already used with another request") from failed
+        return Reply(replay(call, saved.made), status)

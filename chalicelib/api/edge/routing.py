@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.api.edge import replay
+from chalicelib.api.edge import replay as replays
 from chalicelib.api.edge.callers import authorise
 from chalicelib.api.edge.calls import Call, Reply
 from chalicelib.api.edge.media import READABLE, accepts, json_response
@@ -97,6 +97,7 @@ def route(
     query: type[BaseModel] | None = None,
     answer: str | None = None,
     idempotent: bool = False,
+    replay: replays.Replay | None = None,
     binary: str | None = None,
     text: str | None = None,
     errors: tuple[int, ...] = (),
@@ -108,6 +109,9 @@ def route(
     importing them would cost every cold start). A handler returns a JSON-able
     value, a `Reply`, or a chalice `Response` for other media: `binary` names the media type
     of a binary answer, which the caller must accept (406), `text` that of a text answer.
+    `replay` makes a creating route idempotent with its key's record committed in the
+    transaction that makes its object (see `chalicelib.api.edge.replay`); `idempotent`
+    records the answer of any other route with a key around its handler.
     `errors` are the statuses its rules answer (404, 409…) beyond those the edge adds (401
     and 403 to a route with roles, 422 to one that reads input…: see the contract).
     The handler's docstring is the operation's summary, then its description."""
@@ -123,7 +127,7 @@ def route(
                 body,
                 query,
                 answer,
-                idempotent,
+                idempotent or replay is not None,
                 binary,
                 text,
                 frozenset(errors),
@@ -147,8 +151,12 @@ def route(
                     query,
                 )
 
-                if idempotent:
-                    reply = replay.once(
+                if replay is not None:
+                    reply = replays.made_once(
+                        request, caller, call, lambda keyed: _as_reply(handler(keyed), status), replay, status
+                    )
+                elif idempotent:
+                    reply = replays.once(
                         request, caller, call, lambda: _as_reply(handler(call), status), bp.lambda_context
                     )
                 else:
