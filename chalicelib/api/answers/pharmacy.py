@@ -11,7 +11,7 @@ from chalicelib.api.answers.prescriptions import Medication, PrescribedItem
 from chalicelib.domain.prescriptions import Status
 
 
-class Patient(Answer):
+class PrescribedFor(Answer):
     """Who the prescription is for, to check the identity of whoever collects it."""
 
     name: str
@@ -39,7 +39,7 @@ class HeldPrescription(Answer):
     items: list[PrescribedItem]
     expires_on: Day
     repeats_left: Annotated[int, Field(ge=0, le=5)]
-    patient: Patient
+    patient: PrescribedFor
     dispensed: Annotated[
         list[DispensedItem], Field(description="An addition: what this dispensing handed over so far.")
     ]

@@ -40,7 +40,7 @@ class Prescriber(Answer):
     name: str
 
 
-class Common(Answer):
+class PrescriptionFields(Answer):
     id: PrescriptionId
     status: Status
     issued_at: Instant
@@ -65,7 +65,7 @@ class Common(Answer):
     ]
 
 
-class Prescription(Common):
+class Prescription(PrescriptionFields):
     """A prescription, as its practice sees it."""
 
     doctor_code: DoctorCode
@@ -79,7 +79,7 @@ class PrescriptionPage(Page):
     items: list[Prescription]
 
 
-class PatientPrescription(Common):
+class PatientPrescription(PrescriptionFields):
     """A prescription, as the patient's app shows it."""
 
     doctor: Prescriber
