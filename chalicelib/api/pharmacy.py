@@ -189,4 +189,4 @@ def reject(call: Call) -> dict[str, object]:
     Once packs were dispensed it must be closed instead: 409. A wrong or void secret: 403.
     """
     body = call.body(Rejection)
-    return held_json(prescriptions.reject(call.me, call.params["prescription_id"], body.secret))
+    return held_json(prescriptions.reject(call.me, call.params["prescription_id"], body.secret, body.reason))

@@ -117,6 +117,7 @@ def prescription_json(p: Prescription) -> dict[str, object]:
         "patient_id": p.patient_id,
         "catalogue_version": p.catalogue_version,
         "cancel_reason": p.cancel_reason,
+        "reject_reason": p.reject_reason,
         "links": {"pdf": f"/v1/prescriptions/{p.prescription_id}/pdf"},
     }
 

@@ -130,6 +130,8 @@ class Prescription:
     dispensed: tuple[Dispensed, ...] = ()
     rounds: tuple[Round, ...] = ()
     cancel_reason: str | None = None
+    # Why the last pharmacy that held it handed it back.
+    reject_reason: str | None = None
     version: int = 0
 
 
@@ -242,12 +244,14 @@ def close(
     )
 
 
-def reject(prescription: Prescription, pharmacy_code: str, secret_hash: str) -> Prescription:
+def reject(prescription: Prescription, pharmacy_code: str, secret_hash: str, reason: str) -> Prescription:
     """Hand the prescription back to the pool, before anything was dispensed."""
     check_holder(prescription, pharmacy_code, secret_hash)
     if prescription.dispensed:
         raise StepRefused("conflict", "packs were dispensed: close the dispensing instead")
-    return replace(prescription, status="ready", hold=None, version=prescription.version + 1)
+    return replace(
+        prescription, status="ready", hold=None, reject_reason=reason, version=prescription.version + 1
+    )
 
 
 def cancel(prescription: Prescription, reason: str) -> Prescription:

@@ -367,12 +367,12 @@ def close(caller: Principal, prescription_id: str, secret: str, clock: Clock) ->
     return closed
 
 
-def reject(caller: Principal, prescription_id: str, secret: str) -> Prescription:
-    """Hand the prescription back: ready for any pharmacy, the secret void."""
+def reject(caller: Principal, prescription_id: str, secret: str, reason: str) -> Prescription:
+    """Hand the prescription back, saying why: ready for any pharmacy, the secret void."""
     from chalicelib.store import prescriptions as store
 
     found = _held(prescription_id)
-    returned = _step(rules.reject, found, caller.pharmacy(), identity.digest(secret))
+    returned = _step(rules.reject, found, caller.pharmacy(), identity.digest(secret), reason)
     if not store.advance(returned):
         raise Conflict("another step on this prescription came first; retry")
     return returned

@@ -102,6 +102,7 @@ class PrescriptionItem(Model):
     dispensed = JSONAttribute()
     rounds = JSONAttribute()
     cancel_reason = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
     version = NumberAttribute()
     watch = UnicodeAttribute(null=True)
     by_doctor = ByDoctor()
@@ -178,6 +179,7 @@ def model_of(p: Prescription) -> PrescriptionItem:
             for r in p.rounds
         ],
         cancel_reason=p.cancel_reason,
+        reject_reason=p.reject_reason,
         version=p.version,
         watch=OPEN if p.status in rules.OPEN else None,
     )
@@ -226,6 +228,7 @@ def _record(item: PrescriptionItem) -> Prescription:
             for r in item.rounds
         ),
         cancel_reason=item.cancel_reason,
+        reject_reason=item.reject_reason,
         version=int(item.version),
     )
 

@@ -380,6 +380,10 @@ def test_one_holder_at_a_time_and_a_reject_voids_the_secret(api: Api, world: dic
         ).status
         == 403
     )
+    assert (
+        api.get(f"/v1/prescriptions/{made['id']}", world["doctor"]).json["reject_reason"]
+        == "rupture de stock"
+    )
     second = accept(api, other, made["qr"])
     assert second.status == 200
     assert second.json["secret"] != secret

@@ -96,8 +96,8 @@ def test_a_wrong_secret_or_another_pharmacy_is_forbidden(pharmacy: str, secret: 
 
 
 def test_a_reject_hands_it_back_and_voids_the_secret() -> None:
-    returned = rules.reject(held(), PHARMACY, SECRET)
-    assert (returned.status, returned.hold) == ("ready", None)
+    returned = rules.reject(held(), PHARMACY, SECRET, "rupture de stock")
+    assert (returned.status, returned.hold, returned.reject_reason) == ("ready", None, "rupture de stock")
     with pytest.raises(StepRefused) as refused:
         rules.dispense(returned, PHARMACY, SECRET, [Dispensed(0, 1)])
     assert refused.value.refusal == "forbidden"
@@ -136,7 +136,7 @@ def test_a_close_needs_something_dispensed_and_a_reject_nothing() -> None:
     assert empty.value.refusal == "conflict"
     given = rules.dispense(held(), PHARMACY, SECRET, [Dispensed(0, 1)])
     with pytest.raises(StepRefused) as late:
-        rules.reject(given, PHARMACY, SECRET)
+        rules.reject(given, PHARMACY, SECRET, "x")
     assert late.value.refusal == "conflict"
 
 
@@ -154,7 +154,7 @@ def test_without_repeats_a_close_completes_it_once() -> None:
 
 def test_repeats_are_dispensed_once_per_round_up_to_the_number_prescribed() -> None:
     p = prescription(repeats=rules.MAX_REPEATS)
-    seen = []
+    seen: list[tuple[str, int]] = []
     while p.status == "ready":
         assert rules.next_round(p) == len(seen) + 1
         p = rules.dispense(rules.accept(p, PHARMACY, SECRET, NOW), PHARMACY, SECRET, [Dispensed(0, 2)])
@@ -191,16 +191,10 @@ def test_the_expiry_job_marks_only_ready_ones_past_their_last_day() -> None:
 
 
 def test_every_step_moves_the_version_on() -> None:
-    p = prescription()
-    versions = [p.version]
-    for step in (
-        lambda q: rules.accept(q, PHARMACY, SECRET, NOW),
-        lambda q: rules.dispense(q, PHARMACY, SECRET, [Dispensed(0, 1)]),
-        lambda q: rules.close(q, PHARMACY, SECRET, "DHN1:r", NOW),
-    ):
-        p = step(p)
-        versions.append(p.version)
-    assert versions == [0, 1, 2, 3]
+    accepted = rules.accept(prescription(), PHARMACY, SECRET, NOW)
+    given = rules.dispense(accepted, PHARMACY, SECRET, [Dispensed(0, 1)])
+    closed = rules.close(given, PHARMACY, SECRET, "DHN1:r", NOW)
+    assert [p.version for p in (prescription(), accepted, given, closed)] == [0, 1, 2, 3]
 
 
 # The catalogue

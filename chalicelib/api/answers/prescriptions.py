@@ -72,6 +72,9 @@ class Prescription(PrescriptionFields):
     patient_id: PatientId
     catalogue_version: Annotated[str, Field(description="An addition: the catalogue that checked the codes.")]
     cancel_reason: str | None
+    reject_reason: Annotated[
+        str | None, Field(description="An addition: why the last pharmacy that held it handed it back.")
+    ]
     links: PrescriptionLinks
 
 
