@@ -75,4 +75,5 @@ Where this differs from API.md (revision 2), which the server does not implement
 ROLES = """\
 A token of one role: the operator's (a named person; in the local stack the configured
 `DHN_OPERATOR_TOKEN`), a practice device's from enrolment (`doctor` or `assistant`), a pharmacy
-device's from enrolment (`pharmacist`), or a `patient`'s or an `insurer`'s from the operator. Each operation lists the roles it takes."""
+device's from enrolment (`pharmacist`), or a `patient`'s or an `insurer`'s from the operator.
+Each operation lists the roles it takes."""

@@ -175,9 +175,9 @@ def insurer_token(call: Call) -> Reply:
 
 @route(bp, "/tokens/{token_id}", method="DELETE", roles=OPERATOR, status=204, errors=(409,))
 def revoke_token(call: Call) -> Reply:
-    """Revoke a patient's, an insurer's or an operator's token: it answers 401 from then on.
+    """Revoke a patient's, an insurer's, an operator's or a pharmacy PC's token: 401 from then on.
 
-    A device's token is 409: its practice revokes the device.
+    A practice device's token is 409: its practice revokes the device.
     """
     identity.revoke_token(call.me, call.params["token_id"])
     return Reply(None, 204)

@@ -278,7 +278,8 @@ def mint_operator_token(caller: Principal, name: str, clock: Clock) -> IssuedTok
 
 
 def revoke_token(caller: Principal, token_id: str) -> None:
-    """A patient's, insurer's or operator's token answers 401 from the next request on."""
+    """A patient's, insurer's, operator's or pharmacy PC's token answers 401 from the next
+    request on."""
     from chalicelib.store import identity as store
 
     _operator(caller)

@@ -310,7 +310,7 @@ def accept(caller: Principal, qr: str, clock: Clock) -> Accepted:
     held = _step(rules.accept, found, pharmacy_code, identity.digest(secret), now)
     _journal(caller, "prescription.accept", found, clock)
     if not store.advance(held, ready_on=local_date(now)):
-        raise Conflict("another pharmacy accepted this prescription first")
+        raise Conflict("another pharmacy accepted this prescription first, or its doctor cancelled it")
     return Accepted(held, secret)
 
 
