@@ -68,7 +68,8 @@ Where this differs from API.md (revision 2), which the server does not implement
   and a reject after a dispense, are 409. The close answers `id` and `repeats_left` besides
   `status` and `receipt`. The pharmacy's `patient.birth_date` is the matricule's, `00` for an
   unknown month or day. A held prescription past its last day stays `in_progress` until closed;
-  a repeat left then is `expired`.
+  a repeat left then is `expired`. Dispense, close and reject honour `Idempotency-Key`, so a
+  lost answer (a receipt) is had again; the accept takes none, as its secret is given once.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
 """
 

@@ -17,6 +17,10 @@ from chalicelib.services import prescriptions
 
 bp = Blueprint(__name__)
 
+# Dispense, close and reject honour `Idempotency-Key`, so a pharmacy whose answer was lost
+# sends the step again and gets that answer (the receipt among them), never a second
+# dispensing. The accept takes no key: its answer holds the secret, which is given once.
+
 Secret = Annotated[
     str,
     Field(
@@ -123,6 +127,7 @@ def accept(call: Call) -> dict[str, object]:
     roles=PHARMACIST,
     body=Dispensing,
     answer="HeldPrescription",
+    idempotent=True,
     errors=(404, 409),
 )
 def dispense(call: Call) -> dict[str, object]:
@@ -154,6 +159,7 @@ def dispense(call: Call) -> dict[str, object]:
     roles=PHARMACIST,
     body=Closing,
     answer="Closed",
+    idempotent=True,
     errors=(404, 409),
 )
 def close(call: Call) -> dict[str, object]:
@@ -181,6 +187,7 @@ def close(call: Call) -> dict[str, object]:
     roles=PHARMACIST,
     body=Rejection,
     answer="HeldPrescription",
+    idempotent=True,
     errors=(404, 409),
 )
 def reject(call: Call) -> dict[str, object]:

@@ -500,3 +500,23 @@ def test_every_pharmacy_access_is_journaled_for_the_patient(api: Api, world: dic
     assert pharmacy_entries == [("prescription.dispense", actor, rx), ("prescription.accept", actor, rx)]
     accessed = [e for e in events("record.accessed") if e.data["actor"]["kind"] == "pharmacy"]
     assert len(accessed) == 1
+
+
+def test_a_step_sent_again_with_its_key_answers_the_same_and_counts_once(
+    api: Api, world: dict[str, str]
+) -> None:
+    made = prescribed(api, world["doctor"])
+    secret = accept(api, world["pharmacy"], made["qr"]).json["secret"]
+    base, key = f"/v1/pharmacy/prescriptions/{made['id']}", {"idempotency-key": "step-1"}
+    body = {"secret": secret, "items": [{"index": 0, "quantity": 1}]}
+    first = api.post(f"{base}/dispense", world["pharmacy"], body, headers=key)
+    again = api.post(f"{base}/dispense", world["pharmacy"], body, headers=key)
+    assert (first.status, again.status) == (200, 200)
+    assert first.json == again.json
+    assert [d["quantity"] for d in again.json["dispensed"]] == [1]
+    closing = {"idempotency-key": "close-1"}
+    closed = api.post(f"{base}/close", world["pharmacy"], {"secret": secret}, headers=closing)
+    lost_answer = api.post(f"{base}/close", world["pharmacy"], {"secret": secret}, headers=closing)
+    assert (closed.status, lost_answer.status) == (200, 200)
+    assert lost_answer.json["receipt"] == closed.json["receipt"]
+    assert len(events("prescription.dispensed")) == 1
