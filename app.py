@@ -15,7 +15,9 @@ from chalicelib.api import (
     health,
     invoices,
     onboarding,
+    pharmacy,
     practice,
+    prescriptions,
     reconciliation,
     reference,
     relatives,
@@ -46,6 +48,8 @@ for blueprint in (
     reconciliation.bp,
     reference.bp,
     access_log.bp,
+    prescriptions.bp,
+    pharmacy.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
@@ -78,7 +82,7 @@ def count(event: Any, get_response: Callable[[Any], Any]) -> Any:
         flush()
 
 
-# The two jobs below stop before their invocation's time runs out; each works from an index
+# The jobs below stop before their invocation's time runs out; each works from an index
 # of what is due, so the next run carries on where this one stopped.
 
 
@@ -98,6 +102,15 @@ def appointment_reminders(event: CloudWatchEvent) -> None:
     sent = service.send_reminders(clock.current(), time_budget.of_invocation(event.context))
     if sent:
         logger().info("appointment reminders", extra={"sent": sent})
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def expire_prescriptions(event: CloudWatchEvent) -> None:
+    """Ready prescriptions past their last day are marked expired; hourly, so within an hour
+    of midnight in Luxembourg."""
+    from chalicelib.services import prescriptions as service
+
+    service.expire_due(clock.current(), time_budget.of_invocation(event.context))
 
 
 # Webhooks. The local worker runs these in this order (the stream and the queue four times a

@@ -25,7 +25,9 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     add_completion=False,
 )
-tokens = typer.Typer(help="Operator tokens, and revoking any patient, insurer or operator token.")
+tokens = typer.Typer(
+    help="Operator tokens, and revoking any patient, insurer, operator or pharmacy PC token."
+)
 registry = typer.Typer(help="The patients' registry: the feed's bulk import.")
 app.add_typer(tokens, name="token")
 app.add_typer(registry, name="registry")
@@ -90,9 +92,10 @@ def mint(
 def revoke(
     token_id: Annotated[str, typer.Argument(help="The token's id (`tok_…`), as its mint answered it.")],
 ) -> None:
-    """Revoke a patient's, insurer's or operator's token: it answers 401 from the next request on.
+    """Revoke a patient's, insurer's, operator's or pharmacy PC's token: it answers 401 from the
+    next request on.
 
-    A device's token goes with its device, which its practice revokes.
+    A practice device's token goes with its device, which its practice revokes.
     """
     with _refusals():
         identity.revoke_token(target.acting_operator(), token_id)

@@ -258,6 +258,7 @@ def _path_schema(name: str) -> dict[str, Any]:
         "link_id": common.LinkId,
         "token_id": common.TokenId,
         "insurer": Insurer,
+        "prescription_id": common.PrescriptionId,
     }
     if name == "asset":
         return {"type": "string", "minLength": 1}

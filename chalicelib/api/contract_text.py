@@ -37,22 +37,39 @@ Conventions:
 
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
-- Not served yet: `POST /pharmacies` and the pharmacist role, the shared care record,
-  prescriptions, certificates of incapacity for work and the vaccination booklet.
-- Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code`, never
-  a `pharmacy_code`. The answer of `POST` and `PUT /patients…` adds `guardians`.
+- Not served yet: the shared care record, certificates of incapacity for work and the
+  vaccination booklet.
+- Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code` for a
+  practice's device and a `pharmacy_code` for a pharmacy's, never both. A pharmacy keeps no
+  list of devices: an operator revokes a lost pharmacy PC's token (`DELETE /tokens/{token_id}`).
+  The answer of `POST` and `PUT /patients…` adds `guardians`.
 - Invoices: the body takes `insurer` for a patient not in the registry; the answer adds
   `payments`, `cancel_reason` and `claim`. The PDF is always the PDF itself (never a 303).
 - Reconciliation: `from` and `to` are required and span at most 366 days.
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
   rather than UTC. `GET /practice/availability` is an addition.
 - Relatives: `GET /patient/relatives` answers every link on one page.
-- Webhooks: nine event types so far (invoices, documents, claims, appointments and record
-  access); `events` is null for an endpoint that takes every type.
+- Webhooks: twelve event types so far (invoices, documents, claims, appointments, record
+  access and prescriptions); `events` is null for an endpoint that takes every type.
   At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
 - Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
   `overdue`, the proof of payment and the decision.
+- Prescriptions: the patient must be in the registry (else 422 on `patient_matricule`);
+  `repeats` is required; a medication `code` must be in the shipped catalogue, and `repeats`
+  only for "R" medicines (422 naming the item). The answers add `repeats`, `document_id` (the
+  copy in the record), `catalogue_version`, `reject_reason`, and for the patient the prescribing
+  `doctor`. `GET /prescriptions/{id}/pdf` is an addition (`links.pdf`). A practice's reads are
+  journaled as `document.read` of an object of type `prescription`. Cancelling anything but a
+  `ready` prescription is 409, a cancelled one included. An accept by the pharmacy that already
+  holds it is 409 too (its secret is shown once); an accept that loses a race after reading the
+  prescription `ready` is journaled like the winner's. Dispensing adds up over one dispensing,
+  and answers the held prescription with what it `dispensed`; a close with nothing dispensed,
+  and a reject after a dispense, are 409. The close answers `id` and `repeats_left` besides
+  `status` and `receipt`. The pharmacy's `patient.birth_date` is the matricule's, `00` for an
+  unknown month or day. A held prescription past its last day stays `in_progress` until closed;
+  a repeat left then is `expired`. Dispense, close and reject honour `Idempotency-Key`, so a
+  lost answer (a receipt) is had again; the accept takes none, as its secret is given once.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
 - Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims` and `/appointments`:
   the key's record commits with what the request makes, and a retry is answered (status 201)
@@ -64,5 +81,6 @@ Where this differs from API.md (revision 2), which the server does not implement
 
 ROLES = """\
 A token of one role: the operator's (a named person; in the local stack the configured
-`DHN_OPERATOR_TOKEN`), a practice device's from enrolment (`doctor` or `assistant`), or a
-`patient`'s or an `insurer`'s from the operator. Each operation lists the roles it takes."""
+`DHN_OPERATOR_TOKEN`), a practice device's from enrolment (`doctor` or `assistant`), a pharmacy
+device's from enrolment (`pharmacist`), or a `patient`'s or an `insurer`'s from the operator.
+Each operation lists the roles it takes."""

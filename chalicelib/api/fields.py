@@ -150,6 +150,10 @@ DoctorCode = Annotated[
     ),
     AfterValidator(doctor_code.normalize),
 ]
+PharmacyCode = Annotated[
+    str,
+    Field(pattern="^[0-9]{6}$", description="The pharmacy's code, 6 digits.", examples=["412345"]),
+]
 Text = Annotated[
     str,
     Field(

@@ -1,5 +1,5 @@
-"""Operator routes: doctors, the patients' registry stand-in, patient and insurer tokens and
-their revocation."""
+"""Operator routes: doctors, pharmacies, the patients' registry stand-in, patient and insurer
+tokens and their revocation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.edge import OPERATOR, Call, Reply, route
-from chalicelib.api.fields import Body, DoctorCode, Matricule, Text, rule
+from chalicelib.api.fields import Body, DoctorCode, Matricule, PharmacyCode, Text, rule
 from chalicelib.api.sessions import issued_json
 from chalicelib.core import clock
 from chalicelib.core.errors import Unprocessable
@@ -28,6 +28,11 @@ class NewDoctor(Body):
     name: Annotated[Text, Field(examples=["Dr Anne Weber"])]
     specialty: Annotated[Text | None, Field(examples=["Médecine générale"])] = None
     iban: Annotated[Text | None, Field(description="Where the insurers pay the practice.")] = None
+
+
+class NewPharmacy(Body):
+    pharmacy_code: PharmacyCode
+    name: Annotated[Text, Field(examples=["Pharmacie du Globe"])]
 
 
 class PatientFields(Body):
@@ -184,11 +189,38 @@ def insurer_token(call: Call) -> Reply:
 
 @route(bp, "/tokens/{token_id}", method="DELETE", roles=OPERATOR, status=204, errors=(409,))
 def revoke_token(call: Call) -> Reply:
-    """Revoke a patient's, an insurer's or an operator's token: it answers 401 from then on.
+    """Revoke a patient's, an insurer's, an operator's or a pharmacy PC's token: 401 from then on.
 
-    A device's token is 409: its practice revokes the device.
+    A practice device's token is 409: its practice revokes the device.
     """
     from chalicelib.services import identity
 
     identity.revoke_token(call.me, call.params["token_id"])
     return Reply(None, 204)
+
+
+@route(
+    bp,
+    "/pharmacies",
+    method="POST",
+    roles=OPERATOR,
+    status=201,
+    body=NewPharmacy,
+    answer="OnboardedPharmacy",
+    idempotent=True,
+    errors=(409,),
+)
+def create_pharmacy(call: Call) -> dict[str, object]:
+    """Register a pharmacy and get the code that enrols its first PC (role `pharmacist`).
+
+    A pharmacy already registered is 409.
+    """
+    from chalicelib.services import identity
+
+    body = call.body(NewPharmacy)
+    code, record = identity.onboard_pharmacy(body.pharmacy_code, body.name, clock.current())
+    return {
+        "pharmacy_code": body.pharmacy_code,
+        "enrolment_code": code,
+        "enrolment_expires_at": rfc3339(record.expires_at),
+    }

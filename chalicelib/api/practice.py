@@ -43,8 +43,8 @@ class StatusLookup(Body):
 # Not replayed by Idempotency-Key: the answer holds the device's token, which is given once.
 # Spending the code is what makes enrolment safe to retry: a replay is a 409, key or no key.
 @route(bp, "/devices", method="POST", roles=None, status=201, body=Enrol, answer="Enrolment", errors=(409,))
-def enrol(call: Call) -> dict[str, str]:
-    """Enrol a PC or an assistant with an enrolment code.
+def enrol(call: Call) -> dict[str, str | None]:
+    """Enrol a PC or an assistant, or a pharmacy's PC, with an enrolment code.
 
     A code works once and expires 24 h after it was made: an unknown or expired code is 422 on
     `enrolment_code`, a used one 409. The token is answered once: the same enrolment sent
@@ -54,12 +54,8 @@ def enrol(call: Call) -> dict[str, str]:
 
     body = call.body(Enrol)
     done = identity.enrol_device(body.enrolment_code, body.device_name, clock.current())
-    return {
-        "device_id": done.device_id,
-        **issued_json(done.token),
-        "role": done.role,
-        "doctor_code": done.doctor_code,
-    }
+    joined = {"doctor_code": done.doctor_code} if done.doctor_code else {"pharmacy_code": done.pharmacy_code}
+    return {"device_id": done.device_id, **issued_json(done.token), "role": done.role, **joined}
 
 
 @route(

@@ -1,5 +1,5 @@
-"""Who may call: the roles, a doctor's practice and its devices, the codes that enrol a device,
-the bearer credentials and how long each lasts, as plain records and rules.
+"""Who may call: the roles, a doctor's practice, a pharmacy, their devices, the codes that
+enrol a device, the bearer credentials and how long each lasts, as plain records and rules.
 
 Credentials and enrolment codes carry the SHA-256 of their secret, never the secret itself.
 """
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-Role = Literal["operator", "doctor", "assistant", "patient", "insurer"]
+Role = Literal["operator", "doctor", "assistant", "patient", "insurer", "pharmacist"]
 
-DEVICE_ROLES: frozenset[Role] = frozenset({"doctor", "assistant"})
+DEVICE_ROLES: frozenset[Role] = frozenset({"doctor", "assistant", "pharmacist"})
 
 # How long a token works after it is issued or rotated: a patient's login is a working day,
 # an operator's a shift; machines (insurers, practice PCs) rotate their own before expiry.
@@ -23,14 +23,16 @@ LIFETIMES: dict[Role, timedelta] = {
     "insurer": timedelta(days=30),
     "doctor": timedelta(days=400),
     "assistant": timedelta(days=400),
+    "pharmacist": timedelta(days=400),
 }
 
 # The machines that swap their own token for a new one (`POST /sessions/rotate`).
 ROTATING_ROLES: frozenset[Role] = DEVICE_ROLES | {"insurer"}
 
-# The tokens an operator revokes by token_id. A device's token goes with its device, which
-# its practice revokes, so the list of devices never shows a device that cannot call.
-REVOCABLE_BY_OPERATOR: frozenset[Role] = frozenset({"patient", "insurer", "operator"})
+# The tokens an operator revokes by token_id. A practice device's token goes with its device,
+# which its practice revokes, so the list of devices never shows a device that cannot call; a
+# pharmacy has no list of devices, so the operator revokes a lost pharmacy PC's token.
+REVOCABLE_BY_OPERATOR: frozenset[Role] = frozenset({"patient", "insurer", "operator", "pharmacist"})
 
 ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
 # A spent code is kept this long after its use, so that a replayed enrolment is told the code
@@ -68,12 +70,14 @@ class EnrolmentCode:
     """Single-use: spent by the device it enrols, useless after `expires_at`."""
 
     code_hash: str
-    doctor_code: str
+    # The practice the device joins; None for a pharmacy's device (`pharmacy_code`).
+    doctor_code: str | None
     role: Role
     # The device's name when the doctor chose it; else the device names itself.
     name: str | None
     expires_at: datetime
     used_at: datetime | None = None
+    pharmacy_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class Holder:
     insurer: str | None = None
     # The operator's name, for an operator's token.
     operator: str | None = None
+    pharmacy_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,3 +121,12 @@ class Credential:
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now
+
+
+@dataclass(frozen=True)
+class Pharmacy:
+    """A pharmacy, registered by an operator; its PCs enrol with role `pharmacist`."""
+
+    pharmacy_code: str
+    name: str
+    created_at: datetime

@@ -21,6 +21,9 @@ EventType = Literal[
     "appointment.cancelled",
     "appointment.reminder",
     "record.accessed",
+    "prescription.issued",
+    "prescription.dispensed",
+    "prescription.cancelled",
 ]
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last

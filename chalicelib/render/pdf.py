@@ -1,4 +1,4 @@
-"""The A4 invoice ("mémoire d'honoraires") as a PDF, in French.
+"""The A4 invoice ("mémoire d'honoraires") and prescription ("ordonnance") as PDFs, in French.
 
 The input is a plain frozen dataclass so that the invoice service builds it from its own
 values without this module knowing about stores or models. `fpdf2` (about 300 ms of
@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Final, cast
 
 from chalicelib.domain.calendar import LUXEMBOURG
+from chalicelib.domain.prescriptions import Item
 from chalicelib.domain.shares import Line
 from chalicelib.render import qr, typeface
 
@@ -145,7 +146,7 @@ def _texts(doc: InvoiceDocument) -> list[str]:
     return [field for field in fields if field]
 
 
-def _qr_code(pdf: FPDF, text: str) -> None:
+def _qr_code(pdf: FPDF, text: str, caption: str = "Code signé, vérifiable par l'assurance") -> None:
     from fpdf.enums import RenderStyle
 
     modules = qr.matrix(text)
@@ -159,20 +160,24 @@ def _qr_code(pdf: FPDF, text: str) -> None:
     pdf.set_font(_FONT, size=6.5)
     pdf.set_text_color(*_GREY)
     pdf.set_xy(_QR_X, _QR_Y + _QR_SIZE - 1)
-    pdf.cell(_QR_SIZE, 3, "Code signé, vérifiable par l'assurance", align="C")
+    pdf.cell(_QR_SIZE, 3, caption, align="C")
 
 
-def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
+def _practice(pdf: FPDF, practice: Practice) -> None:
+    """The doctor's block, top left beside the QR code."""
     practice_width = _QR_X - _MARGIN - 5
     pdf.set_text_color(*_BLACK)
     pdf.set_xy(_MARGIN, _MARGIN)
     pdf.set_font(_FONT, "B", 13)
-    _text(pdf, practice_width, 6, doc.practice.doctor_name)
+    _text(pdf, practice_width, 6, practice.doctor_name)
     pdf.set_font(_FONT, size=10)
-    if doc.practice.specialty:
-        _text(pdf, practice_width, 5, doc.practice.specialty)
-    _text(pdf, practice_width, 5, f"Code médecin : {doc.practice.doctor_code}")
+    if practice.specialty:
+        _text(pdf, practice_width, 5, practice.specialty)
+    _text(pdf, practice_width, 5, f"Code médecin : {practice.doctor_code}")
 
+
+def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
+    _practice(pdf, doc.practice)
     pdf.set_xy(_MARGIN, _QR_Y + _QR_SIZE + 6)
     pdf.set_font(_FONT, "B", 20)
     pdf.cell(0, 9, "Mémoire d'honoraires", new_x="LMARGIN", new_y="NEXT")
@@ -337,3 +342,90 @@ def _text(pdf: FPDF, width: float, height: float, text: str) -> None:
 
 def _french_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class PrescriptionDocument:
+    """Everything printed on a prescription, as the prescription service recorded it."""
+
+    practice: Practice
+    patient: Patient
+    reference: str  # the prescription's id
+    issued_on: date
+    expires_on: date
+    repeats: int
+    items: tuple[Item, ...]
+    qr: str  # the signed token, printed as the QR code
+
+
+def prescription_pdf(doc: PrescriptionDocument) -> bytes:
+    """The prescription as an A4 PDF document, its QR code for any pharmacy to scan."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    typeface.add_to(pdf, _prescription_texts(doc))
+    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_creation_date(datetime.combine(doc.issued_on, time(), tzinfo=LUXEMBOURG))
+    pdf.set_title("Ordonnance")
+    pdf.set_author(doc.practice.doctor_name)
+    pdf.set_creator("DHN")
+    pdf.set_lang("fr-LU")
+    pdf.add_page()
+
+    _qr_code(pdf, doc.qr, "Code signé, à présenter en pharmacie")
+    _practice(pdf, doc.practice)
+    _prescription_header(pdf, doc)
+    _prescription_items(pdf, doc)
+    _footer(pdf)
+    return typeface.written(pdf)
+
+
+def _prescription_header(pdf: FPDF, doc: PrescriptionDocument) -> None:
+    pdf.set_xy(_MARGIN, _QR_Y + _QR_SIZE + 6)
+    pdf.set_font(_FONT, "B", 20)
+    pdf.cell(0, 9, "Ordonnance", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_FONT, size=8)
+    pdf.set_text_color(*_GREY)
+    pdf.cell(0, 5, f"Référence {doc.reference}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*_BLACK)
+    pdf.ln(3)
+    half = _CONTENT_WIDTH / 2
+    top = pdf.get_y()
+    _field(pdf, "Patient", doc.patient.name or "-", half)
+    _field(pdf, "Matricule", doc.patient.matricule, half)
+    bottom = pdf.get_y()
+    pdf.set_xy(_MARGIN + half, top)
+    _field(pdf, "Date", _french_date(doc.issued_on), half, x=_MARGIN + half)
+    _field(pdf, "Valable jusqu'au", _french_date(doc.expires_on), half, x=_MARGIN + half)
+    pdf.set_xy(_MARGIN, max(bottom, pdf.get_y()) + 6)
+
+
+def _prescription_items(pdf: FPDF, doc: PrescriptionDocument) -> None:
+    for number, item in enumerate(doc.items, start=1):
+        if pdf.get_y() + 20 > pdf.page_break_trigger:
+            pdf.add_page()
+        pdf.set_font(_FONT, "B", 11)
+        code = f" (code {item.medication.code})" if item.medication.code else ""
+        _text(pdf, _CONTENT_WIDTH, 6, f"{number}. {item.medication.name}{code}")
+        pdf.set_font(_FONT, size=10)
+        packs = "1 boîte" if item.quantity == 1 else f"{item.quantity} boîtes"
+        substitution = "substitution autorisée" if item.substitution_allowed else "non substituable"
+        _text(pdf, _CONTENT_WIDTH, 5, f"{packs} - {substitution}")
+        _text(pdf, _CONTENT_WIDTH, 5, f"Posologie : {item.dosage}")
+        pdf.ln(3)
+
+    pdf.set_font(_FONT, "B", 10)
+    renewal = f"À renouveler {doc.repeats} fois" if doc.repeats else "Non renouvelable"
+    pdf.cell(0, 5.5, f"{renewal}, jusqu'au {_french_date(doc.expires_on)}.", new_x="LMARGIN", new_y="NEXT")
+
+
+def _prescription_texts(doc: PrescriptionDocument) -> list[str]:
+    """What the prescription prints besides its fixed wording: the typeface's cut depends on it."""
+    practice, patient = doc.practice, doc.patient
+    fields = [practice.doctor_name, practice.specialty, practice.doctor_code, patient.matricule, patient.name]
+    fields += [doc.reference]
+    fields += [
+        text for item in doc.items for text in (item.medication.name, item.medication.code, item.dosage)
+    ]
+    return [field for field in fields if field]

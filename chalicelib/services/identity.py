@@ -1,5 +1,5 @@
-"""Who is calling: operator onboarding, device enrolment, bearer tokens, their expiry,
-rotation and revocation."""
+"""Who is calling: operator onboarding (doctors, pharmacies), device enrolment, bearer tokens,
+their expiry, rotation and revocation."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from chalicelib.domain.identity import (
     Doctor,
     EnrolmentCode,
     Holder,
+    Pharmacy,
     Role,
     token_id_of,
     token_text,
@@ -55,12 +56,19 @@ class Principal:
     token_id: str | None = None
     # The operator's name, for an operator.
     operator: str | None = None
+    pharmacy_code: str | None = None
 
     def practice(self) -> str:
         """The doctor whose practice this device belongs to."""
         if self.doctor_code is None:
             raise Forbidden()
         return self.doctor_code
+
+    def pharmacy(self) -> str:
+        """The pharmacy this device belongs to."""
+        if self.pharmacy_code is None:
+            raise Forbidden()
+        return self.pharmacy_code
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,9 @@ class Enrolment:
     device_id: str
     token: IssuedToken
     role: Role
-    doctor_code: str
+    # One of the two: the practice's doctor, or the pharmacy.
+    doctor_code: str | None
+    pharmacy_code: str | None = None
 
 
 def digest(secret: str) -> str:
@@ -110,6 +120,7 @@ def authenticate(authorization: str | None, clock: Clock) -> Principal:
         insurer=holder.insurer,
         token_id=found.token_id,
         operator=holder.operator,
+        pharmacy_code=holder.pharmacy_code,
     )
 
 
@@ -132,7 +143,7 @@ def _code_digest(code: str) -> str:
 
 
 def _enrolment_code(
-    doctor_code: str, role: Role, name: str | None, clock: Clock
+    doctor_code: str | None, role: Role, name: str | None, clock: Clock, *, pharmacy_code: str | None = None
 ) -> tuple[str, EnrolmentCode]:
     code = _new_code()
     record = EnrolmentCode(
@@ -141,6 +152,7 @@ def _enrolment_code(
         role=role,
         name=name,
         expires_at=clock.now() + ENROLMENT_CODE_LIFETIME,
+        pharmacy_code=pharmacy_code,
     )
     return code, record
 
@@ -154,6 +166,15 @@ def onboard_doctor(
     code, record = _enrolment_code(doctor_code, "doctor", None, clock)
     doctor = Doctor(doctor_code, name=name, specialty=specialty, iban=iban, created_at=clock.now())
     store.create_doctor(doctor, record)
+    return code, record
+
+
+def onboard_pharmacy(pharmacy_code: str, name: str, clock: Clock) -> tuple[str, EnrolmentCode]:
+    """Register a pharmacy and hand out the code that enrols its first PC."""
+    from chalicelib.store import identity as store
+
+    code, record = _enrolment_code(None, "pharmacist", None, clock, pharmacy_code=pharmacy_code)
+    store.create_pharmacy(Pharmacy(pharmacy_code, name, clock.now()), record)
     return code, record
 
 
@@ -185,20 +206,25 @@ def enrol_device(code: str, device_name: str, clock: Clock) -> Enrolment:
     now = clock.now()
     found = _spendable(store.find_enrolment_code(code_hash), now)
     device_id = ids.new_id("dev", now)
-    issued, credential = _issue(Holder(found.role, doctor_code=found.doctor_code, device_id=device_id), clock)
-    device = Device(
-        found.doctor_code,
-        device_id,
-        name=found.name or device_name,
-        role=found.role,
-        token_id=issued.token_id,
-        created_at=now,
+    holder = Holder(
+        found.role, doctor_code=found.doctor_code, device_id=device_id, pharmacy_code=found.pharmacy_code
     )
+    issued, credential = _issue(holder, clock)
+    device = None
+    if found.doctor_code is not None:
+        device = Device(
+            found.doctor_code,
+            device_id,
+            name=found.name or device_name,
+            role=found.role,
+            token_id=issued.token_id,
+            created_at=now,
+        )
     if not store.enrol(found, now, now + SPENT_CODE_KEPT, device, credential):
         # Another enrolment spent the code first (or it expired this very moment).
         _spendable(store.find_enrolment_code(code_hash), now)
         raise Conflict("another enrolment with this code is under way; try again")
-    return Enrolment(device_id, issued, found.role, found.doctor_code)
+    return Enrolment(device_id, issued, found.role, found.doctor_code, found.pharmacy_code)
 
 
 def list_devices(caller: Principal, limit: int, cursor: dict[str, Any] | None) -> Page[Device]:
@@ -252,7 +278,8 @@ def mint_operator_token(caller: Principal, name: str, clock: Clock) -> IssuedTok
 
 
 def revoke_token(caller: Principal, token_id: str) -> None:
-    """A patient's, insurer's or operator's token answers 401 from the next request on."""
+    """A patient's, insurer's, operator's or pharmacy PC's token answers 401 from the next
+    request on."""
     from chalicelib.store import identity as store
 
     _operator(caller)
@@ -266,14 +293,14 @@ def revoke_token(caller: Principal, token_id: str) -> None:
 
 
 def end_session(caller: Principal, clock: Clock) -> None:
-    """The caller's own token answers 401 from the next request on. A device has one token
-    only, so signing it out revokes the device."""
+    """The caller's own token answers 401 from the next request on. A practice's device has
+    one token only, so signing it out revokes the device."""
     from chalicelib.store import identity as store
 
     if caller.token_id is None:
         raise Forbidden("the local stack's bootstrap token is configured, not issued: it cannot end")
-    if caller.device_id is not None:
-        store.revoke_device(caller.practice(), caller.device_id, clock.now())
+    if caller.device_id is not None and caller.doctor_code is not None:
+        store.revoke_device(caller.doctor_code, caller.device_id, clock.now())
     elif not store.delete_credential(caller.token_id):
         raise Unauthenticated(_UNKNOWN)
 

@@ -116,6 +116,14 @@ def _actor(caller: Principal, name: str | None) -> Actor:
         case "operator":
             operator = caller.operator or OPERATOR
             return Actor("operator", operator, operator, f"operator:{operator}")
+        case "pharmacist":
+            code = caller.pharmacy()
+            if name is None:
+                pharmacy = identity.get_pharmacy(code)
+                if pharmacy is None:
+                    raise NotFound("the pharmacy of this device is not registered")
+                name = pharmacy.name
+            return Actor("pharmacy", code, name, f"pharmacy:{code}")
         case "patient":
             own = relatives.matricule_of(caller)
             found = identity.get_patient(own)

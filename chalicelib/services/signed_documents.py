@@ -16,10 +16,10 @@ whose object `repair` puts in place when the request is retried with its key.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from chalicelib.core import ids, signing_keys
 from chalicelib.core.errors import Conflict
@@ -28,7 +28,22 @@ from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.idempotency import Once
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
 D = TypeVar("D")
+T = TypeVar("T")
+
+
+class Claims(Protocol):
+    """What one kind of token asserts, as its domain module validates and encodes it."""
+
+    def sign(self, private_key: Ed25519PrivateKey) -> str:
+        """The token of these claims, signed with `private_key`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,7 @@ class Kind(Protocol[D]):
         """The draft under each number (or id) to try in turn; the path records the first
         one that `record` accepts."""
 
-    def claims(self, document: D) -> qr_token.QrClaims:
+    def claims(self, document: D) -> Claims:
         """What the document's signed token asserts."""
 
     def signed(self, document: D, token: str) -> D:
@@ -103,15 +118,21 @@ def repair(kind: Kind[D], document: D) -> None:
         vault.put_pdf(vault.object_key(where.document_id), kind.layout(document))
 
 
-def sign(claims: qr_token.QrClaims) -> str:
-    """The signed token of a document, as its QR code carries it."""
-    return qr_token.encode(claims, signing_keys.signing_key())
+def sign(claims: Claims) -> str:
+    """The signed token of a document (as its QR code carries it) or of a receipt."""
+    return claims.sign(signing_keys.signing_key())
 
 
 def verify(token: str) -> qr_token.QrClaims:
     """The claims of a token we signed, with any key still valid for verification; a forged
     or altered token raises `qr_token.InvalidQrToken`."""
-    return qr_token.decode(token, signing_keys.verification_keys())
+    return opened(token, qr_token.decode)
+
+
+def opened(token: str, decode: Callable[[str, Mapping[str, Ed25519PublicKey]], T]) -> T:
+    """The claims of a token of the kind `decode` reads, with any key still valid for
+    verification; a forged or altered token raises `signed_token.InvalidToken`."""
+    return decode(token, signing_keys.verification_keys())
 
 
 def _stage_copy(kind: Kind[D], document: D, where: VaultCopy, now: datetime) -> Document:

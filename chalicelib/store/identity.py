@@ -95,6 +95,7 @@ class Credential(Model):
     matricule = UnicodeAttribute(null=True)
     insurer = UnicodeAttribute(null=True)
     operator = UnicodeAttribute(null=True)
+    pharmacy_code = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = UTCDateTimeAttribute()
     # DynamoDB deletes the item some time after expiry; `expires_at` is what the code checks.
@@ -106,7 +107,9 @@ class EnrolmentCode(Model):
         table_name = named("enrolment-codes")
 
     code_hash = UnicodeAttribute(hash_key=True)
-    doctor_code = UnicodeAttribute()
+    # One of the two: the practice, or the pharmacy, the device joins.
+    doctor_code = UnicodeAttribute(null=True)
+    pharmacy_code = UnicodeAttribute(null=True)
     role = UnicodeAttribute()
     name = UnicodeAttribute(null=True)
     expires_at = UTCDateTimeAttribute()
@@ -183,6 +186,7 @@ def _credential(item: Credential) -> identity.Credential:
         matricule=item.matricule,
         insurer=item.insurer,
         operator=item.operator,
+        pharmacy_code=item.pharmacy_code,
     )
     return identity.Credential(item.token_id, item.secret_hash, holder, item.created_at, item.expires_at)
 
@@ -198,6 +202,7 @@ def _credential_item(credential: identity.Credential) -> Credential:
         matricule=holder.matricule,
         insurer=holder.insurer,
         operator=holder.operator,
+        pharmacy_code=holder.pharmacy_code,
         created_at=credential.created_at,
         expires_at=credential.expires_at,
         expires=credential.expires_at,
@@ -206,7 +211,13 @@ def _credential_item(credential: identity.Credential) -> Credential:
 
 def _code(item: EnrolmentCode) -> identity.EnrolmentCode:
     return identity.EnrolmentCode(
-        item.code_hash, item.doctor_code, _role(item.role), item.name, item.expires_at, item.used_at
+        item.code_hash,
+        item.doctor_code,
+        _role(item.role),
+        item.name,
+        item.expires_at,
+        item.used_at,
+        pharmacy_code=item.pharmacy_code,
     )
 
 
@@ -214,6 +225,7 @@ def _code_item(code: identity.EnrolmentCode) -> EnrolmentCode:
     return EnrolmentCode(
         code.code_hash,
         doctor_code=code.doctor_code,
+        pharmacy_code=code.pharmacy_code,
         role=code.role,
         name=code.name,
         expires_at=code.expires_at,
@@ -337,12 +349,13 @@ def enrol(
     code: identity.EnrolmentCode,
     now: datetime,
     keep_until: datetime,
-    device: identity.Device,
+    device: identity.Device | None,
     credential: identity.Credential,
 ) -> bool:
-    """Spend the code, kept until `keep_until`, and create the device and its credential in
-    one transaction, so that a code works once even when two PCs race with it. False when
-    the code was spent, or expired, meanwhile."""
+    """Spend the code, kept until `keep_until`, and create the device (a practice's: a
+    pharmacy keeps no list of devices) and its credential in one transaction, so that a code
+    works once even when two PCs race with it. False when the code was spent, or expired,
+    meanwhile."""
 
     def write(tx: TransactWrite) -> None:
         tx.update(
@@ -352,7 +365,8 @@ def enrol(
             & EnrolmentCode.used_at.does_not_exist()
             & (EnrolmentCode.expires_at > now),
         )
-        tx.save(_device_item(device), condition=Device.device_id.does_not_exist())
+        if device is not None:
+            tx.save(_device_item(device), condition=Device.device_id.does_not_exist())
         tx.save(_credential_item(credential), condition=Credential.token_id.does_not_exist())
 
     return transact(write)
@@ -413,3 +427,34 @@ def revoke_device(doctor_code: str, device_id: str, now: datetime) -> None:
         if transact(write):
             return
     raise Conflict("the device changed while it was being revoked; try again")
+
+
+class Pharmacy(Model):
+    class Meta(TableMeta):
+        table_name = named("pharmacies")
+
+    pharmacy_code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+def create_pharmacy(pharmacy: identity.Pharmacy, code: identity.EnrolmentCode) -> None:
+    """The pharmacy and its first enrolment code, both or neither."""
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(
+            Pharmacy(pharmacy.pharmacy_code, name=pharmacy.name, created_at=pharmacy.created_at),
+            condition=Pharmacy.pharmacy_code.does_not_exist(),
+        )
+        tx.save(_code_item(code))
+
+    if not transact(write):
+        raise Conflict("a pharmacy with this pharmacy_code exists")
+
+
+def get_pharmacy(pharmacy_code: str) -> identity.Pharmacy | None:
+    try:
+        item = Pharmacy.get(pharmacy_code)
+    except DoesNotExist:
+        return None
+    return identity.Pharmacy(item.pharmacy_code, item.name, item.created_at)

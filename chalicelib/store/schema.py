@@ -13,11 +13,12 @@ from chalicelib.store.appointments import Appointment, Availability, BookedSlot,
 from chalicelib.store.claims import ClaimItem
 from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
-from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient
+from chalicelib.store.identity import Credential, Device, Doctor, EnrolmentCode, Patient, Pharmacy
 from chalicelib.store.invoice_day_totals import InvoiceDayTotals
 from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
+from chalicelib.store.prescriptions import PrescriptionItem
 from chalicelib.store.relatives import RelativeLink
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -43,6 +44,8 @@ MODELS: list[type[Model]] = [
     WebhookDelivery,
     EntryItem,
     NoticeItem,
+    Pharmacy,
+    PrescriptionItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.

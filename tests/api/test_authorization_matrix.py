@@ -18,6 +18,7 @@ from chalicelib.api.edge.routing import ROUTES
 from chalicelib.core.clock import FixedClock
 from tests.api.conftest import ADULT, DOCTOR_CODE, OPERATOR, Api
 from tests.api.test_appointments import HOURS, TOMORROW_8
+from tests.api.test_prescriptions import ITEMS, OTHER_PHARMACY, PHARMACY, pharmacy
 from tests.matricules import matricule
 
 RELATIVE = "1985030400267"
@@ -38,6 +39,8 @@ PRINCIPALS = (
     "assistant",
     "doctor",
     "patient",
+    "pharmacist",
+    "other_pharmacy",
 )
 CALLERS = UNAUTHENTICATED + PRINCIPALS
 
@@ -91,6 +94,22 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
     expired = api.token(patient_id)
     fixed_clock.advance(timedelta(hours=13))
 
+    def prescription() -> dict[str, Any]:
+        made = api.post(
+            "/v1/prescriptions", doctor, {"patient_matricule": ADULT, "items": ITEMS, "repeats": 0}
+        )
+        assert made.status == 201, made.body
+        return dict(made.json)
+
+    pharmacist = pharmacy(api)
+    rx, spare_rx, held, held_to_reject = prescription(), prescription(), prescription(), prescription()
+    secrets = {}
+    for name, made in (("held", held), ("held_to_reject", held_to_reject)):
+        accepted = api.post("/v1/pharmacy/prescriptions/accept", pharmacist, {"qr": made["qr"]})
+        assert accepted.status == 200, accepted.body
+        secrets[f"{name}_secret"] = accepted.json["secret"]
+    pharmacies = iter(range(450000, 460000))
+
     spare_device = api.post("/v1/practice/enrolment-codes", doctor, {"role": "assistant"}).json
     spare = api.post(
         "/v1/devices", None, {"enrolment_code": spare_device["enrolment_code"], "device_name": "spare"}
@@ -110,6 +129,8 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
             "insurer": api.insurer("CNS"),
             "other_insurer": api.insurer("CMFEP"),
             "other_practice": other_practice,
+            "pharmacist": pharmacist,
+            "other_pharmacy": pharmacy(api, OTHER_PHARMACY, "Pharmacie de la Gare"),
         },
         ids={
             "patient": patient_id,
@@ -120,6 +141,12 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
             "device": spare.json["device_id"],
             "spare_token": api.post("/v1/insurers/CMFEP/tokens", OPERATOR).json["token_id"],
             "qr": invoice.json["qr"],
+            "rx": rx["id"],
+            "rx_qr": rx["qr"],
+            "spare_rx": spare_rx["id"],
+            "held": held["id"],
+            "held_to_reject": held_to_reject["id"],
+            **secrets,
             **links,
         },
     )
@@ -135,6 +162,8 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
         "former_relative": lambda: api.token(former_id),
         "insurer": lambda: api.insurer("CNS"),
         "other_insurer": lambda: api.insurer("CMFEP"),
+        "pharmacist": lambda: pharmacy(api, str(next(pharmacies))),
+        "other_pharmacy": lambda: pharmacy(api, str(next(pharmacies))),
     }
     return world
 
@@ -277,6 +306,57 @@ TABLE: dict[tuple[str, str], Row] = {
         {"insurer": 409, "other_insurer": 404},
         body={"qr": "{qr}", "proof_of_payment": PROOF},
     ),
+    # Prescriptions: the prescribing practice's, the patient's, and the holding pharmacy's.
+    ("POST", "/pharmacies"): Row(
+        "/v1/pharmacies", {"operator": 201}, body={"pharmacy_code": PHARMACY[:5] + "9", "name": "P"}
+    ),
+    ("POST", "/prescriptions"): Row(
+        "/v1/prescriptions",
+        {"doctor": 201, "other_practice": 201},
+        body={"patient_matricule": ADULT, "items": ITEMS, "repeats": 0},
+    ),
+    ("GET", "/prescriptions"): Row("/v1/prescriptions", PRACTICE),
+    ("GET", "/prescriptions/{prescription_id}"): Row(
+        "/v1/prescriptions/{rx}", {"doctor": 200, "assistant": 200, "other_practice": 404}
+    ),
+    ("GET", "/prescriptions/{prescription_id}/pdf"): Row(
+        "/v1/prescriptions/{rx}/pdf",
+        {"doctor": 200, "assistant": 200, "other_practice": 404},
+        headers={"accept": "application/pdf"},
+    ),
+    ("GET", "/patient/prescriptions"): Row(
+        "/v1/patient/prescriptions?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
+    ),
+    ("GET", "/patient/prescriptions/{prescription_id}"): Row(
+        "/v1/patient/prescriptions/{rx}?for={patient}",
+        {"patient": 200, "relative": 200, "former_relative": 403},
+    ),
+    ("POST", "/pharmacy/prescriptions/accept"): Row(
+        # The first pharmacy holds it: the second is told so.
+        "/v1/pharmacy/prescriptions/accept",
+        {"pharmacist": 200, "other_pharmacy": 409},
+        body={"qr": "{rx_qr}"},
+    ),
+    ("POST", "/pharmacy/prescriptions/{prescription_id}/dispense"): Row(
+        "/v1/pharmacy/prescriptions/{held}/dispense",
+        {"pharmacist": 200, "other_pharmacy": 403},
+        body={"secret": "{held_secret}", "items": [{"index": 0, "quantity": 1}]},
+    ),
+    ("POST", "/pharmacy/prescriptions/{prescription_id}/close"): Row(
+        "/v1/pharmacy/prescriptions/{held}/close",
+        {"pharmacist": 200, "other_pharmacy": 403},
+        body={"secret": "{held_secret}"},
+    ),
+    ("POST", "/pharmacy/prescriptions/{prescription_id}/reject"): Row(
+        "/v1/pharmacy/prescriptions/{held_to_reject}/reject",
+        {"pharmacist": 200, "other_pharmacy": 403},
+        body={"secret": "{held_to_reject_secret}", "reason": "stock"},
+    ),
+    ("POST", "/prescriptions/{prescription_id}/cancel"): Row(
+        "/v1/prescriptions/{spare_rx}/cancel",
+        {"other_practice": 404, "doctor": 200},
+        body={"reason": "mistake"},
+    ),
     # Documents and the journal
     ("GET", "/patient/documents"): Row(
         "/v1/patient/documents?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
@@ -354,7 +434,15 @@ TABLE: dict[tuple[str, str], Row] = {
     ("DELETE", "/tokens/{token_id}"): Row("/v1/tokens/{spare_token}", {"operator": 204}),
     ("POST", "/sessions/rotate"): Row(
         "/v1/sessions/rotate",
-        {"other_insurer": 201, "other_practice": 201, "insurer": 201, "assistant": 201, "doctor": 201},
+        {
+            "other_insurer": 201,
+            "other_practice": 201,
+            "insurer": 201,
+            "assistant": 201,
+            "doctor": 201,
+            "pharmacist": 201,
+            "other_pharmacy": 201,
+        },
         fresh=True,
     ),
     ("DELETE", "/sessions/current"): Row(

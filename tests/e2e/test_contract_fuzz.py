@@ -4,8 +4,8 @@ and finds no server error and no answer the contract does not describe.
 
 The stack is seeded first through the API: a practice (a doctor's and an assistant's device,
 opening hours), a registered patient with two invoices, a claim, an appointment, a webhook
-endpoint that has deliveries, an entry in their access journal and a relative they act for, an
-insurer. What was seeded is among the values the fuzzer draws
+endpoint that has deliveries, an entry in their access journal, a relative they act for and two
+prescriptions, an insurer, a pharmacy. What was seeded is among the values the fuzzer draws
 (ids in paths and queries, slots, invoice ids and QR codes in bodies), so routes answer more than 404.
 Runs are bounded (`MAX_EXAMPLES` per operation, one seed) to keep the test within a few
 minutes; nothing leaves 127.0.0.1 (`fuzz_hooks` pins webhook URLs there).
@@ -80,6 +80,7 @@ LANES = (
         Run("patient"),
         # Late, as it may replace the seeded patient's record with whatever it draws.
         Run("operator"),
+        Run("pharmacist"),
     ),
 )
 
@@ -157,6 +158,23 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
     appointment = api.call(
         "POST", "/appointments", patient, {"doctor_code": DOCTOR_CODE, "start": slots.pop()}
     )
+    pharmacy = api.call("POST", "/pharmacies", api.operator, {"pharmacy_code": "412345", "name": "Pharmacie"})
+    pharmacist = api.enrol(pharmacy["enrolment_code"], "Caisse")
+    item = {
+        "medication": {"name": "Paracétamol"},
+        "quantity": 1,
+        "dosage": "1/j",
+        "substitution_allowed": True,
+    }
+    prescriptions = [
+        api.call(
+            "POST",
+            "/prescriptions",
+            doctor,
+            {"patient_matricule": fuzz_hooks.PATIENT, "items": [item], "repeats": 1},
+        )
+        for _ in range(2)
+    ]
     return {
         "tokens": {
             "operator": api.operator,
@@ -164,6 +182,7 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
             "assistant": assistant,
             "patient": patient,
             "insurer": insurer,
+            "pharmacist": pharmacist,
         },
         "values": {
             "path.invoice_id": [invoice["id"] for invoice in invoices],
@@ -181,7 +200,8 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
             "body.doctor_code": [DOCTOR_CODE],
             "body.start": slots[-10:],
             "body.invoice_id": [invoice["id"] for invoice in invoices],
-            "body.qr": [invoice["qr"] for invoice in invoices],
+            "body.qr": [invoice["qr"] for invoice in invoices] + [p["qr"] for p in prescriptions],
+            "path.prescription_id": [p["id"] for p in prescriptions],
         },
     }
 

@@ -77,6 +77,10 @@ DoctorCode = Annotated[
     str,
     Field(pattern="^[0-9]{6}-[0-9]{2}$", description="The CNS provider code.", examples=["123456-78"]),
 ]
+PharmacyCode = Annotated[
+    str, Field(pattern="^[0-9]{6}$", description="The pharmacy's code.", examples=["412345"])
+]
+PrescriptionId = Annotated[str, identifier("rx", "01JD63E5F7G9H1J3K5M7N9P1Q3")]
 Cents = Annotated[int, Field(ge=0)]
 Secret = Annotated[str, Field(description="A bearer token: shown this once, never again.")]
 

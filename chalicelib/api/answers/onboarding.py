@@ -6,7 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chalicelib.api.answers.common import Answer, DoctorCode, Instant, Matricule, PatientId, Token
+from chalicelib.api.answers.common import (
+    Answer,
+    DoctorCode,
+    Instant,
+    Matricule,
+    PatientId,
+    PharmacyCode,
+    Token,
+)
 from chalicelib.domain.insurers import Insurer
 
 
@@ -38,4 +46,16 @@ class Patient(Answer):
     ]
 
 
-__all__ = ["OnboardedDoctor", "Patient", "Token"]
+class OnboardedPharmacy(Answer):
+    pharmacy_code: PharmacyCode
+    enrolment_code: Annotated[
+        str,
+        Field(
+            description="Enrols the pharmacy's first PC; once, within 24 h.",
+            examples=["7K3M-Q9R2-T4V6-W8X0"],
+        ),
+    ]
+    enrolment_expires_at: Instant
+
+
+__all__ = ["OnboardedDoctor", "OnboardedPharmacy", "Patient", "Token"]

@@ -14,6 +14,7 @@ from chalicelib.api.answers.common import (
     Matricule,
     Page,
     PatientId,
+    PharmacyCode,
     Secret,
     TokenId,
 )
@@ -23,14 +24,15 @@ DeviceRole = Literal["doctor", "assistant"]
 
 
 class Enrolment(Answer):
-    """The device and its token."""
+    """The device and its token; a practice's device names its doctor, a pharmacy's its pharmacy."""
 
     device_id: DeviceId
     token: Secret
     token_id: TokenId
     expires_at: Instant
-    role: DeviceRole
-    doctor_code: DoctorCode
+    role: Literal["doctor", "assistant", "pharmacist"]
+    doctor_code: Annotated[DoctorCode | None, Field(description="A practice's device only.")] = None
+    pharmacy_code: Annotated[PharmacyCode | None, Field(description="A pharmacy's device only.")] = None
 
 
 class EnrolmentCode(Answer):

@@ -11,8 +11,8 @@
 Blueprints import what they need from here.
 """
 
-from chalicelib.api.edge.callers import DOCTOR, INSURER, OPERATOR, PATIENT, PRACTICE
+from chalicelib.api.edge.callers import DOCTOR, INSURER, OPERATOR, PATIENT, PHARMACIST, PRACTICE
 from chalicelib.api.edge.calls import Call, Reply
 from chalicelib.api.edge.routing import route
 
-__all__ = ["DOCTOR", "INSURER", "OPERATOR", "PATIENT", "PRACTICE", "Call", "Reply", "route"]
+__all__ = ["DOCTOR", "INSURER", "OPERATOR", "PATIENT", "PHARMACIST", "PRACTICE", "Call", "Reply", "route"]

@@ -18,6 +18,7 @@ DOCTOR: frozenset[Role] = frozenset({"doctor"})
 OPERATOR: frozenset[Role] = frozenset({"operator"})
 PATIENT: frozenset[Role] = frozenset({"patient"})
 INSURER: frozenset[Role] = frozenset({"insurer"})
+PHARMACIST: frozenset[Role] = frozenset({"pharmacist"})
 
 
 def authorise(request: Request, roles: frozenset[Role] | None) -> Principal | None:
