@@ -10,8 +10,10 @@ from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, 
 from chalicelib.api import (
     access_log,
     appointments,
+    certificates,
     claims,
     documents,
+    employer,
     health,
     invoices,
     onboarding,
@@ -46,6 +48,8 @@ for blueprint in (
     reconciliation.bp,
     reference.bp,
     access_log.bp,
+    certificates.bp,
+    employer.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 

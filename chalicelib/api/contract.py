@@ -253,6 +253,8 @@ def _path_schema(name: str) -> dict[str, Any]:
         "link_id": common.LinkId,
         "token_id": common.TokenId,
         "insurer": Insurer,
+        "certificate_id": common.CertificateId,
+        "code": common.ShareCode,
     }
     if name == "asset":
         return {"type": "string", "minLength": 1}

@@ -21,6 +21,9 @@ EventType = Literal[
     "appointment.cancelled",
     "appointment.reminder",
     "record.accessed",
+    "certificate.issued",
+    "certificate.transmitted",
+    "certificate.cancelled",
 ]
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last
