@@ -36,8 +36,11 @@ def redacted(line: str) -> str:
 
 
 class Handler(local.ChaliceRequestHandler):
+    # Set by http.server for each request; declared for mypy, which sees chalice's class as Any.
+    requestline: str
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        self.log_message('"%s" %s %s', redacted(self.requestline), str(code), str(size))
+        super().log_message('"%s" %s %s', redacted(self.requestline), str(code), str(size))
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         # Only reached for what the class lacks: `do_TRACE` and the like.
