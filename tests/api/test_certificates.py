@@ -4,18 +4,20 @@ employer opens the link. Every route, and each of its failures."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
 
 from chalicelib.core.clock import FixedClock
+from chalicelib.store.certificates import CertificateItem
 from chalicelib.store.journal import EntryItem
 from chalicelib.store.outbox import OutboxEvent
 from tests.api.conftest import ADULT, NOW, Api
 from tests.api.test_conventions import assert_problem, field_errors
 from tests.api.test_practice import new_code
+from tests.api.test_transaction_conflicts import Cancelling, inject
 from tests.matricules import matricule
 
 OTHER = matricule("19850607")
@@ -439,5 +441,28 @@ def test_no_journal_entry_without_an_access(api: Api, doctor: str) -> None:
     assert not [e for e in EntryItem.scan() if e.action == "certificate.read"]
 
 
-def test_dates_are_luxembourg_days() -> None:
-    assert date.fromisoformat(body()["start"]) == TODAY
+class TestCollisions:
+    """DynamoDB cancels colliding transactions, which moto never does: injected here."""
+
+    def test_issue_cancel_and_acknowledge_survive_collisions(
+        self, api: Api, doctor: str, fixed_clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        faults = inject(monkeypatch, Cancelling((True, False)))
+        kept = issue(api, doctor)
+        dropped = issue(api, doctor)
+        assert api.post(f"/v1/certificates/{dropped['id']}/cancel", doctor, {"reason": "x"}).status == 200
+        fixed_clock.advance(timedelta(hours=1))
+        acknowledged = api.post(f"/v1/insurer/certificates/{kept['id']}/acknowledge", api.insurer())
+        assert acknowledged.status == 200, acknowledged.body
+        assert faults.cancelled >= 4
+        assert len(events("certificate.issued")) == 2
+        assert len(events("certificate.cancelled")) == 1
+        assert len(events("certificate.transmitted")) == 1
+
+    def test_past_the_retries_it_is_a_conflict_and_nothing_is_written(
+        self, api: Api, doctor: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        inject(monkeypatch, Cancelling((True,)))
+        assert_problem(api.post("/v1/certificates", doctor, body()), 409)
+        assert not list(CertificateItem.scan())
+        assert not events("certificate.issued")
