@@ -38,7 +38,7 @@ Conventions:
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
 - Not served yet: `POST /pharmacies` and the pharmacist role, the shared care record,
-  prescriptions, certificates of incapacity for work and the vaccination booklet.
+  prescriptions and the vaccination booklet.
 - Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code`, never
   a `pharmacy_code`. The answer of `POST` and `PUT /patients…` adds `guardians`.
 - Invoices: the body takes `insurer` for a patient not in the registry; the answer adds
@@ -47,13 +47,30 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
   rather than UTC. `GET /practice/availability` is an addition.
 - Relatives: `GET /patient/relatives` answers every link on one page.
-- Webhooks: eight event types so far (invoices, documents, claims, appointments and record
-  access; no `claim.withdrawn` yet); `events` is null for an endpoint that takes every type.
+- Webhooks: eleven event types so far (invoices, documents, claims, appointments, record
+  access and certificates; no `claim.withdrawn` yet); `events` is null for an endpoint that takes every type.
   At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
 - Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
   `overdue`, the proof of payment and the decision.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
+- Certificates: the patient must be in the registry. A correction (`replaces`) names a
+  certificate in force (`issued`) of the same patient from the same practice, else 422 on
+  `replaces`; an initial correction may start 2 days before the day the certificate it
+  replaces was issued. `status` is `issued`, `cancelled` or `superseded`; reaching the insurer
+  is `transmitted_at` (= `cancel_until`) and its receipt `acknowledged_at`, so
+  `GET /insurer/certificates?status=` takes `issued` or `superseded` (`cancelled`: 422).
+  `deadlines` are dates: `employer_by` the 3rd day of absence, moved to the next working day
+  where it is not one; `insurer_by` the 3rd working day from `start`. The doctor's answers are
+  the whole certificate (diagnosis, `late`, `qr`, `vault`…) and `GET /certificates/{id}/pdf`
+  (the patient's sheet, `links.pdf`) is an addition; `GET /certificates` without `patient_id`
+  lists the practice's. The practice's reads are journaled (`certificate.read`) like the
+  insurer's. The acknowledgement answers `{id, acknowledged_at}`. The patient's view adds the
+  practice, insurer, deadlines, correction links and `qr`, never the diagnosis; an active
+  relative may share and revoke with `for=`. A cancelled certificate is not shared (409);
+  revoking a revoked code is 204 again. The employer's view adds `links.pdf`; its routes are
+  rate limited per address (429) before the stage's general limit. A cancelled certificate
+  tells the patient (`certificate.cancelled`).
 """
 
 ROLES = """\
