@@ -128,6 +128,10 @@ def test_the_diagnosis_reaches_the_insurer_and_nothing_else(
         assert texts, what
         leaks = [text for text in texts if DIAGNOSIS in text]
         assert leaks == [], what
+    # The share code is a credential: logged in no line, though its route is.
+    logged = outputs["log lines and metrics"]
+    assert any("/v1/employer/certificates/{code}" in line for line in logged)
+    assert not [line for line in logged if shared.json["code"] in line]
 
     # The QR token: what its signed payload asserts, decoded, names dates and an insurer only.
     claims = certificate_token.decode(certificate["qr"], signing_keys.verification_keys())
