@@ -4,8 +4,8 @@ and finds no server error and no answer the contract does not describe.
 
 The stack is seeded first through the API: a practice (a doctor's and an assistant's device,
 opening hours), a registered patient with two invoices, a claim, an appointment, a webhook
-endpoint that has deliveries, an entry in their access journal and a relative they act for, an
-insurer. What was seeded is among the values the fuzzer draws
+endpoint that has deliveries, an entry in their access journal, a relative they act for, and a
+certificate shared with an employer, an insurer. What was seeded is among the values the fuzzer draws
 (ids in paths and queries, slots, invoice ids and QR codes in bodies), so routes answer more than 404.
 Runs are bounded (`MAX_EXAMPLES` per operation, one seed) to keep the test within a few
 minutes; nothing leaves 127.0.0.1 (`fuzz_hooks` pins webhook URLs there).
@@ -157,6 +157,21 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
     appointment = api.call(
         "POST", "/appointments", patient, {"doctor_code": DOCTOR_CODE, "start": slots.pop()}
     )
+    certificate = api.call(
+        "POST",
+        "/certificates",
+        doctor,
+        {
+            "patient_matricule": fuzz_hooks.PATIENT,
+            "kind": "initial",
+            "start": today,
+            "end": today,
+            "diagnosis_code": "J06.9",
+            "outings_allowed": True,
+            "accident": False,
+        },
+    )
+    share = api.call("POST", f"/patient/certificates/{certificate['id']}/employer-shares", patient, {})
     return {
         "tokens": {
             "operator": api.operator,
@@ -182,6 +197,9 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
             "body.start": slots[-10:],
             "body.invoice_id": [invoice["id"] for invoice in invoices],
             "body.qr": [invoice["qr"] for invoice in invoices],
+            "path.certificate_id": [certificate["id"]],
+            "path.code": [share["code"]],
+            "body.replaces": [certificate["id"]],
         },
     }
 
