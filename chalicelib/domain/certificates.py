@@ -37,6 +37,8 @@ SHARE_LIFETIME: Final = timedelta(days=30)
 INSURER_WORKING_DAYS: Final = 3
 # The day of the absence by which the employer must have it (Code du travail, L. 121-6).
 EMPLOYER_DAY: Final = 3
+# One answer whether the id names nothing or another patient's or practice's certificate.
+NOT_REPLACEABLE: Final = "names no certificate of this patient from this practice"
 # ICD-10: a chapter letter and two digits (A00 to Z99), then optionally a dot and one or two
 # characters of the subcategory (J06.9, S52.51); written without the dot, it is put back.
 _ICD10: Final = re.compile(r"([A-Z][0-9]{2})(?:\.?([0-9A-Z]{1,2}))?")
@@ -170,7 +172,7 @@ def check_replaceable(replaced: Certificate, matricule: str, doctor_code: str) -
     """A correction replaces a certificate of the same patient from the same practice that
     is still in force."""
     if replaced.patient_matricule != matricule or replaced.doctor_code != doctor_code:
-        raise InvalidCertificate("replaces", "names no certificate of this patient from this practice")
+        raise InvalidCertificate("replaces", NOT_REPLACEABLE)
     if replaced.status != "issued":
         raise InvalidCertificate("replaces", f"the certificate it names is {replaced.status}")
 

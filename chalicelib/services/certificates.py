@@ -72,9 +72,9 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Certificate
 
     doctor_code = caller.practice()
     now = clock.now()
+    replaced = _replaced(request, doctor_code)
     try:
         diagnosis = rules.diagnosis_code(request.diagnosis_code)
-        replaced = _replaced(request, doctor_code)
         # A correction keeps the backdating its original had on the day it was issued.
         since = local_date(replaced.issued_at if replaced else now)
         rules.check_period(request.kind, request.start, request.end, since)
@@ -120,14 +120,16 @@ def issue(caller: Principal, request: IssueRequest, clock: Clock) -> Certificate
 
 
 def _replaced(request: IssueRequest, doctor_code: str) -> Certificate | None:
-    from chalicelib.store import certificates as store
-
+    """The certificate a correction replaces, which must still be in force (422 otherwise)."""
     if request.replaces is None:
         return None
-    found = store.get(request.replaces, consistent=True) if ids.has_prefix(request.replaces, "cit") else None
-    if found is None:
-        raise rules.InvalidCertificate("replaces", "names no certificate of this patient from this practice")
-    rules.check_replaceable(found, request.patient_matricule, doctor_code)
+    found = _get(request.replaces, consistent=True)
+    try:
+        if found is None:
+            raise rules.InvalidCertificate("replaces", rules.NOT_REPLACEABLE)
+        rules.check_replaceable(found, request.patient_matricule, doctor_code)
+    except rules.InvalidCertificate as exc:
+        raise Unprocessable.field(exc.field, str(exc)) from exc
     return found
 
 

@@ -466,3 +466,22 @@ class TestCollisions:
         assert_problem(api.post("/v1/certificates", doctor, body()), 409)
         assert not list(CertificateItem.scan())
         assert not events("certificate.issued")
+
+
+def test_a_correction_racing_another_is_refused_on_replaces(
+    api: Api, doctor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two corrections of one certificate at once: the second's transaction finds it superseded."""
+    from chalicelib.store import certificates as store
+
+    first = issue(api, doctor)
+    stale = store.get(first["id"])
+    issue(api, doctor, replaces=first["id"])
+    real = store.get
+    reads = iter([stale])
+    monkeypatch.setattr(store, "get", lambda *a, **kw: next(reads, None) or real(*a, **kw))
+    refused = api.post("/v1/certificates", doctor, body(replaces=first["id"]))
+    assert_problem(refused, 422)
+    assert field_errors(refused) == ["replaces"]
+    assert "superseded" in refused.json["errors"][0]["message"]
+    assert len(events("certificate.issued")) == 2
