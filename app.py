@@ -10,8 +10,10 @@ from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, 
 from chalicelib.api import (
     access_log,
     appointments,
+    certificates,
     claims,
     documents,
+    employer,
     health,
     invoices,
     onboarding,
@@ -50,6 +52,8 @@ for blueprint in (
     access_log.bp,
     prescriptions.bp,
     pharmacy.bp,
+    certificates.bp,
+    employer.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 

@@ -24,6 +24,7 @@ MODULES = [
     "bench.registry_import",
     "bench.package",
     "bench.prescriptions",
+    "bench.certificates",
 ]
 
 

@@ -40,6 +40,8 @@ STREAM_RETRIES = 3
 STREAM_RECORD_MAX_AGE_SECONDS = 600
 
 # Access log fields: the route template, never the path itself (a path may hold a matricule).
+# The employer's share-code routes, wherever the stage puts them (`/api/v1/employer/…`).
+EMPLOYER_PATHS = "/v1/employer/"
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -421,7 +423,38 @@ class DhnStack(Stack):
                         )
                     ),
                     visibility_config=_visibility(f"{metric}-requests-per-address"),
-                )
+                ),
+                # The employer's routes take no token: the share code in the path is the
+                # credential, so an address trying codes is held to far fewer requests.
+                wafv2.CfnWebACL.RuleProperty(
+                    name="employer-codes-per-address",
+                    priority=1,
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            aggregate_key_type="IP",
+                            limit=self.stage.employer_code_rate_limit,
+                            evaluation_window_sec=IP_RATE_WINDOW_SECONDS,
+                            scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                                byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                                    positional_constraint="CONTAINS",
+                                    search_string=EMPLOYER_PATHS,
+                                    text_transformations=[
+                                        wafv2.CfnWebACL.TextTransformationProperty(
+                                            priority=0, type="LOWERCASE"
+                                        )
+                                    ],
+                                )
+                            ),
+                        )
+                    ),
+                    action=wafv2.CfnWebACL.RuleActionProperty(
+                        block=wafv2.CfnWebACL.BlockActionProperty(
+                            custom_response=wafv2.CfnWebACL.CustomResponseProperty(response_code=429)
+                        )
+                    ),
+                    visibility_config=_visibility(f"{metric}-employer-codes-per-address"),
+                ),
             ],
             visibility_config=_visibility(metric),
         )

@@ -25,6 +25,9 @@ class Stage:
     # insurer sends all its devices' requests from one address: this is not a per-user limit.
     ip_rate_limit: int
     lambda_memory_mb: int
+    # The WAF's limit for one address on the employer's share-code routes, per
+    # `IP_RATE_WINDOW_SECONDS` (WAF's least is 10): an employer opens a link a few times.
+    employer_code_rate_limit: int = 100
     # Where alarms are sent; None keeps them on the console only.
     alarm_email: str | None = None
     # Public keys (base64url, the `x` of the JWKS entry) of the next token signing key,

@@ -9,10 +9,15 @@ limit, so neither should the local stand-in.
 `http.server` also answers a method it has no `do_<METHOD>` for (TRACE, CONNECT, PROPFIND…)
 itself, with an HTML 501. Here every method reaches the app like GET does, so a route answers
 a method it does not declare with its problem+json 405 and its Allow header.
+
+And `http.server` writes each request line to stderr, path included. An employer's share
+code is a credential in the path (`/v1/employer/certificates/<code>`): the line keeps the
+code's first characters only, as API Gateway's access logs keep only the route's template.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 
@@ -22,9 +27,21 @@ from chalice.cli import main
 from chalice.config import Config
 
 ACCEPT_QUEUE = 128
+SHARE_CODE_IN_PATH = re.compile(r"(/employer/certificates/[^/?\s]{0,4})[^/?\s]*")
+
+
+def redacted(line: str) -> str:
+    """A request line with any share code in it cut to 4 characters."""
+    return SHARE_CODE_IN_PATH.sub(r"\1…", line)
 
 
 class Handler(local.ChaliceRequestHandler):
+    # Set by http.server for each request; declared for mypy, which sees chalice's class as Any.
+    requestline: str
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        super().log_message('"%s" %s %s', redacted(self.requestline), str(code), str(size))
+
     def __getattr__(self, name: str) -> Callable[[], None]:
         # Only reached for what the class lacks: `do_TRACE` and the like.
         if name.startswith("do_"):

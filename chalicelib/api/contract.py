@@ -259,6 +259,8 @@ def _path_schema(name: str) -> dict[str, Any]:
         "token_id": common.TokenId,
         "insurer": Insurer,
         "prescription_id": common.PrescriptionId,
+        "certificate_id": common.CertificateId,
+        "code": common.ShareCode,
     }
     if name == "asset":
         return {"type": "string", "minLength": 1}

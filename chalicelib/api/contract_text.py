@@ -37,8 +37,7 @@ Conventions:
 
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
-- Not served yet: the shared care record, certificates of incapacity for work and the
-  vaccination booklet.
+- Not served yet: the shared care record and the vaccination booklet.
 - Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code` for a
   practice's device and a `pharmacy_code` for a pharmacy's, never both. A pharmacy keeps no
   list of devices: an operator revokes a lost pharmacy PC's token (`DELETE /tokens/{token_id}`).
@@ -49,8 +48,9 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
   rather than UTC. `GET /practice/availability` is an addition.
 - Relatives: `GET /patient/relatives` answers every link on one page.
-- Webhooks: twelve event types so far (invoices, documents, claims, appointments, record
-  access and prescriptions); `events` is null for an endpoint that takes every type.
+- Webhooks: fifteen event types so far (invoices, documents, claims, appointments, record
+  access, prescriptions and certificates); `events` is null for an endpoint that takes every
+  type.
   At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
 - Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
@@ -71,12 +71,30 @@ Where this differs from API.md (revision 2), which the server does not implement
   a repeat left then is `expired`. Dispense, close and reject honour `Idempotency-Key`, so a
   lost answer (a receipt) is had again; the accept takes none, as its secret is given once.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
-- Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims` and `/appointments`:
+- Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims`, `/appointments`,
+  `/prescriptions` and `/certificates`:
   the key's record commits with what the request makes, and a retry is answered (status 201)
   from the object made, as it is now: a payment or a cancellation made since shows in it. Of
   two requests with one key in flight at once, the second gets the first's answer once it
   commits, not a 409. A 503 with `Retry-After` (an addition) says a service DHN depends on did
   not answer; retried with its key, the request completes what the first one began.
+- Certificates: the patient must be in the registry. A correction (`replaces`) names a
+  certificate in force (`issued`) of the same patient from the same practice, else 422 on
+  `replaces`; an initial correction may start 2 days before the day the certificate it
+  replaces was issued. `status` is `issued`, `cancelled` or `superseded`; reaching the insurer
+  is `transmitted_at` (= `cancel_until`) and its receipt `acknowledged_at`, so
+  `GET /insurer/certificates?status=` takes `issued` or `superseded` (`cancelled`: 422).
+  `deadlines` are dates: `employer_by` the 3rd day of absence, moved to the next working day
+  where it is not one; `insurer_by` the 3rd working day from `start`. The doctor's answers are
+  the whole certificate (diagnosis, `late`, `qr`, `vault`…) and `GET /certificates/{id}/pdf`
+  (the patient's sheet, `links.pdf`) is an addition; `GET /certificates` without `patient_id`
+  lists the practice's. The practice's reads are journaled (`certificate.read`) like the
+  insurer's. The acknowledgement answers `{id, acknowledged_at}`. The patient's view adds the
+  practice, insurer, deadlines, correction links and `qr`, never the diagnosis; an active
+  relative may share and revoke with `for=`. A cancelled certificate is not shared (409);
+  revoking a revoked code is 204 again. The employer's view adds `links.pdf`; its routes are
+  rate limited per address (429) before the stage's general limit. A cancelled certificate
+  tells the patient (`certificate.cancelled`).
 """
 
 ROLES = """\

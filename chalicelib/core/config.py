@@ -93,3 +93,13 @@ def secret(variable: str, arn_variable: str) -> tuple[str, str]:
     value = parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
     text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
     return text.strip(), arn_variable
+
+
+def certificate_cancel_seconds() -> int | None:
+    """A shorter cancel window for certificates, so the end-to-end tests need not wait an
+    hour: read on a laptop and in the tests only, never in Lambda or a deployed stage,
+    where the window is the contract's hour."""
+    if in_lambda() or stage() not in LOCAL_STAGES:
+        return None
+    raw = os.environ.get("DHN_CERTIFICATE_CANCEL_SECONDS", "").strip()
+    return int(raw) if raw.isdigit() else None

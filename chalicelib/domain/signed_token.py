@@ -24,18 +24,24 @@ key keeps its meaning across kinds, and a new kind takes the next free keys.
     key  claim    kinds    value
     1    iss      all      text "DHN"
     6    iat      all      unsigned integer: seconds since 1970-01-01T00:00:00Z
-    -1   kind     all      unsigned integer: 1 invoice, 2 prescription, 3 receipt
+    -1   kind     all      unsigned integer: 1 invoice, 2 prescription, 3 receipt,
+                           4 certificate of incapacity
     -2   id       all      16-byte string: the 128 bits of the ULID in the document's id
                            (`inv_<ULID>` for an invoice, `rx_<ULID>` for a prescription and
                            for the receipt of its dispensing; the kind gives the prefix)
     -3   insurer  invoice  unsigned integer: 0 CNS, 1 CMFEP, 2 CMFEC, 3 EMCFL, 4 RCAM
+                  cert.
     -4   total    invoice  unsigned integer: the total in cents
     -5   date     invoice, unsigned integer: the issue date in Luxembourg, in days since
-                  receipt  1970-01-01 (a receipt's: the day the dispensing was closed)
+                  receipt, 1970-01-01 (a receipt's: the day the dispensing was closed)
+                  cert.
     -6   access   prescr.  unsigned integer below 2^128: the random access code that lets a
                            pharmacy accept the prescription (CBOR bignum from 2^64 on)
     -7   pharmacy receipt  unsigned integer: the dispensing pharmacy's 6-digit code
     -8   round    receipt  unsigned integer: which dispensing of the prescription, 1 the first
+    -9   start    cert.    unsigned integer: the first day of incapacity, in days since
+                           1970-01-01
+    -10  end      cert.    unsigned integer: the last day of incapacity, likewise
 
 A token has no expiry (`exp`): a document stays verifiable for as long as the key that signed
 it is published, and a key leaves the JWKS only when its documents may no longer be honoured.
@@ -81,6 +87,7 @@ class Kind(IntEnum):
     INVOICE = 1
     PRESCRIPTION = 2
     RECEIPT = 3
+    CERTIFICATE = 4
 
 
 class Claim(IntEnum):
@@ -92,6 +99,8 @@ class Claim(IntEnum):
     ACCESS = -6
     PHARMACY = -7
     ROUND = -8
+    START = -9
+    END = -10
 
 
 class InvalidToken(ValueError):
@@ -121,7 +130,12 @@ _KID: Final = 4
 _EDDSA: Final = -8
 _COSE_SIGN1_TAG: Final = 18
 _SIGNATURE_SIZE: Final = 64
-_ID_PREFIXES: Final = {Kind.INVOICE: "inv_", Kind.PRESCRIPTION: "rx_", Kind.RECEIPT: "rx_"}
+_ID_PREFIXES: Final = {
+    Kind.INVOICE: "inv_",
+    Kind.PRESCRIPTION: "rx_",
+    Kind.RECEIPT: "rx_",
+    Kind.CERTIFICATE: "cit_",
+}
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_VALUE: Final = {c: i for i, c in enumerate(_CROCKFORD)}
 _ULID_LENGTH: Final = 26

@@ -24,6 +24,9 @@ EventType = Literal[
     "prescription.issued",
     "prescription.dispensed",
     "prescription.cancelled",
+    "certificate.issued",
+    "certificate.transmitted",
+    "certificate.cancelled",
 ]
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last

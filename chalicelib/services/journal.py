@@ -74,14 +74,26 @@ def record_all(
     accesses are not journaled. `name` is the actor's name where the caller already holds it
     (an invoice carries its practice's name), which saves reading it. An emergency access is
     told to the patient at once, whenever they were last told."""
+    others = [(patient, accessed) for patient, accessed in accesses if not _own(caller, patient)]
+    if others:
+        _append(_actor(caller, name), action, others, clock, emergency)
+
+
+def record_employer(certificate_id: str, employer_name: str | None, patient: str, clock: Clock) -> None:
+    """Journal the opening of an employer's link to a certificate. The holder of the code
+    has no account: the certificate names it, under the name the patient gave (API.md)."""
+    ref = ObjectRef("certificate", certificate_id)
+    actor = Actor("employer", certificate_id, employer_name or "employer", f"employer:{certificate_id}")
+    _append(actor, "certificate.read", [(patient, ref)], clock, emergency=False)
+
+
+def _append(
+    actor: Actor, action: Action, accesses: Sequence[tuple[str, ObjectRef]], clock: Clock, emergency: bool
+) -> None:
     from chalicelib.store import journal as store
 
-    others = [(patient, accessed) for patient, accessed in accesses if not _own(caller, patient)]
-    if not others:
-        return
     now = clock.now()
-    actor = _actor(caller, name)
-    entries = [Entry(ids.new_id("acc", now), p, now, actor, action, o, emergency) for p, o in others]
+    entries = [Entry(ids.new_id("acc", now), p, now, actor, action, o, emergency) for p, o in accesses]
     keys = {_key(entry) for entry in entries if rules.decided_by_notice(entry)}
     covered = set(keys) if len(keys) <= 1 else store.covered(keys, now)
     for chunk in _chunks(entries):

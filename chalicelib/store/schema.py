@@ -10,6 +10,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import config
 from chalicelib.store.appointments import Appointment, Availability, BookedSlot, Place
+from chalicelib.store.certificates import CertificateItem, ShareItem
 from chalicelib.store.claims import ClaimItem
 from chalicelib.store.documents import DocumentItem
 from chalicelib.store.idempotency import IdempotencyRecord
@@ -46,6 +47,8 @@ MODELS: list[type[Model]] = [
     NoticeItem,
     Pharmacy,
     PrescriptionItem,
+    CertificateItem,
+    ShareItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.

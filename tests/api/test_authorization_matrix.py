@@ -26,6 +26,16 @@ FORMER = "1990010100324"
 OTHER_DOCTOR = "654321-09"
 NEWCOMER = matricule("19800101")
 PROOF = {"method": "card", "reference": "TX-42", "paid_at": "2026-11-20T10:00:00Z"}
+CERTIFICATE = {
+    "patient_matricule": ADULT,
+    "kind": "initial",
+    "start": "2026-11-23",
+    "end": "2026-11-27",
+    "diagnosis_code": "J06.9",
+    "outings_allowed": True,
+    "accident": False,
+}
+PDF = {"accept": "application/pdf"}
 
 # Who calls: no token, an expired one, a revoked one, and one of each kind of principal.
 UNAUTHENTICATED = ("none", "expired", "revoked")
@@ -79,6 +89,13 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
 
     invoice = api.invoice(doctor)
     assert invoice.status == 201, invoice.body
+    certificate = api.post("/v1/certificates", doctor, CERTIFICATE)
+    assert certificate.status == 201, certificate.body
+    # Its cancel window closes: the insurer has it.
+    fixed_clock.advance(timedelta(hours=1))
+    patient = api.token(patient_id)
+    share = api.post(f"/v1/patient/certificates/{certificate.json['id']}/employer-shares", patient, {})
+    assert share.status == 201, share.body
     claim = api.post(
         "/v1/patient/claims", patient, {"invoice_id": invoice.json["id"], "proof_of_payment": PROOF}
     )
@@ -147,6 +164,8 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
             "held": held["id"],
             "held_to_reject": held_to_reject["id"],
             **secrets,
+            "certificate": certificate.json["id"],
+            "share": share.json["code"],
             **links,
         },
     )
@@ -393,7 +412,60 @@ TABLE: dict[tuple[str, str], Row] = {
         {"patient": 201, "relative": 201, "former_relative": 201, "doctor": 201, "other_practice": 201},
         body={"url": "http://127.0.0.1:9/other"},
     ),
+    # Certificates: doctors only (not assistants), the insurer it names, the patient and relatives.
+    ("POST", "/certificates"): Row(
+        "/v1/certificates", {"doctor": 201, "other_practice": 201}, body=CERTIFICATE
+    ),
+    ("GET", "/certificates"): Row("/v1/certificates", {"doctor": 200, "other_practice": 200}),
+    ("GET", "/certificates/{certificate_id}"): Row(
+        "/v1/certificates/{certificate}", {"doctor": 200, "other_practice": 404}
+    ),
+    ("GET", "/certificates/{certificate_id}/pdf"): Row(
+        "/v1/certificates/{certificate}/pdf", {"doctor": 200, "other_practice": 404}, headers=PDF
+    ),
+    ("GET", "/insurer/certificates"): Row("/v1/insurer/certificates", {"insurer": 200, "other_insurer": 200}),
+    ("GET", "/insurer/certificates/{certificate_id}"): Row(
+        "/v1/insurer/certificates/{certificate}", {"insurer": 200, "other_insurer": 404}
+    ),
+    ("GET", "/insurer/certificates/{certificate_id}/pdf"): Row(
+        "/v1/insurer/certificates/{certificate}/pdf", {"insurer": 200, "other_insurer": 404}, headers=PDF
+    ),
+    ("GET", "/patient/certificates"): Row(
+        "/v1/patient/certificates?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
+    ),
+    ("GET", "/patient/certificates/{certificate_id}"): Row(
+        "/v1/patient/certificates/{certificate}?for={patient}",
+        {"patient": 200, "relative": 200, "former_relative": 403},
+    ),
+    ("GET", "/patient/certificates/{certificate_id}/pdf"): Row(
+        "/v1/patient/certificates/{certificate}/pdf?for={patient}",
+        {"patient": 200, "relative": 200, "former_relative": 403},
+        headers=PDF,
+    ),
+    ("POST", "/patient/certificates/{certificate_id}/employer-shares"): Row(
+        "/v1/patient/certificates/{certificate}/employer-shares?for={patient}",
+        {"patient": 201, "relative": 201, "former_relative": 403},
+        body={},
+    ),
+    # The share code is the credential: whatever token comes with it, or none.
+    ("GET", "/employer/certificates/{code}"): Row("/v1/employer/certificates/{share}", {}, public=True),
+    ("GET", "/employer/certificates/{code}/pdf"): Row(
+        "/v1/employer/certificates/{share}/pdf", {}, public=True, headers=PDF
+    ),
     # What changes or ends the objects above.
+    ("POST", "/insurer/certificates/{certificate_id}/acknowledge"): Row(
+        "/v1/insurer/certificates/{certificate}/acknowledge", {"insurer": 200, "other_insurer": 404}
+    ),
+    ("POST", "/certificates/{certificate_id}/cancel"): Row(
+        # Its window closed: a correction replaces it now.
+        "/v1/certificates/{certificate}/cancel",
+        {"doctor": 409, "other_practice": 404},
+        body={"reason": "mistake"},
+    ),
+    ("DELETE", "/patient/certificates/{certificate_id}/employer-shares/{code}"): Row(
+        "/v1/patient/certificates/{certificate}/employer-shares/{share}?for={patient}",
+        {"patient": 204, "relative": 204, "former_relative": 403},
+    ),
     ("POST", "/insurer/claims/{claim_id}/decision"): Row(
         "/v1/insurer/claims/{claim}/decision",
         {"other_insurer": 404, "insurer": 200},

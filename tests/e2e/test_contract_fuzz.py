@@ -4,8 +4,9 @@ and finds no server error and no answer the contract does not describe.
 
 The stack is seeded first through the API: a practice (a doctor's and an assistant's device,
 opening hours), a registered patient with two invoices, a claim, an appointment, a webhook
-endpoint that has deliveries, an entry in their access journal, a relative they act for and two
-prescriptions, an insurer, a pharmacy. What was seeded is among the values the fuzzer draws
+endpoint that has deliveries, an entry in their access journal, a relative they act for, two
+prescriptions, a certificate shared with an employer, an insurer and a pharmacy. What was
+seeded is among the values the fuzzer draws
 (ids in paths and queries, slots, invoice ids and QR codes in bodies), so routes answer more than 404.
 Runs are bounded (`MAX_EXAMPLES` per operation, one seed) to keep the test within a few
 minutes; nothing leaves 127.0.0.1 (`fuzz_hooks` pins webhook URLs there).
@@ -175,6 +176,21 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
         )
         for _ in range(2)
     ]
+    certificate = api.call(
+        "POST",
+        "/certificates",
+        doctor,
+        {
+            "patient_matricule": fuzz_hooks.PATIENT,
+            "kind": "initial",
+            "start": today,
+            "end": today,
+            "diagnosis_code": "J06.9",
+            "outings_allowed": True,
+            "accident": False,
+        },
+    )
+    share = api.call("POST", f"/patient/certificates/{certificate['id']}/employer-shares", patient, {})
     return {
         "tokens": {
             "operator": api.operator,
@@ -202,6 +218,9 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
             "body.invoice_id": [invoice["id"] for invoice in invoices],
             "body.qr": [invoice["qr"] for invoice in invoices] + [p["qr"] for p in prescriptions],
             "path.prescription_id": [p["id"] for p in prescriptions],
+            "path.certificate_id": [certificate["id"]],
+            "path.code": [share["code"]],
+            "body.replaces": [certificate["id"]],
         },
     }
 

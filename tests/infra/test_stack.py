@@ -246,12 +246,21 @@ def test_each_address_is_rate_limited_at_the_api_stage(template: dict[str, Any])
     assert more == []
     props = acl["Properties"]
     assert (props["Scope"], props["DefaultAction"]) == ("REGIONAL", {"Allow": {}})
-    (rule,) = props["Rules"]
+    rule, employer = props["Rules"]
+    assert rule["Name"] == "requests-per-address"
     assert rule["Statement"] == {
         "RateBasedStatement": {"AggregateKeyType": "IP", "Limit": 300, "EvaluationWindowSec": 300}
     }
     assert rule["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 429}}}
     assert rule["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    assert employer["Name"] == "employer-codes-per-address"
+    limited = employer["Statement"]["RateBasedStatement"]
+    assert (limited["Limit"], limited["EvaluationWindowSec"]) == (100, 300)
+    match = limited["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (match["FieldToMatch"], match["PositionalConstraint"]) == ({"UriPath": {}}, "CONTAINS")
+    assert match["SearchString"] == "/v1/employer/"
+    assert employer["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 429}}}
+    assert employer["VisibilityConfig"]["SampledRequestsEnabled"] is False
     (association,) = _of_type(template, "AWS::WAFv2::WebACLAssociation").values()
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     stage_arn = association["Properties"]["ResourceArn"]["Fn::Sub"]

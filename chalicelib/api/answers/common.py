@@ -45,6 +45,16 @@ PatientId = Annotated[str, identifier("pat", "01JD5Z7H2K4M6N8P0Q2R4S6T8V")]
 LinkId = Annotated[str, identifier("lnk", "01JD61C3D5E7F9G1H3J5K7M9N1")]
 TokenId = Annotated[str, identifier("tok", "01JD5Z6G1J3K5K7M9N1P3Q5R7S")]
 EventId = Annotated[str, identifier("evt", "01JD62D4E6F8G0H2J4K6M8N0P3")]
+CertificateId = Annotated[str, identifier("cit", "01JD63E5F7G9H1J3K5M7N9P1Q3")]
+# An employer's share code: 128 random bits in base64url.
+ShareCode = Annotated[
+    str,
+    Field(
+        pattern="^[A-Za-z0-9_-]{22}$",
+        description="A share code, shown once to the patient; it is the employer's credential.",
+        examples=["q3Zk0vXh8mT2Lr6YcWb1Na"],
+    ),
+]
 
 Instant = Annotated[
     str,
