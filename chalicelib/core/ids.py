@@ -7,7 +7,9 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-Prefix = Literal["inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok", "pat", "lnk", "acc"]
+Prefix = Literal[
+    "inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok", "pat", "lnk", "acc", "vac"
+]
 
 
 def new_id(prefix: Prefix, at: datetime) -> str:

@@ -58,6 +58,10 @@ class QrClaims:
         if not 0 <= (self.issued_on - _EPOCH).days <= _UINT16_MAX:
             raise ValueError("issued_on out of range for the QR token")
 
+    def encode(self, private_key: Ed25519PrivateKey) -> str:
+        """The signed-document path signs every kind's claims through this (`encode`)."""
+        return encode(self, private_key)
+
 
 def encode(claims: QrClaims, private_key: Ed25519PrivateKey) -> str:
     """The QR text for these claims, signed with the active key."""

@@ -24,13 +24,13 @@ key keeps its meaning across kinds, and a new kind takes the next free keys.
     key  claim    kinds    value
     1    iss      all      text "DHN"
     6    iat      all      unsigned integer: seconds since 1970-01-01T00:00:00Z
-    -1   kind     all      unsigned integer: 1 invoice
+    -1   kind     all      unsigned integer: 1 invoice, 2 vaccination (a booklet entry)
     -2   id       all      16-byte string: the 128 bits of the ULID in the document's id
                            (`inv_<ULID>` for an invoice; the kind gives the prefix)
     -3   insurer  invoice  unsigned integer: 0 CNS, 1 CMFEP, 2 CMFEC, 3 EMCFL, 4 RCAM
     -4   total    invoice  unsigned integer: the total in cents
-    -5   date     invoice  unsigned integer: the issue date in Luxembourg, in days since
-                           1970-01-01
+    -5   date     invoice, unsigned integer: the issue date in Luxembourg, in days since
+                  vacc.    1970-01-01 (a vaccination's: the day it was recorded)
 
 A token has no expiry (`exp`): a document stays verifiable for as long as the key that signed
 it is published, and a key leaves the JWKS only when its documents may no longer be honoured.
@@ -74,6 +74,7 @@ class Kind(IntEnum):
     """What a token is about: the value of its `kind` claim."""
 
     INVOICE = 1
+    VACCINATION = 2
 
 
 class Claim(IntEnum):
@@ -111,7 +112,7 @@ _KID: Final = 4
 _EDDSA: Final = -8
 _COSE_SIGN1_TAG: Final = 18
 _SIGNATURE_SIZE: Final = 64
-_ID_PREFIXES: Final = {Kind.INVOICE: "inv_"}
+_ID_PREFIXES: Final = {Kind.INVOICE: "inv_", Kind.VACCINATION: "vac_"}
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_VALUE: Final = {c: i for i, c in enumerate(_CROCKFORD)}
 _ULID_LENGTH: Final = 26

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from chalicelib.core import ids, signing_keys
 from chalicelib.core.errors import Conflict
@@ -22,7 +22,17 @@ from chalicelib.domain import qr_token
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 D = TypeVar("D")
+
+
+class Claims(Protocol):
+    """What a kind's token asserts, which encodes itself as the token `signed_token` writes
+    for that kind (an invoice's `qr_token.QrClaims`)."""
+
+    def encode(self, private_key: Ed25519PrivateKey) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class Kind(Protocol[D]):
         """The draft under each number (or id) to try in turn; the path records the first
         one that `record` accepts."""
 
-    def claims(self, document: D) -> qr_token.QrClaims:
+    def claims(self, document: D) -> Claims:
         """What the document's signed token asserts."""
 
     def signed(self, document: D, token: str) -> D:
@@ -83,9 +93,9 @@ def issue(kind: Kind[D], draft: D, now: datetime) -> D:
     raise Conflict(f"too many {kind.type}s are being issued at once for this practice; retry")
 
 
-def sign(claims: qr_token.QrClaims) -> str:
+def sign(claims: Claims) -> str:
     """The signed token of a document, as its QR code carries it."""
-    return qr_token.encode(claims, signing_keys.signing_key())
+    return claims.encode(signing_keys.signing_key())
 
 
 def verify(token: str) -> qr_token.QrClaims:
