@@ -20,6 +20,7 @@ from chalicelib.api import (
     reference,
     relatives,
     sessions,
+    vaccinations,
     webhooks,
 )
 from chalicelib.api.edge.problems import as_problem
@@ -46,6 +47,7 @@ for blueprint in (
     reconciliation.bp,
     reference.bp,
     access_log.bp,
+    vaccinations.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
@@ -78,7 +80,7 @@ def count(event: Any, get_response: Callable[[Any], Any]) -> Any:
         flush()
 
 
-# The two jobs below stop before their invocation's time runs out; each works from an index
+# The jobs below stop before their invocation's time runs out; each works from an index
 # of what is due, so the next run carries on where this one stopped.
 
 
@@ -98,6 +100,17 @@ def appointment_reminders(event: CloudWatchEvent) -> None:
     sent = service.send_reminders(clock.current(), time_budget.of_invocation(event.context))
     if sent:
         logger().info("appointment reminders", extra={"sent": sent})
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def vaccination_reminders(event: CloudWatchEvent) -> None:
+    """Tell patients, and a child's guardians, of the doses that fell due; hourly, so a dose
+    due today is told in the morning whatever time the run before it stopped."""
+    from chalicelib.services import vaccinations as service
+
+    sent = service.send_reminders(clock.current(), time_budget.of_invocation(event.context))
+    if sent:
+        logger().info("vaccination reminders", extra={"sent": sent})
 
 
 # Webhooks. The local worker runs these in this order (the stream and the queue four times a

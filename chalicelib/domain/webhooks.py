@@ -21,6 +21,8 @@ EventType = Literal[
     "appointment.cancelled",
     "appointment.reminder",
     "record.accessed",
+    "vaccination.recorded",
+    "vaccination.due",
 ]
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last

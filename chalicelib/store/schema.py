@@ -19,6 +19,7 @@ from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
 from chalicelib.store.relatives import RelativeLink
+from chalicelib.store.vaccinations import VaccinationItem, WatchItem
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
 MODELS: list[type[Model]] = [
@@ -43,6 +44,8 @@ MODELS: list[type[Model]] = [
     WebhookDelivery,
     EntryItem,
     NoticeItem,
+    VaccinationItem,
+    WatchItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.
