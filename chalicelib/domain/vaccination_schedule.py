@@ -309,7 +309,8 @@ def _seasonal(
         opens, overdue, closes = season.of(year)
         covered = False
     earliest = due = max(opens, starts)
-    late = max(overdue, due)
+    # Who becomes old enough within a season has the season's margin from then on.
+    late = max(overdue, due + (overdue - opens))
     return Recommendation(
         target, number, _status(today, due, late), earliest, due, late, row.id, f"{row.id}#{due.isoformat()}"
     )

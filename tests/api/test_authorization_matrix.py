@@ -328,7 +328,11 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/patient/vaccinations"): Row(
         "/v1/patient/vaccinations?for={patient}",
         {"patient": 201, "relative": 201, "former_relative": 403},
-        body={"vaccine": {"code": "J07BB", "name": "Influvac"}, "targets": ["influenza"], "given_on": "2026-10-20"},
+        body={
+            "vaccine": {"code": "J07BB", "name": "Influvac"},
+            "targets": ["influenza"],
+            "given_on": "2026-10-20",
+        },
     ),
     ("GET", "/patient/vaccinations"): Row(
         "/v1/patient/vaccinations?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
