@@ -20,8 +20,9 @@ from chalicelib.services.vaccinations import Booklet, EntryRequest
 
 bp = Blueprint(__name__)
 
-# ATC codes of vaccines: J07, a letter, then a letter and two digits where known (J07CA09).
-ATC_PATTERN = "^J07[A-Z]([A-Z]([0-9]{2})?)?$"
+# ATC codes of vaccines (J07) and of passive immunisations with antibodies (J06B, as the
+# newborn's RSV one), to the 4th level or the 5th where known: J07CA09, J07BB, J06BD08.
+ATC_PATTERN = "^J0(7[A-Z]|6B)([A-Z]([0-9]{2})?)?$"
 
 
 def _distinct(targets: tuple[str, ...]) -> tuple[str, ...]:
@@ -32,7 +33,12 @@ def _distinct(targets: tuple[str, ...]) -> tuple[str, ...]:
 
 class VaccineGiven(Body):
     code: Annotated[
-        str, Field(pattern=ATC_PATTERN, description="The vaccine's ATC code.", examples=["J07CA09"])
+        str,
+        Field(
+            pattern=ATC_PATTERN,
+            description="The ATC code of the vaccine (J07) or antibody (J06B).",
+            examples=["J07CA09"],
+        ),
     ]
     name: Annotated[Text, Field(examples=["Hexyon"])]
 
