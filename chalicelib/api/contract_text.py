@@ -38,7 +38,8 @@ Conventions:
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
 - Not served yet: `POST /pharmacies` and the pharmacist role, the shared care record,
-  prescriptions, certificates of incapacity for work and the vaccination booklet.
+  prescriptions, certificates of incapacity for work, and of the vaccination booklet
+  `POST /records/vaccinations/search`.
 - Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code`, never
   a `pharmacy_code`. The answer of `POST` and `PUT /patients…` adds `guardians`.
 - Invoices: the body takes `insurer` for a patient not in the registry; the answer adds
@@ -54,6 +55,15 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
   `overdue`, the proof of payment and the decision.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
+- Vaccinations: `POST /vaccinations` is for a patient in the registry (else 422 on
+  `patient_matricule`). An entry answers `patient_id`, `recorded_at`, `recorded_by`,
+  `document_id` and `qr`: a doctor's entry is a signed document (its token names the entry and
+  the day it was recorded) with a one-page PDF in the vault (`document.received`); a declared
+  one has neither. `vaccine.code` is an ATC code of a vaccine (J07) or antibody (J06B).
+  `targets` are listed once each. Recommendations leave out doses more than two years ahead;
+  a reminder (`vaccination.due`) follows a booklet from its first entry on. In FHIR the
+  patient is named by identifier (`urn:dhn:patient-id`), an entry's id has `-` for `_`, and
+  an upcoming dose has HL7's forecast status `due`, its text `upcoming`.
 """
 
 ROLES = """\

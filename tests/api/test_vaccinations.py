@@ -280,3 +280,25 @@ def test_the_booklet_prints_as_an_a4_pdf(api: Api, family: dict[str, str]) -> No
     text = document[0].get_textpage().get_text_range()
     assert "Carnet de vaccination" in text and "Léa Schmit" in text and "Hexyon" in text
     assert_problem(api.get(path, family["parent"]), 406)
+
+
+# What the records search will answer a practice (its route comes with the care record)
+
+
+def test_a_practice_reads_the_booklet_journaled_as_a_vaccination_read(
+    api: Api, family: dict[str, str]
+) -> None:
+    from chalicelib.core import clock
+    from chalicelib.core.errors import Unprocessable
+    from chalicelib.services import vaccinations
+    from chalicelib.services.identity import Principal
+
+    made = record(api, family["doctor"]).json
+    practice = Principal(role="assistant", scope="test", doctor_code=DOCTOR_CODE)
+    booklet = vaccinations.for_professional(practice, BABY, clock.current())
+    assert [e.vaccination_id for e in booklet.entries] == [made["id"]]
+    assert booklet.version == "LU-2026.1"
+    assert any(i.rule == "hexavalent-infant" and i.dose == 2 for i in booklet.recommendations)
+    assert ("vaccination.read", "vaccination", DOCTOR_CODE) in journal_of(BABY)
+    with pytest.raises(Unprocessable, match="patient_matricule"):
+        vaccinations.for_professional(practice, matricule("20200202"), clock.current())
