@@ -23,7 +23,6 @@ each row out, with its status on that day (`upcoming` before `due_on`, `due`, `o
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -64,7 +63,9 @@ class Duration:
         month = day.month - 1 + self.months
         year = day.year + self.years + month // 12
         month = month % 12 + 1
-        moved = day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+        # The last day of the month: the day before the next month's first.
+        last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+        moved = day.replace(year=year, month=month, day=min(day.day, last))
         return moved + timedelta(days=self.days)
 
 

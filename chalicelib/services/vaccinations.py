@@ -9,6 +9,9 @@ the patient's word: it is stored with the booklet, unsigned (`domain.vaccination
 
 Every entry is written with the patient's watch (`store.vaccinations`), the next day a dose
 falls due, so the reminder job finds the patients it has to look at in an index by day.
+
+The schedule engine (`domain.vaccination_schedule`) is imported inside the functions that
+read it, like the stores: a cold start that serves no booklet does not pay for it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
@@ -23,17 +27,18 @@ from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import matricule as matricules
 from chalicelib.domain import relatives as relative_rules
-from chalicelib.domain import vaccination_schedule as schedule
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.journal import ObjectRef
 from chalicelib.domain.registry import Patient
-from chalicelib.domain.vaccination_schedule import Recommendation, Reminder
 from chalicelib.domain.vaccinations import EntryClaims, Recorder, Vaccination, Watch
 from chalicelib.services import journal, relatives, signed_documents
 from chalicelib.services.identity import Principal
 from chalicelib.services.signed_documents import VaultCopy
+
+if TYPE_CHECKING:
+    from chalicelib.domain.vaccination_schedule import Recommendation, Reminder
 
 # An entry and the watch it moves are written on the condition that the watch is as read:
 # one that lost to another writer reads again, this many times in all, then is 409.
@@ -62,7 +67,7 @@ class Recorded:
 class Booklet:
     """A patient's booklet on a day: the entries, newest `given_on` first, and what the
     schedule of `version` recommends: `forecast` all of it, `recommendations` what is in
-    view (`schedule.in_view`)."""
+    view (`vaccination_schedule.in_view`)."""
 
     patient: Patient
     entries: tuple[Vaccination, ...]
@@ -86,6 +91,8 @@ def _check_given_on(patient: Patient, given_on: date, today: date) -> None:
 
 def _watch(patient: Patient, entries: list[Vaccination], read: Watch | None, today: date) -> Watch:
     """The patient's watch once `entries` are the booklet: the reminders already sent stay."""
+    from chalicelib.domain import vaccination_schedule as schedule
+
     items = schedule.evaluate(schedule.schedule(), _birth(patient), entries, today)
     told = read.told if read else frozenset()
     version = read.version + 1 if read else 1
@@ -232,6 +239,7 @@ def declare(caller: Principal, on_behalf_of: str | None, request: EntryRequest, 
 
 
 def _booklet(patient: Patient, today: date) -> Booklet:
+    from chalicelib.domain import vaccination_schedule as schedule
     from chalicelib.store import vaccinations as store
 
     plan = schedule.schedule()
@@ -288,6 +296,8 @@ def recommendation_fhir(booklet: Booklet) -> str:
 def _due_events(patient: Patient, reminders: list[Reminder], today: date, now: datetime) -> list[Event]:
     """`vaccination.due` for each dose, to the patient and to each guardian of a minor; a
     guardian's copy is routed only while they may still act for the child."""
+    from chalicelib.domain import vaccination_schedule as schedule
+
     guardians = patient.guardians if relative_rules.is_minor(patient.matricule, today) else ()
     events = []
     for reminder in reminders:
@@ -317,6 +327,7 @@ def _due_events(patient: Patient, reminders: list[Reminder], today: date, now: d
 def _remind(read: Watch, now: datetime) -> int:
     """Tell the patient of every dose now due that they were not told of, and move the watch
     on to the next day a dose falls due; the number of doses told, 0 where another run won."""
+    from chalicelib.domain import vaccination_schedule as schedule
     from chalicelib.store import identity
     from chalicelib.store import vaccinations as store
 
