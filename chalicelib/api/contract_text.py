@@ -48,8 +48,8 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
   rather than UTC. `GET /practice/availability` is an addition.
 - Relatives: `GET /patient/relatives` answers every link on one page.
-- Webhooks: eight event types so far (invoices, documents, claims, appointments and record
-  access; no `claim.withdrawn` yet); `events` is null for an endpoint that takes every type.
+- Webhooks: ten event types so far (invoices, documents, claims, appointments, record access
+  and vaccinations; no `claim.withdrawn` yet); `events` is null for an endpoint that takes every type.
   At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
 - Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,

@@ -100,7 +100,6 @@ class Watch:
     that every write moves on, so that two writers never both act on what they read."""
 
     patient: str
-    patient_id: str
     next_due: date | None
     told: frozenset[str]
     version: int

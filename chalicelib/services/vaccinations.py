@@ -96,7 +96,7 @@ def _watch(patient: Patient, entries: list[Vaccination], read: Watch | None, tod
     items = schedule.evaluate(schedule.schedule(), _birth(patient), entries, today)
     told = read.told if read else frozenset()
     version = read.version + 1 if read else 1
-    return Watch(patient.matricule, patient.patient_id, schedule.next_due(items, told), told, version)
+    return Watch(patient.matricule, schedule.next_due(items, told), told, version)
 
 
 def _save(
@@ -340,9 +340,7 @@ def _remind(read: Watch, now: datetime) -> int:
     items = schedule.evaluate(schedule.schedule(), _birth(patient), store.booklet(patient.matricule), today)
     reminders = [r for r in schedule.due_now(items) if r.key not in read.told]
     told = read.told | {r.key for r in reminders}
-    watch = Watch(
-        patient.matricule, patient.patient_id, schedule.next_due(items, told), told, read.version + 1
-    )
+    watch = Watch(patient.matricule, schedule.next_due(items, told), told, read.version + 1)
     if not store.tell(read, watch, _due_events(patient, reminders, today, now)):
         return 0
     return len(reminders)

@@ -82,7 +82,6 @@ class WatchItem(Model):
         table_name = named("vaccination-watches")
 
     patient = UnicodeAttribute(hash_key=True)
-    patient_id = UnicodeAttribute()
     due_shard = UnicodeAttribute(null=True)
     due_on = UnicodeAttribute(null=True)
     told = UnicodeSetAttribute(null=True)
@@ -138,7 +137,6 @@ def _watch_model(watch: Watch) -> WatchItem:
     due = watch.next_due
     return WatchItem(
         watch.patient,
-        patient_id=watch.patient_id,
         due_shard=_shard(watch.patient) if due else None,
         due_on=due.isoformat() if due else None,
         told=set(watch.told) or None,
@@ -149,7 +147,6 @@ def _watch_model(watch: Watch) -> WatchItem:
 def _watch(item: WatchItem) -> Watch:
     return Watch(
         patient=item.patient,
-        patient_id=item.patient_id,
         next_due=date.fromisoformat(item.due_on) if item.due_on else None,
         told=frozenset(item.told or ()),
         version=int(item.version),
