@@ -24,6 +24,7 @@ from chalicelib.api import (
     reference,
     relatives,
     sessions,
+    vaccinations,
     webhooks,
 )
 from chalicelib.api.edge.problems import as_problem
@@ -54,6 +55,7 @@ for blueprint in (
     pharmacy.bp,
     certificates.bp,
     employer.bp,
+    vaccinations.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 
@@ -115,6 +117,17 @@ def expire_prescriptions(event: CloudWatchEvent) -> None:
     from chalicelib.services import prescriptions as service
 
     service.expire_due(clock.current(), time_budget.of_invocation(event.context))
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def vaccination_reminders(event: CloudWatchEvent) -> None:
+    """Tell patients, and a child's guardians, of the doses that fell due; hourly, so a dose
+    due today is told in the morning whatever time the run before it stopped."""
+    from chalicelib.services import vaccinations as service
+
+    sent = service.send_reminders(clock.current(), time_budget.of_invocation(event.context))
+    if sent:
+        logger().info("vaccination reminders", extra={"sent": sent})
 
 
 # Webhooks. The local worker runs these in this order (the stream and the queue four times a

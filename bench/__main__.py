@@ -25,6 +25,7 @@ MODULES = [
     "bench.package",
     "bench.prescriptions",
     "bench.certificates",
+    "bench.vaccinations",
 ]
 
 

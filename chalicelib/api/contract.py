@@ -26,7 +26,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from chalicelib.api import fields
 from chalicelib.api.contract_text import DIFFERENCES, INTRODUCTION, ROLES
 from chalicelib.api.edge import replay
-from chalicelib.api.edge.media import JSON, PROBLEM
+from chalicelib.api.edge.media import FHIR_JSON, JSON, PROBLEM
 from chalicelib.api.edge.routing import ROUTES, Route
 
 SCHEMAS = "#/components/schemas/"
@@ -34,6 +34,16 @@ RESPONSES = "#/components/responses/"
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 # Path parameters the edge reads (422 when malformed); an id of ours is only ever not found.
 _CHECKED_PATH_PARAMETERS = {"doctor_code", "insurer"}
+
+# The schema of each alternative media type a route may answer.
+_ALTERNATIVES: dict[str, dict[str, Any]] = {
+    FHIR_JSON: {
+        "type": "object",
+        "description": "A FHIR R4 resource (its `resourceType` says which), as the operation describes.",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string"}},
+    }
+}
 
 # The problem answers, by status: the component's name and what the status means here.
 _PROBLEMS: dict[int, tuple[str, str]] = {
@@ -143,6 +153,8 @@ def _operation(route: Route, models: _Models) -> dict[str, Any]:
         parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
     if route.binary:
         parameters.append(_accept(route.binary))
+    if route.alternative:
+        parameters.append(_choice(route.alternative))
     if parameters:
         operation["parameters"] = parameters
     if route.body:
@@ -162,6 +174,8 @@ def _success(route: Route, models: _Models) -> dict[str, Any]:
     content: dict[str, Any] = {}
     if answer:
         content[JSON] = {"schema": models.ref(answer, "serialization")}
+    if route.alternative:
+        content[route.alternative] = {"schema": _ALTERNATIVES[route.alternative]}
     if route.text:
         content[route.text] = {"schema": {"type": "string"}}
     if route.binary:
@@ -318,6 +332,20 @@ def _accept(media_type: str) -> dict[str, Any]:
             "pattern": f"(^|,)[ \\t]*({caseless}|\\*/\\*)[ \\t]*(;|,|$)",
             "examples": [media_type],
         },
+    }
+
+
+def _choice(media_type: str) -> dict[str, Any]:
+    """The Accept header that chooses a route's alternative answer, as `media.prefers` reads it."""
+    return {
+        "name": "Accept",
+        "in": "header",
+        "required": False,
+        "description": (
+            f"`{media_type}` (with a `q` no lower than `application/json`'s) answers {media_type} "
+            "instead of JSON; anything else, `*/*` included, answers JSON."
+        ),
+        "schema": {"type": "string", "examples": [media_type]},
     }
 
 

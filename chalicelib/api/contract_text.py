@@ -37,7 +37,8 @@ Conventions:
 
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
-- Not served yet: the shared care record and the vaccination booklet.
+- Not served yet: the shared care record, and of the vaccination booklet
+  `POST /records/vaccinations/search`.
 - Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code` for a
   practice's device and a `pharmacy_code` for a pharmacy's, never both. A pharmacy keeps no
   list of devices: an operator revokes a lost pharmacy PC's token (`DELETE /tokens/{token_id}`).
@@ -48,8 +49,7 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Appointments: slot and appointment times carry the practice's offset (Europe/Luxembourg)
   rather than UTC. `GET /practice/availability` is an addition.
 - Relatives: `GET /patient/relatives` answers every link on one page.
-- Webhooks: fifteen event types so far (invoices, documents, claims, appointments, record
-  access, prescriptions and certificates); `events` is null for an endpoint that takes every
+- Webhooks: every event type of API.md; `events` is null for an endpoint that takes every
   type.
   At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
 - Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
@@ -72,7 +72,7 @@ Where this differs from API.md (revision 2), which the server does not implement
   lost answer (a receipt) is had again; the accept takes none, as its secret is given once.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
 - Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims`, `/appointments`,
-  `/prescriptions` and `/certificates`:
+  `/prescriptions`, `/certificates` and `/vaccinations`:
   the key's record commits with what the request makes, and a retry is answered (status 201)
   from the object made, as it is now: a payment or a cancellation made since shows in it. Of
   two requests with one key in flight at once, the second gets the first's answer once it
@@ -95,6 +95,15 @@ Where this differs from API.md (revision 2), which the server does not implement
   revoking a revoked code is 204 again. The employer's view adds `links.pdf`; its routes are
   rate limited per address (429) before the stage's general limit. A cancelled certificate
   tells the patient (`certificate.cancelled`).
+- Vaccinations: `POST /vaccinations` is for a patient in the registry (else 422 on
+  `patient_matricule`). An entry answers `patient_id`, `recorded_at`, `recorded_by`,
+  `document_id` and `qr`: a doctor's entry is a signed document (its token names the entry and
+  the day it was recorded) with a one-page PDF in the vault (`document.received`); a declared
+  one has neither. `vaccine.code` is an ATC code of a vaccine (J07) or antibody (J06B).
+  `targets` are listed once each. Recommendations leave out doses more than two years ahead;
+  a reminder (`vaccination.due`) follows a booklet from its first entry on. In FHIR the
+  patient is named by identifier (`urn:dhn:patient-id`), an entry's id has `-` for `_`, and
+  an upcoming dose has HL7's forecast status `due`, its text `upcoming`.
 """
 
 ROLES = """\

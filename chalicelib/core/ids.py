@@ -8,7 +8,22 @@ from datetime import datetime
 from typing import Literal
 
 Prefix = Literal[
-    "inv", "clm", "apt", "doc", "dev", "whk", "dlv", "evt", "pay", "tok", "pat", "lnk", "acc", "rx", "cit"
+    "inv",
+    "clm",
+    "apt",
+    "doc",
+    "dev",
+    "whk",
+    "dlv",
+    "evt",
+    "pay",
+    "tok",
+    "pat",
+    "lnk",
+    "acc",
+    "rx",
+    "cit",
+    "vac",
 ]
 
 

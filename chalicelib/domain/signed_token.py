@@ -25,7 +25,7 @@ key keeps its meaning across kinds, and a new kind takes the next free keys.
     1    iss      all      text "DHN"
     6    iat      all      unsigned integer: seconds since 1970-01-01T00:00:00Z
     -1   kind     all      unsigned integer: 1 invoice, 2 prescription, 3 receipt,
-                           4 certificate of incapacity
+                           4 certificate of incapacity, 5 vaccination (a booklet entry)
     -2   id       all      16-byte string: the 128 bits of the ULID in the document's id
                            (`inv_<ULID>` for an invoice, `rx_<ULID>` for a prescription and
                            for the receipt of its dispensing; the kind gives the prefix)
@@ -33,8 +33,9 @@ key keeps its meaning across kinds, and a new kind takes the next free keys.
                   cert.
     -4   total    invoice  unsigned integer: the total in cents
     -5   date     invoice, unsigned integer: the issue date in Luxembourg, in days since
-                  receipt, 1970-01-01 (a receipt's: the day the dispensing was closed)
-                  cert.
+                  receipt, 1970-01-01 (a receipt's: the day the dispensing was closed;
+                  cert.,   a vaccination's: the day it was recorded)
+                  vacc.
     -6   access   prescr.  unsigned integer below 2^128: the random access code that lets a
                            pharmacy accept the prescription (CBOR bignum from 2^64 on)
     -7   pharmacy receipt  unsigned integer: the dispensing pharmacy's 6-digit code
@@ -88,6 +89,7 @@ class Kind(IntEnum):
     PRESCRIPTION = 2
     RECEIPT = 3
     CERTIFICATE = 4
+    VACCINATION = 5
 
 
 class Claim(IntEnum):
@@ -135,6 +137,7 @@ _ID_PREFIXES: Final = {
     Kind.PRESCRIPTION: "rx_",
     Kind.RECEIPT: "rx_",
     Kind.CERTIFICATE: "cit_",
+    Kind.VACCINATION: "vac_",
 }
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_VALUE: Final = {c: i for i, c in enumerate(_CROCKFORD)}

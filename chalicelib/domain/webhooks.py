@@ -27,6 +27,8 @@ EventType = Literal[
     "certificate.issued",
     "certificate.transmitted",
     "certificate.cancelled",
+    "vaccination.recorded",
+    "vaccination.due",
 ]
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last

@@ -21,6 +21,7 @@ from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
 from chalicelib.store.prescriptions import PrescriptionItem
 from chalicelib.store.relatives import RelativeLink
+from chalicelib.store.vaccinations import VaccinationItem, WatchItem
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
 MODELS: list[type[Model]] = [
@@ -49,6 +50,8 @@ MODELS: list[type[Model]] = [
     PrescriptionItem,
     CertificateItem,
     ShareItem,
+    VaccinationItem,
+    WatchItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.

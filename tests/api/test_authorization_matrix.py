@@ -452,6 +452,39 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/employer/certificates/{code}/pdf"): Row(
         "/v1/employer/certificates/{share}/pdf", {}, public=True, headers=PDF
     ),
+    # Vaccinations: any doctor records; the patient's side is the patient's and their relatives'.
+    ("POST", "/vaccinations"): Row(
+        "/v1/vaccinations",
+        {"doctor": 201, "other_practice": 201},
+        body={
+            "patient_matricule": ADULT,
+            "vaccine": {"code": "J07AM51", "name": "Revaxis"},
+            "targets": ["diphtheria", "tetanus", "polio"],
+            "given_on": "2026-11-20",
+            "lot_number": "L1",
+        },
+    ),
+    ("POST", "/patient/vaccinations"): Row(
+        "/v1/patient/vaccinations?for={patient}",
+        {"patient": 201, "relative": 201, "former_relative": 403},
+        body={
+            "vaccine": {"code": "J07BB", "name": "Influvac"},
+            "targets": ["influenza"],
+            "given_on": "2026-10-20",
+        },
+    ),
+    ("GET", "/patient/vaccinations"): Row(
+        "/v1/patient/vaccinations?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
+    ),
+    ("GET", "/patient/vaccinations/recommendations"): Row(
+        "/v1/patient/vaccinations/recommendations?for={patient}",
+        {"patient": 200, "relative": 200, "former_relative": 403},
+    ),
+    ("GET", "/patient/vaccinations/booklet.pdf"): Row(
+        "/v1/patient/vaccinations/booklet.pdf?for={patient}",
+        {"patient": 200, "relative": 200, "former_relative": 403},
+        headers={"accept": "application/pdf"},
+    ),
     # What changes or ends the objects above.
     ("POST", "/insurer/certificates/{certificate_id}/acknowledge"): Row(
         "/v1/insurer/certificates/{certificate}/acknowledge", {"insurer": 200, "other_insurer": 404}

@@ -43,6 +43,8 @@ class Call:
     body_model: type[BaseModel] | None = None
     query_model: type[BaseModel] | None = None
     once: Once | None = None
+    # The route's alternative media type where the caller prefers it to JSON, else None.
+    media: str | None = None
 
     @property
     def me(self) -> Principal:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from chalicelib.api.edge import replay as replays
 from chalicelib.api.edge.callers import authorise
 from chalicelib.api.edge.calls import Call, Reply
-from chalicelib.api.edge.media import READABLE, accepts, json_response
+from chalicelib.api.edge.media import READABLE, accepts, json_response, prefers
 from chalicelib.api.edge.problems import failure, problem
 from chalicelib.core.errors import DhnError, NotAcceptable
 
@@ -49,6 +49,8 @@ class Route(NamedTuple):
     text: str | None
     # Error statuses the route's own rules answer, beyond those the edge gives any such route.
     errors: frozenset[int]
+    # A media type the route answers instead of its JSON to a caller who prefers it.
+    alternative: str | None = None
 
     @property
     def blueprint(self) -> str:
@@ -101,6 +103,7 @@ def route(
     binary: str | None = None,
     text: str | None = None,
     errors: tuple[int, ...] = (),
+    alternative: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `handler` on `bp` and in the route table. `roles=None` makes the route public.
     `body` and `query` are the models the handler reads (`call.body(...)`, `call.args(...)`),
@@ -114,6 +117,8 @@ def route(
     records the answer of any other route with a key around its handler.
     `errors` are the statuses its rules answer (404, 409…) beyond those the edge adds (401
     and 403 to a route with roles, 422 to one that reads input…: see the contract).
+    `alternative` names a media type the handler answers instead of JSON when the caller
+    prefers it (`call.media` is then that type; `media.prefers` says when).
     The handler's docstring is the operation's summary, then its description."""
 
     def register(handler: Handler) -> Handler:
@@ -131,6 +136,7 @@ def route(
                 binary,
                 text,
                 frozenset(errors),
+                alternative,
             )
         )
 
@@ -149,6 +155,7 @@ def route(
                     raw if isinstance(raw, bytes) else raw.encode(),
                     body,
                     query,
+                    media=alternative if alternative and prefers(request, alternative) else None,
                 )
 
                 if replay is not None:
