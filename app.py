@@ -17,6 +17,7 @@ from chalicelib.api import (
     onboarding,
     practice,
     reconciliation,
+    records,
     reference,
     relatives,
     sessions,
@@ -46,6 +47,7 @@ for blueprint in (
     reconciliation.bp,
     reference.bp,
     access_log.bp,
+    records.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 

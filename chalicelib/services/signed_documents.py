@@ -19,7 +19,7 @@ from typing import Protocol, TypeVar
 from chalicelib.core import ids, signing_keys
 from chalicelib.core.errors import Conflict
 from chalicelib.domain import qr_token
-from chalicelib.domain.documents import Document
+from chalicelib.domain.documents import Confidentiality, Document
 from chalicelib.domain.events import Event
 
 D = TypeVar("D")
@@ -35,6 +35,9 @@ class VaultCopy:
     source_id: str
     title: str
     author: str
+    # The doctor code of the practice that wrote it, which may always read it in the record.
+    author_code: str | None = None
+    confidentiality: Confidentiality = "normal"
 
 
 class Kind(Protocol[D]):
@@ -111,6 +114,8 @@ def _store_copy(kind: Kind[D], document: D, where: VaultCopy, now: datetime) -> 
         object_key=key,
         content_type="application/pdf",
         source_id=where.source_id,
+        author_code=where.author_code,
+        confidentiality=where.confidentiality,
     )
 
 

@@ -18,7 +18,9 @@ from chalicelib.store.invoice_day_totals import InvoiceDayTotals
 from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
+from chalicelib.store.record_access import RecordAccessItem
 from chalicelib.store.relatives import RelativeLink
+from chalicelib.store.uploads import UploadItem
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
 MODELS: list[type[Model]] = [
@@ -43,6 +45,8 @@ MODELS: list[type[Model]] = [
     WebhookDelivery,
     EntryItem,
     NoticeItem,
+    RecordAccessItem,
+    UploadItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.
