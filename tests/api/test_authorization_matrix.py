@@ -242,7 +242,9 @@ TABLE: dict[tuple[str, str], Row] = {
         {"doctor": 200, "assistant": 200, "other_practice": 404},
     ),
     ("POST", "/records/search"): Row(
-        "/v1/records/search", {"doctor": 200, "assistant": 200, "other_practice": 403}, body={"matricule": ADULT}
+        "/v1/records/search",
+        {"doctor": 200, "assistant": 200, "other_practice": 403},
+        body={"matricule": ADULT},
     ),
     ("GET", "/records/documents/{document_id}"): Row(
         "/v1/records/documents/{document}", {"doctor": 200, "assistant": 200, "other_practice": 404}
