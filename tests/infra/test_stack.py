@@ -287,11 +287,27 @@ def test_exports_in_the_vault_expire_after_a_day(template: dict[str, Any]) -> No
     from chalicelib.store.vault import EXPORTS_PREFIX
 
     vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
-    [rule] = [r for r in vault["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix")]
+    rules = vault["Properties"]["LifecycleConfiguration"]["Rules"]
+    [rule] = [r for r in rules if r.get("Prefix") == EXPORTS_PREFIX]
     assert rule["Prefix"] == EXPORTS_PREFIX == "exports/"
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == 1
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
+def test_uploads_never_completed_expire_after_a_day(template: dict[str, Any]) -> None:
+    from chalicelib.store.vault import PENDING_PREFIX
+
+    vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
+    rules = vault["Properties"]["LifecycleConfiguration"]["Rules"]
+    [rule] = [r for r in rules if r.get("Prefix") == PENDING_PREFIX]
+    assert rule["Id"] == "pending-uploads"
+    assert PENDING_PREFIX == "pending/"
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] == 1
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    # Its own rule: no other rule expires documents.
+    assert [r["Id"] for r in rules if r.get("Prefix", "").startswith("documents")] == []
 
 
 def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:
