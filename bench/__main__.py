@@ -23,6 +23,7 @@ MODULES = [
     "bench.webhooks",
     "bench.registry_import",
     "bench.package",
+    "bench.records",
 ]
 
 

@@ -106,15 +106,16 @@ def filtered_page(
     limit: int,
     private: tuple[str, ...] = (),
     keep: Callable[[MM], bool] | None = None,
+    budget: int = READ_BUDGET,
 ) -> Page[MM]:
     """One page of a query with a filter: a single Query call that reads at most READ_BUDGET
     items and keeps the first `limit` of those that match (the query's filter, then `keep`,
     a rule no filter expression states). Where fewer match, the page is short, possibly
     empty, and its cursor resumes right after the last item read (after the last one kept,
     on a full page): a sparse filter costs the caller more pages, never one unbounded read.
-    `private` as for `page_of`."""
+    `private` as for `page_of`; `budget` lowers the most items read where most will match."""
     pages = results.page_iter
-    pages.page_size = READ_BUDGET
+    pages.page_size = min(budget, READ_BUDGET)
     read = [(raw, model.from_raw_data(raw)) for raw in next(pages).get("Items", [])]
     matched = [(raw, item) for raw, item in read if keep is None or keep(item)]
     kept = matched[:limit]

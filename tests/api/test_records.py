@@ -671,3 +671,38 @@ def test_a_record_keeps_at_most_100_grants(
     assert field_errors(api.post("/v1/patient/record/grants", patient, {"doctor_code": OTHER_DOCTOR})) == [
         "doctor_code"
     ]
+
+
+@pytest.mark.parametrize("type", [None, "report"])
+def test_a_search_page_reads_a_bounded_number_of_documents_whatever_the_practice_may_see(
+    api: Api, cared: tuple[str, str], monkeypatch: pytest.MonkeyPatch, type: str | None
+) -> None:
+    from bench.awscalls import CallCounter
+    from chalicelib.store import base
+
+    doctor, _ = cared
+    author = api.doctor(OTHER_DOCTOR, "Dr Paul Klein")
+    oldest = uploaded(api, author)
+    # Thirty newer documents the doctor may not see, then the walk to the oldest one.
+    for _ in range(30):
+        uploaded(api, author, confidentiality="restricted")
+    monkeypatch.setattr(base, "READ_BUDGET", 4)
+    counter = CallCounter()
+    counter.attach()
+    found: list[str] = []
+    reads: list[tuple[int, int]] = []
+    cursor = ""
+    body = {"matricule": ADULT, **({"type": type} if type else {})}
+    while not reads or cursor:
+        assert len(reads) < 40, "the cursor never ends"
+        with counter.meter.window() as made:
+            got = api.post(f"{SEARCH}?limit=2" + (f"&cursor={cursor}" if cursor else ""), doctor, body)
+        assert got.status == 200, got.body
+        found += [d["id"] for d in got.json["items"]]
+        # The invoice that makes the care relationship, on its index, and the page.
+        reads.append((made.calls["dynamodb.Query"], made.items_read))
+        cursor = got.json["next_cursor"] or ""
+    assert found[0] == oldest
+    assert len(found) == (1 if type else 2)
+    assert all(queries == 2 and items <= 4 + 1 for queries, items in reads), reads
+    assert len(reads) > 30 / 4
