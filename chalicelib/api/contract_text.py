@@ -59,8 +59,9 @@ Where this differs from API.md (revision 2), which the server does not implement
   headers are `Content-Type`, `Content-Length` and `x-amz-checksum-sha256` (the SHA-256 in
   base64). A patient not in the registry is 422 on `patient_matricule` to an upload and 403
   to a search; a practice the patient blocked, or a closed record, is 403 to an upload.
-  `complete` answers `{id, status}`; before any upload it is 422 on `document`, and a
-  refused upload may be sent again while its URL lasts. A search takes `limit` and `cursor`
+  `complete` answers `{id, status}`; before any upload it is 409; a refused upload is 422
+  on the announcement's `size_bytes`, `sha256` or `content_type`, and may be sent again
+  while its URL lasts. A search takes `limit` and `cursor`
   in the query like every list; its documents add `author_code` and `confidentiality`, and
   the read adds `download_expires_in`. An emergency search by an assistant is 403, one on a
   blocked practice or a closed record too; while a doctor's window is open, that practice's

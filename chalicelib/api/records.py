@@ -148,13 +148,15 @@ def announce(call: Call) -> dict[str, object]:
     method="POST",
     roles=PRACTICE,
     answer="CompletedDocument",
-    errors=(404,),
+    errors=(404, 409, 422),
 )
 def complete(call: Call) -> dict[str, object]:
     """Check the uploaded PDF and make it available in the record.
 
     The stored object must have the announced size and SHA-256 and be a PDF: otherwise it is
-    deleted and the answer is 422 (upload again while the URL lasts, then complete). Done,
+    deleted and the answer is 422 on the announcement's `size_bytes`, `sha256` or
+    `content_type` (upload again while the URL lasts, then complete). Before any upload it is
+    409. Done,
     the patient is told (`document.received`); completing again answers the same. Another
     practice's document is 404.
     """

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
-from chalicelib.core.errors import Forbidden, NotFound, Unprocessable
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.domain import record_access as rules
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.documents import PDF_MAGIC, Confidentiality, Document, UploadedType
@@ -144,7 +144,7 @@ def complete(caller: Principal, document_id: str, clock: Clock) -> Document:
         raise NotFound("no such document")
     size = vault.size_of(pending.object_key)
     if size is None:
-        raise Unprocessable.field("document", "nothing was uploaded for this document yet")
+        raise Conflict("nothing was uploaded for this document yet: PUT it to its upload URL first")
     if size != pending.size_bytes:
         raise _refuse(
             pending.object_key, "size_bytes", f"the upload has {size} bytes, not {pending.size_bytes}"

@@ -206,12 +206,12 @@ def test_an_upload_that_is_not_a_pdf_is_refused_and_deleted(api: Api, cared: tup
     assert not [k for k in keys() if made["id"] in k]
 
 
-def test_completing_before_uploading_is_422_and_keeps_the_upload_open(
+def test_completing_before_uploading_is_409_and_keeps_the_upload_open(
     api: Api, cared: tuple[str, str]
 ) -> None:
     doctor, _ = cared
     made = announced(api, doctor).json
-    assert field_errors(api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor)) == ["document"]
+    assert_problem(api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor), 409)
     put(made["upload"], PDF)
     assert api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor).status == 200
 
