@@ -203,17 +203,18 @@ def search(
     if identity.get_patient(matricule) is None:
         raise Forbidden(_NO_RIGHT)
     found = standing(caller, matricule, now)
-    if emergency_reason is not None and not (found.closed or found.blocked):
-        store.open_window(
-            matricule,
-            rules.Emergency(caller.practice(), now, now + rules.EMERGENCY_WINDOW, emergency_reason),
-        )
+    if emergency_reason is not None:
         found = replace(found, emergency=True)
     if not rules.may_search(found):
         raise Forbidden(_NO_RIGHT)
     emergency = emergency_reason is not None or rules.through_emergency(found, rules.Sheet())
     journal.record(caller, "record.search", matricule, ObjectRef("record"), clock, emergency=emergency)
     practice = caller.practice()
+    if emergency_reason is not None:
+        # Opened once the access is journaled: a window never opens unseen by the patient.
+        store.open_window(
+            matricule, rules.Emergency(practice, now, now + rules.EMERGENCY_WINDOW, emergency_reason)
+        )
     span = None
     if first or last:
         since, before = day_bounds(first or journal.EARLIEST, last or journal.LATEST)

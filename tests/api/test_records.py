@@ -706,3 +706,21 @@ def test_a_search_page_reads_a_bounded_number_of_documents_whatever_the_practice
     assert len(found) == (1 if type else 2)
     assert all(queries == 2 and items <= 4 + 1 for queries, items in reads), reads
     assert len(reads) > 30 / 4
+
+
+def test_an_emergency_whose_journal_entry_fails_opens_nothing(
+    api: Api, cared: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core.errors import Conflict
+    from chalicelib.services import journal
+
+    emergency = api.doctor(OTHER_DOCTOR, "Dr Paul Klein")
+
+    def unwritable(*_: Any, **__: Any) -> None:
+        raise Conflict("too many accesses to this patient's data at once; retry")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(journal, "record", unwritable)
+        assert_problem(search(api, emergency, emergency={"reason": "patient unconscious"}), 409)
+    assert_problem(search(api, emergency), 403)
+    assert [d for d in told() if d["emergency"]] == []
