@@ -52,8 +52,14 @@ class Emergency(Body):
 class RecordSearch(Body):
     matricule: Matricule
     type: DocumentType | None = None
-    from_: Annotated[Day | None, Field(alias="from", description="First day, inclusive.")] = None
-    to: Annotated[Day | None, Field(description="Last day, inclusive.")] = None
+    from_: Annotated[
+        Day | None,
+        Field(alias="from", description="First day, inclusive.", json_schema_extra=rule("from 2000-01-01")),
+    ] = None
+    to: Annotated[
+        Day | None,
+        Field(description="Last day, inclusive.", json_schema_extra=rule("to 2999-12-31, not before `from`")),
+    ] = None
     emergency: Annotated[
         Emergency | None,
         Field(

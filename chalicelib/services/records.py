@@ -195,6 +195,10 @@ def search(
     from chalicelib.store import documents, identity
     from chalicelib.store import record_access as store
 
+    # Document ids carry instants from 1970 on, as the journal's do: the same bounds hold.
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not journal.EARLIEST <= day <= journal.LATEST:
+            raise Unprocessable.field(name, f"must be from {journal.EARLIEST} to {journal.LATEST}")
     if first and last and last < first:
         raise Unprocessable.field("to", "must not be before from")
     if emergency_reason is not None and caller.role != "doctor":

@@ -507,6 +507,8 @@ def test_search_filters_by_type_and_day_and_pages_newest_first(
     )
     assert field_errors(search(api, doctor, **{"from": "2026-11-25", "to": "2026-11-24"})) == ["to"]
     assert field_errors(search(api, doctor, type="letter")) == ["type"]
+    assert field_errors(search(api, doctor, **{"from": "1950-01-01"})) == ["from"]
+    assert field_errors(search(api, doctor, to="1999-12-31")) == ["to"]
 
 
 # Emergency
