@@ -21,6 +21,7 @@ from chalicelib.api import (
     practice,
     prescriptions,
     reconciliation,
+    records,
     reference,
     relatives,
     sessions,
@@ -56,6 +57,7 @@ for blueprint in (
     certificates.bp,
     employer.bp,
     vaccinations.bp,
+    records.bp,
 ):
     app.register_blueprint(blueprint, url_prefix="/v1")
 

@@ -26,6 +26,7 @@ MODULES = [
     "bench.prescriptions",
     "bench.certificates",
     "bench.vaccinations",
+    "bench.records",
 ]
 
 

@@ -15,7 +15,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import config
 from chalicelib.store import schema
-from chalicelib.store.vault import EXPORTS_PREFIX, STAGING_PREFIX
+from chalicelib.store.vault import EXPORTS_PREFIX, PENDING_PREFIX, STAGING_PREFIX
 from infra.stages import Stage
 
 _TYPES = {
@@ -133,6 +133,14 @@ def vault(scope: Construct, stage: Stage, key: kms.IKey, access_logs: s3.IBucket
             s3.LifecycleRule(
                 id="staging",
                 prefix=STAGING_PREFIX,
+                expiration=Duration.days(1),
+                noncurrent_version_expiration=Duration.days(1),
+            ),
+            # An upload is checked within minutes (its URL lasts 5); one never completed, or
+            # refused, goes after a day with its upload record (store/uploads.py).
+            s3.LifecycleRule(
+                id="pending-uploads",
+                prefix=PENDING_PREFIX,
                 expiration=Duration.days(1),
                 noncurrent_version_expiration=Duration.days(1),
             ),

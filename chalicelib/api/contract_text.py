@@ -37,8 +37,6 @@ Conventions:
 
 DIFFERENCES = """\
 Where this differs from API.md (revision 2), which the server does not implement in full yet:
-- Not served yet: the shared care record, and of the vaccination booklet
-  `POST /records/vaccinations/search`.
 - Onboarding: `iban` is not checked as an IBAN. `POST /devices` answers a `doctor_code` for a
   practice's device and a `pharmacy_code` for a pharmacy's, never both. A pharmacy keeps no
   list of devices: an operator revokes a lost pharmacy PC's token (`DELETE /tokens/{token_id}`).
@@ -52,7 +50,7 @@ Where this differs from API.md (revision 2), which the server does not implement
 - Webhooks: every event type of API.md; `events` is null for an endpoint that takes every
   type.
   At most 10 endpoints per owner: an eleventh is 409. A delivery lists its attempts.
-- Documents: the metadata has no `hidden`; the download adds `download_expires_in`.
+- Documents: the download adds `download_expires_in`.
 - Claims: the answer adds the invoice's number, doctor, patient and service date, the channel,
   `overdue`, the proof of payment and the decision.
 - Prescriptions: the patient must be in the registry (else 422 on `patient_matricule`);
@@ -104,6 +102,30 @@ Where this differs from API.md (revision 2), which the server does not implement
   a reminder (`vaccination.due`) follows a booklet from its first entry on. In FHIR the
   patient is named by identifier (`urn:dhn:patient-id`), an entry's id has `-` for `_`, and
   an upcoming dose has HL7's forecast status `due`, its text `upcoming`.
+- Shared care record: a practice uploads only `lab_result`, `report`, `imaging`,
+  `patient_summary` and `other` (the other types land by themselves). The upload's signed
+  headers are `Content-Type`, `Content-Length` and `x-amz-checksum-sha256` (the SHA-256 in
+  base64). A patient not in the registry is 422 on `patient_matricule` to an upload and 403
+  to a search; a practice the patient blocked, or a closed record, is 403 to an upload.
+  `complete` answers `{id, status}`; before any upload it is 409; a refused upload is 422
+  on the announcement's `size_bytes`, `sha256` or `content_type`, and may be sent again
+  while its URL lasts. A search takes `limit` and `cursor`
+  in the query like every list; its documents add `author_code` and `confidentiality`, and
+  the read adds `download_expires_in`. An emergency search by an assistant is 403, one on a
+  blocked practice or a closed record too; while a doctor's window is open, that practice's
+  doctors read through it (journaled as emergencies), its assistants do not. A care
+  relationship is an invoice of the practice, or a booked (not cancelled) appointment that
+  started, in the last 12 months.
+- The patient's record: `POST /patient/record/grants` and `/blocks` answer the grant or block
+  (`{doctor_code, name, until}`, `{doctor_code, name}`); granting or blocking a practice again
+  replaces it; an unregistered `doctor_code` is 422, as is an `until` before today (a grant
+  works to the end of its `until` day, Europe/Luxembourg). At most 100 grants and 100 blocks.
+  Deleting a grant or block there is not is 404. Close and reopen answer the record as
+  `GET /patient/record` does. Hide and unhide answer the document's metadata. A relative
+  reads `GET /patient/record?for=`, but grants, blocks, hiding and closing are the patient's
+  own: a relative's `for=` is not taken there (the access an adult accepted is to read and
+  book on their behalf).
+- The journal adds the action `document.upload` (a practice adding a document to the record).
 """
 
 ROLES = """\

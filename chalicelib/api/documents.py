@@ -31,6 +31,7 @@ def document_json(document: Document) -> dict[str, object]:
         "author": document.author,
         "created_at": rfc3339(document.created_at),
         "size_bytes": document.size_bytes,
+        "hidden": document.hidden,
     }
 
 
@@ -63,3 +64,38 @@ def get_document(call: Call) -> dict[str, object]:
         "download_url": found.url,
         "download_expires_in": found.expires_in_seconds,
     }
+
+
+def _hiding(call: Call, hidden: bool) -> dict[str, object]:
+    from chalicelib.services import documents
+
+    return document_json(documents.set_hidden(call.me, call.params["document_id"], hidden))
+
+
+@route(
+    bp,
+    "/patient/documents/{document_id}/hide",
+    method="POST",
+    roles=PATIENT,
+    answer="Document",
+    errors=(404,),
+)
+def hide(call: Call) -> dict[str, object]:
+    """Hide a document of the caller's record from every professional but its author.
+
+    Hiding it again answers the same. Only the patient does this, never a relative.
+    """
+    return _hiding(call, True)
+
+
+@route(
+    bp,
+    "/patient/documents/{document_id}/unhide",
+    method="POST",
+    roles=PATIENT,
+    answer="Document",
+    errors=(404,),
+)
+def unhide(call: Call) -> dict[str, object]:
+    """Show a hidden document to the practices that may read the record again."""
+    return _hiding(call, False)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from chalice.app import Blueprint, Response
 from pydantic import AfterValidator, Field
 
-from chalicelib.api.edge import DOCTOR, PATIENT, Call, route
+from chalicelib.api.edge import DOCTOR, PATIENT, PRACTICE, Call, route
 from chalicelib.api.edge.media import FHIR_JSON
 from chalicelib.api.fields import Body, Day, Matricule, PatientId, Query, Text, rule
 from chalicelib.core import clock
@@ -72,6 +72,10 @@ class VaccinationRecord(Body):
     dose_number: DoseNumber | None = None
     given_on: GivenOn
     lot_number: LotNumber
+
+
+class BookletSearch(Body):
+    matricule: Matricule
 
 
 class VaccinationDeclaration(Body):
@@ -261,3 +265,27 @@ def booklet_pdf(call: Call) -> Response:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@route(
+    bp,
+    "/records/vaccinations/search",
+    method="POST",
+    roles=PRACTICE,
+    body=BookletSearch,
+    answer="ProfessionalBooklet",
+    errors=(403, 422),
+)
+def search_booklet(call: Call) -> dict[str, Any]:
+    """A patient's booklet and recommendations, for a practice that may read the patient's
+    record (a care relationship, a grant or an emergency window; never when blocked or the
+    record is closed: 403). The matricule travels in the body; journaled (`vaccination.read`).
+    """
+    from chalicelib.services import vaccinations
+
+    booklet = vaccinations.for_professional(call.me, call.body(BookletSearch).matricule, clock.current())
+    return {
+        "patient_id": booklet.patient.patient_id,
+        "items": [vaccination_json(entry, booklet.patient.patient_id) for entry in booklet.entries],
+        "recommendations": recommendations_json(booklet),
+    }

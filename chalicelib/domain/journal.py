@@ -30,6 +30,7 @@ Action = Literal[
     "relative.read",
     "operator.update",
     "operator.token",
+    "document.upload",
 ]
 
 NOTICE_INTERVAL = timedelta(days=30)

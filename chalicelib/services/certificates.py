@@ -169,6 +169,7 @@ class CertificateKind:
             title=f"Certificat d'incapacité de travail du {certificate.start:%d/%m/%Y} au "
             f"{certificate.end:%d/%m/%Y}",
             author=certificate.practice_name,
+            author_code=certificate.doctor_code,
         )
 
     def events(self, certificate: Certificate, at: datetime) -> list[Event]:

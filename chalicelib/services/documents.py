@@ -56,3 +56,15 @@ def download(caller: Principal, on_behalf_of: str | None, document_id: str, cloc
     journal.record(caller, "relative.read", owner, ObjectRef("document", found.document_id), clock)
     url = vault.download_url(found.object_key, f"{found.document_id}.pdf")
     return Download(found, url, vault.URL_LIFETIME_SECONDS)
+
+
+def set_hidden(caller: Principal, document_id: str, hidden: bool) -> Document:
+    """Hide one of the caller's own documents from every professional but its author, or
+    show it again."""
+    from chalicelib.store import documents as store
+
+    owner = relatives.matricule_of(caller)
+    changed = store.set_hidden(owner, document_id, hidden) if ids.has_prefix(document_id, "doc") else None
+    if changed is None:
+        raise NotFound("no such document")
+    return changed

@@ -188,6 +188,7 @@ class InvoiceKind:
             source_id=invoice.invoice_id,
             title=f"Mémoire d'honoraires {invoice.number}",
             author=invoice.practice_name,
+            author_code=invoice.doctor_code,
         )
 
     def events(self, invoice: Invoice, at: datetime) -> list[Event]:

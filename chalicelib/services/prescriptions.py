@@ -149,6 +149,7 @@ class PrescriptionKind:
             source_id=prescription.prescription_id,
             title=f"Ordonnance du {local_date(prescription.issued_at).strftime('%d/%m/%Y')}",
             author=prescription.practice_name,
+            author_code=prescription.doctor_code,
         )
 
     def events(self, prescription: Prescription, at: datetime) -> list[Event]:

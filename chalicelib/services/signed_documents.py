@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from chalicelib.core import ids, signing_keys
 from chalicelib.core.errors import Conflict
 from chalicelib.domain import qr_token
-from chalicelib.domain.documents import Document
+from chalicelib.domain.documents import Confidentiality, Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.idempotency import Once
 
@@ -56,6 +56,9 @@ class VaultCopy:
     source_id: str
     title: str
     author: str
+    # The doctor code of the practice that wrote it, which may always read it in the record.
+    author_code: str | None = None
+    confidentiality: Confidentiality = "normal"
 
 
 class Kind(Protocol[D]):
@@ -152,6 +155,8 @@ def _stage_copy(kind: Kind[D], document: D, where: VaultCopy, now: datetime) -> 
         object_key=vault.object_key(where.document_id),
         content_type="application/pdf",
         source_id=where.source_id,
+        author_code=where.author_code,
+        confidentiality=where.confidentiality,
     )
 
 

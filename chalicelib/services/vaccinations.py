@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.core import ids
 from chalicelib.core.clock import Clock
-from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.time_budget import TimeBudget
 from chalicelib.domain import matricule as matricules
 from chalicelib.domain import relatives as relative_rules
@@ -230,6 +230,7 @@ class EntryKind:
             source_id=entry.vaccination_id,
             title=f"Vaccination du {entry.given_on.strftime('%d/%m/%Y')}",
             author=entry.recorded_by.name,
+            author_code=entry.recorded_by.id,
         )
 
     def events(self, entry: Vaccination, at: datetime) -> list[Event]:
@@ -284,10 +285,15 @@ def booklet(caller: Principal, on_behalf_of: str | None, clock: Clock) -> Bookle
 
 
 def for_professional(caller: Principal, patient_matricule: str, clock: Clock) -> Booklet:
-    """The booklet and recommendations of a registered patient for a practice, journaled as
-    `vaccination.read`. Whether this practice may read the record at all is the care record's
-    rule, which its caller checks first."""
-    patient = _registered(patient_matricule)
+    """The booklet and recommendations of a registered patient for a practice that may read
+    the patient's record (the care record's rule, else 403), journaled as `vaccination.read`."""
+    from chalicelib.services import records
+    from chalicelib.store import identity
+
+    records.check_right(caller, patient_matricule, clock.now())
+    patient = identity.get_patient(patient_matricule)
+    if patient is None:
+        raise Forbidden("this practice has no access to this patient's record")
     journal.record(caller, "vaccination.read", patient.matricule, ObjectRef("vaccination"), clock)
     return _booklet(patient, local_date(clock.now()))
 

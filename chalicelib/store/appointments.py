@@ -123,6 +123,18 @@ class ByDoctor(GlobalSecondaryIndex["Appointment"]):
     start = UTCDateTimeAttribute(range_key=True)
 
 
+class ByDoctorPatient(GlobalSecondaryIndex["Appointment"]):
+    """One patient's appointments with one practice: whether they have a care relationship
+    (the shared care record) is one query of it."""
+
+    class Meta:
+        index_name = "by-doctor-patient"
+        projection = AllProjection()
+
+    doctor_patient = UnicodeAttribute(hash_key=True)
+    start = UTCDateTimeAttribute(range_key=True)
+
+
 class RemindersDue(GlobalSecondaryIndex["Appointment"]):
     """Sparse: only appointments still owed a reminder carry `reminder_day` (the UTC date of
     their start), so the scheduler reads one or two day partitions and never the past."""
@@ -154,9 +166,12 @@ class Appointment(Model):
     cancelled_by = UnicodeAttribute(null=True)
     reminder_day = UnicodeAttribute(null=True)
     reminded_at = UTCDateTimeAttribute(null=True)
+    # `doctor_code#patient_matricule`; absent on appointments booked before the record.
+    doctor_patient = UnicodeAttribute(null=True)
     by_patient = ByPatient()
     by_doctor = ByDoctor()
     reminders_due = RemindersDue()
+    by_doctor_patient = ByDoctorPatient()
 
 
 def _before(instant: datetime) -> datetime:
@@ -205,6 +220,7 @@ def _item(appointment: appointments.Appointment) -> Appointment:
         cancelled_by=appointment.cancelled_by,
         reminder_day=_utc_day(appointment.start) if appointment.reminder_owed else None,
         reminded_at=appointment.reminded_at,
+        doctor_patient=f"{appointment.doctor_code}#{appointment.patient_matricule}",
     )
 
 
@@ -423,3 +439,20 @@ def mark_reminded(appointment: appointments.Appointment, at: datetime, events: l
             tx.save(outbox.model_of(event))
 
     return transact(write)
+
+
+# Appointments of one patient with one practice a care check reads at most: cancelled ones
+# are filtered out, and no pair books that many in a year.
+CARE_READS = 50
+
+
+def seen_between(doctor_code: str, matricule: str, since: datetime, until: datetime) -> bool:
+    """Whether the patient had a booked appointment with the practice from `since` to
+    `until`: one bounded query."""
+    found = Appointment.by_doctor_patient.query(
+        f"{doctor_code}#{matricule}",
+        range_key_condition=Appointment.start.between(since, until),
+        filter_condition=Appointment.status == BOOKED,
+        page_size=CARE_READS,
+    )
+    return bool(next(found.page_iter).get("Items"))

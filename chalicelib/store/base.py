@@ -101,23 +101,30 @@ def page_of(results: ResultIterator[M], limit: int, private: tuple[str, ...] = (
 
 
 def filtered_page(
-    results: ResultIterator[MM], model: type[MM], limit: int, private: tuple[str, ...] = ()
+    results: ResultIterator[MM],
+    model: type[MM],
+    limit: int,
+    private: tuple[str, ...] = (),
+    keep: Callable[[MM], bool] | None = None,
+    budget: int = READ_BUDGET,
 ) -> Page[MM]:
     """One page of a query with a filter: a single Query call that reads at most READ_BUDGET
-    items and keeps the first `limit` of those that match. Where fewer match, the page is
-    short, possibly empty, and its cursor resumes right after the last item read (after the
-    last one kept, on a full page): a sparse filter costs the caller more pages, never one
-    unbounded read. `private` as for `page_of`."""
+    items and keeps the first `limit` of those that match (the query's filter, then `keep`,
+    a rule no filter expression states). Where fewer match, the page is short, possibly
+    empty, and its cursor resumes right after the last item read (after the last one kept,
+    on a full page): a sparse filter costs the caller more pages, never one unbounded read.
+    `private` as for `page_of`; `budget` lowers the most items read where most will match."""
     pages = results.page_iter
-    pages.page_size = READ_BUDGET
-    matched = next(pages).get("Items", [])
+    pages.page_size = min(budget, READ_BUDGET)
+    read = [(raw, model.from_raw_data(raw)) for raw in next(pages).get("Items", [])]
+    matched = [(raw, item) for raw, item in read if keep is None or keep(item)]
     kept = matched[:limit]
     last: dict[str, Any] | None
     if len(matched) > limit:
-        last = {name: kept[-1][name] for name in pages.key_names}
+        last = {name: kept[-1][0][name] for name in pages.key_names}
     else:
         last = pages.last_evaluated_key
-    return Page([model.from_raw_data(item) for item in kept], _cursor(last, private))
+    return Page([item for _, item in kept], _cursor(last, private))
 
 
 def _cursor(last: dict[str, Any] | None, private: tuple[str, ...]) -> str | None:

@@ -393,3 +393,13 @@ def _change(invoice: Invoice, after: Invoice, actions: list[Action], condition: 
     if not transact(write):
         raise Conflict("the invoice changed meanwhile; read it again and retry")
     return after
+
+
+def invoiced_since(doctor_code: str, matricule: str, since: datetime) -> bool:
+    """Whether the practice invoiced the patient since `since`: one query of one item."""
+    found = InvoiceItem.by_doctor_patient.query(
+        _doctor_patient(doctor_code, matricule),
+        range_key_condition=InvoiceItem.issued_at >= since,
+        limit=1,
+    )
+    return next(iter(found), None) is not None

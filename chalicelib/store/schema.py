@@ -20,7 +20,9 @@ from chalicelib.store.invoices import Counter, InvoiceItem
 from chalicelib.store.journal import EntryItem, NoticeItem
 from chalicelib.store.outbox import OutboxEvent, new_event_pattern
 from chalicelib.store.prescriptions import PrescriptionItem
+from chalicelib.store.record_access import RecordAccessItem
 from chalicelib.store.relatives import RelativeLink
+from chalicelib.store.uploads import UploadItem
 from chalicelib.store.vaccinations import VaccinationItem, WatchItem
 from chalicelib.store.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -52,6 +54,8 @@ MODELS: list[type[Model]] = [
     ShareItem,
     VaccinationItem,
     WatchItem,
+    RecordAccessItem,
+    UploadItem,
 ]
 
 # Logical queue names; `config.queue_name` gives the physical one.

@@ -1,11 +1,13 @@
 """The patients' vault: private, encrypted S3 objects reached only through short-lived URLs.
-Besides patients' documents it holds the exports too large for one answer, and the copies of
-documents being issued, staged before the transaction that records them commits; lifecycle
-rules expire both prefixes (infra/storage.py), so a document whose issuance failed, however
-it failed, leaves nothing behind that anyone can list or read."""
+Besides patients' documents it holds the exports too large for one answer, the copies of
+documents being issued, staged before the transaction that records them commits, and uploads
+not yet checked; lifecycle rules expire the three prefixes (infra/storage.py), so a document
+whose issuance or upload failed, however it failed, leaves nothing behind that anyone can list
+or read."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import secrets
 from collections.abc import Iterator
@@ -123,4 +125,68 @@ def download_url(key: str, filename: str) -> str:
             "ResponseContentDisposition": f'attachment; filename="{filename}"',
         },
         ExpiresIn=URL_LIFETIME_SECONDS,
+    )
+
+
+PENDING_PREFIX = "pending/"
+
+
+def pending_key(document_id: str) -> str:
+    """Where an upload lands until it is checked: a prefix whose objects a lifecycle rule
+    expires (infra/storage.py), so an upload never completed leaves nothing behind."""
+    return f"{PENDING_PREFIX}{document_id}.pdf"
+
+
+def upload_url(key: str, content_type: str, size_bytes: int, sha256_hex: str) -> tuple[str, dict[str, str]]:
+    """A presigned PUT of `key` and the headers it must carry: they are signed, so S3 refuses
+    another type, length or checksum before it stores a byte."""
+    checksum = base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+    url = _s3().generate_presigned_url(
+        "put_object",
+        Params={
+            "Bucket": config.vault_bucket(),
+            "Key": key,
+            "ContentType": content_type,
+            "ContentLength": size_bytes,
+            "ChecksumSHA256": checksum,
+        },
+        ExpiresIn=URL_LIFETIME_SECONDS,
+    )
+    headers = {
+        "Content-Type": content_type,
+        "Content-Length": str(size_bytes),
+        "x-amz-checksum-sha256": checksum,
+    }
+    return url, headers
+
+
+def size_of(key: str) -> int | None:
+    """The stored object's size (one HEAD), None when there is none."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return _s3().head_object(Bucket=config.vault_bucket(), Key=key)["ContentLength"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def read(key: str) -> bytes:
+    return _s3().get_object(Bucket=config.vault_bucket(), Key=key)["Body"].read()
+
+
+def delete(key: str) -> None:
+    _s3().delete_object(Bucket=config.vault_bucket(), Key=key)
+
+
+def promote(pending: str, key: str) -> None:
+    """Copy a checked upload to its document's key, encrypted like every document."""
+    _s3().copy_object(
+        Bucket=config.vault_bucket(),
+        Key=key,
+        CopySource={"Bucket": config.vault_bucket(), "Key": pending},
+        ContentType="application/pdf",
+        MetadataDirective="REPLACE",
+        **_encryption(),
     )

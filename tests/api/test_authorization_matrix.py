@@ -166,6 +166,7 @@ def build(api: Api, fixed_clock: FixedClock) -> World:
             **secrets,
             "certificate": certificate.json["id"],
             "share": share.json["code"],
+            "document": invoice.json["vault"]["document_id"],
             **links,
         },
     )
@@ -268,6 +269,55 @@ TABLE: dict[tuple[str, str], Row] = {
     ("PUT", "/practice/availability"): Row("/v1/practice/availability", PRACTICE, body=HOURS),
     ("GET", "/practice/availability"): Row("/v1/practice/availability", PRACTICE),
     ("GET", "/practice/appointments"): Row("/v1/practice/appointments?date=2026-11-24", PRACTICE),
+    # The shared care record: the doctor's practice invoiced the patient, the other has not yet
+    # (it does below).
+    ("POST", "/records/documents"): Row(
+        "/v1/records/documents",
+        {"doctor": 201, "assistant": 201, "other_practice": 201},
+        body={
+            "patient_matricule": ADULT,
+            "type": "report",
+            "title": "Compte rendu",
+            "confidentiality": "normal",
+            "content_type": "application/pdf",
+            "size_bytes": 1000,
+            "sha256": "0" * 64,
+        },
+    ),
+    ("POST", "/records/documents/{document_id}/complete"): Row(
+        # The invoice's copy is available already: completing it again answers the same.
+        "/v1/records/documents/{document}/complete",
+        {"doctor": 200, "assistant": 200, "other_practice": 404},
+    ),
+    ("POST", "/records/search"): Row(
+        "/v1/records/search",
+        {"doctor": 200, "assistant": 200, "other_practice": 403},
+        body={"matricule": ADULT},
+    ),
+    ("POST", "/records/vaccinations/search"): Row(
+        "/v1/records/vaccinations/search",
+        {"doctor": 200, "assistant": 200, "other_practice": 403},
+        body={"matricule": ADULT},
+    ),
+    ("GET", "/records/documents/{document_id}"): Row(
+        "/v1/records/documents/{document}", {"doctor": 200, "assistant": 200, "other_practice": 404}
+    ),
+    ("GET", "/patient/record"): Row(
+        "/v1/patient/record?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
+    ),
+    # Each patient grants and blocks in their own record.
+    ("POST", "/patient/record/grants"): Row(
+        "/v1/patient/record/grants", dict.fromkeys(PATIENTS_OWN, 201), body={"doctor_code": OTHER_DOCTOR}
+    ),
+    ("POST", "/patient/record/blocks"): Row(
+        "/v1/patient/record/blocks", dict.fromkeys(PATIENTS_OWN, 201), body={"doctor_code": OTHER_DOCTOR}
+    ),
+    ("POST", "/patient/documents/{document_id}/hide"): Row(
+        "/v1/patient/documents/{document}/hide", {"patient": 200, "relative": 404, "former_relative": 404}
+    ),
+    ("POST", "/patient/documents/{document_id}/unhide"): Row(
+        "/v1/patient/documents/{document}/unhide", {"patient": 200, "relative": 404, "former_relative": 404}
+    ),
     # Invoices: the issuing practice's; another practice does not learn they exist.
     ("GET", "/invoices"): Row("/v1/invoices", PRACTICE),
     ("GET", "/invoices/{invoice_id}"): Row(
@@ -533,6 +583,14 @@ TABLE: dict[tuple[str, str], Row] = {
         "/v1/patient/relatives/{link}",
         {"former_relative": 404, "relative": 204, "patient": 404},
     ),
+    ("DELETE", "/patient/record/grants/{doctor_code}"): Row(
+        f"/v1/patient/record/grants/{OTHER_DOCTOR}", dict.fromkeys(PATIENTS_OWN, 204)
+    ),
+    ("DELETE", "/patient/record/blocks/{doctor_code}"): Row(
+        f"/v1/patient/record/blocks/{OTHER_DOCTOR}", dict.fromkeys(PATIENTS_OWN, 204)
+    ),
+    ("POST", "/patient/record/close"): Row("/v1/patient/record/close", PATIENTS_OWN),
+    ("POST", "/patient/record/reopen"): Row("/v1/patient/record/reopen", PATIENTS_OWN),
     ("DELETE", "/practice/devices/{device_id}"): Row(
         "/v1/practice/devices/{device}", {"other_practice": 404, "doctor": 204}
     ),

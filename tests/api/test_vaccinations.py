@@ -306,23 +306,37 @@ def test_the_booklet_prints_as_an_a4_pdf(api: Api, family: dict[str, str]) -> No
     assert_problem(api.get(path, family["parent"]), 406)
 
 
-# What the records search will answer a practice (its route comes with the care record)
+# A practice reads the booklet under the care record's rules
 
 
-def test_a_practice_reads_the_booklet_journaled_as_a_vaccination_read(
+def search(api: Api, token: str, number: str = BABY) -> Answer:
+    return api.post("/v1/records/vaccinations/search", token, {"matricule": number})
+
+
+def test_a_practice_with_care_reads_the_booklet_journaled_as_a_vaccination_read(
     api: Api, family: dict[str, str]
 ) -> None:
-    from chalicelib.core import clock
-    from chalicelib.core.errors import Unprocessable
-    from chalicelib.services import vaccinations
-    from chalicelib.services.identity import Principal
-
     made = record(api, family["doctor"]).json
-    practice = Principal(role="assistant", scope="test", doctor_code=DOCTOR_CODE)
-    booklet = vaccinations.for_professional(practice, BABY, clock.current())
-    assert [e.vaccination_id for e in booklet.entries] == [made["id"]]
-    assert booklet.version == "LU-2026.1"
-    assert any(i.rule == "hexavalent-infant" and i.dose == 2 for i in booklet.recommendations)
+    # Recording a vaccination makes no care relationship; an invoice does.
+    assert_problem(search(api, family["doctor"]), 403)
+    assert ("vaccination.read", "vaccination", DOCTOR_CODE) not in journal_of(BABY)
+    assert api.invoice(family["doctor"], BABY).status == 201
+    got = search(api, family["doctor"])
+    assert got.status == 200, got.body
+    assert got.json["patient_id"] == family["baby"]
+    assert [entry["id"] for entry in got.json["items"]] == [made["id"]]
+    recommendations = got.json["recommendations"]
+    assert recommendations["schedule_version"] == "LU-2026.1"
+    assert any(i["rule"] == "hexavalent-infant" and i["dose"] == 2 for i in recommendations["items"])
     assert ("vaccination.read", "vaccination", DOCTOR_CODE) in journal_of(BABY)
-    with pytest.raises(Unprocessable, match="patient_matricule"):
-        vaccinations.for_professional(practice, matricule("20200202"), clock.current())
+
+
+def test_a_practice_without_a_right_or_a_patient_not_registered_is_403(
+    api: Api, family: dict[str, str]
+) -> None:
+    other = api.doctor("876543-21", "Dr Paul Klein")
+    assert api.invoice(family["doctor"], BABY).status == 201
+    assert_problem(search(api, other), 403)
+    assert_problem(search(api, family["doctor"], matricule("20200202")), 403)
+    assert_problem(search(api, family["parent"]), 403)
+    assert field_errors(api.post("/v1/records/vaccinations/search", family["doctor"], {})) == ["matricule"]

@@ -296,11 +296,13 @@ def test_vault_is_private_encrypted_versioned_and_tls_only(template: dict[str, A
 def test_exports_and_staged_copies_in_the_vault_expire_after_a_day(
     template: dict[str, Any], prefix: str
 ) -> None:
-    from chalicelib.store.vault import EXPORTS_PREFIX, STAGING_PREFIX
+    from chalicelib.store.vault import EXPORTS_PREFIX, PENDING_PREFIX, STAGING_PREFIX
 
     vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
     rules = vault["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert sorted(r["Prefix"] for r in rules if r.get("Prefix")) == sorted([EXPORTS_PREFIX, STAGING_PREFIX])
+    assert sorted(r["Prefix"] for r in rules if r.get("Prefix")) == sorted(
+        [EXPORTS_PREFIX, STAGING_PREFIX, PENDING_PREFIX]
+    )
     [rule] = [r for r in rules if r.get("Prefix") == prefix]
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == 1
@@ -311,8 +313,23 @@ def test_no_document_is_kept_under_a_prefix_that_expires() -> None:
     from chalicelib.store import vault
 
     key = vault.object_key("doc_01KAAAAAAAAAAAAAAAAAAAAAAA")
-    assert not key.startswith((vault.EXPORTS_PREFIX, vault.STAGING_PREFIX))
+    assert not key.startswith((vault.EXPORTS_PREFIX, vault.STAGING_PREFIX, vault.PENDING_PREFIX))
     assert vault.staged_key("doc_01KAAAAAAAAAAAAAAAAAAAAAAA").startswith(vault.STAGING_PREFIX)
+
+
+def test_uploads_never_completed_expire_after_a_day(template: dict[str, Any]) -> None:
+    from chalicelib.store.vault import PENDING_PREFIX
+
+    vault = template["Resources"][next(k for k in template["Resources"] if k.startswith("Vault2"))]
+    rules = vault["Properties"]["LifecycleConfiguration"]["Rules"]
+    [rule] = [r for r in rules if r.get("Prefix") == PENDING_PREFIX]
+    assert rule["Id"] == "pending-uploads"
+    assert PENDING_PREFIX == "pending/"
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] == 1
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    # Its own rule: no other rule expires documents.
+    assert [r["Id"] for r in rules if r.get("Prefix", "").startswith("documents")] == []
 
 
 def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:

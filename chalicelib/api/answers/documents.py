@@ -16,6 +16,9 @@ class Document(Answer):
     author: Annotated[str, Field(description="The practice that wrote it.")]
     created_at: Instant
     size_bytes: Annotated[int, Field(ge=0)]
+    hidden: Annotated[
+        bool, Field(description="Hidden by the patient from every professional but its author.")
+    ]
 
 
 class DocumentPage(Page):

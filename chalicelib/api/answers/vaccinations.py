@@ -71,3 +71,11 @@ class Recommendations(Answer):
 
     schedule_version: Annotated[str, Field(examples=["LU-2026.1"])]
     items: list[Recommendation]
+
+
+class ProfessionalBooklet(Answer):
+    """A patient's booklet and its recommendations, as a practice reads them."""
+
+    patient_id: PatientId
+    items: list[Vaccination]
+    recommendations: Recommendations
