@@ -207,8 +207,10 @@ ROUTES: list[tuple[str, str, Callable[[World], Request]]] = [
     ("decide a claim", "POST /v1/insurer/claims/{claim_id}/decision", _decide),
     ("publish opening hours", "PUT /v1/practice/availability", _publish),
     ("list free slots", "GET /v1/doctors/{doctor_code}/slots", _slots),
-    ("book an appointment", "POST /v1/appointments", _book),
+    # Cancelling first: a patient holds at most 2 appointments to come with one doctor, and
+    # each cancellation books the one it cancels.
     ("cancel an appointment", "DELETE /v1/appointments/{appointment_id}", _unbook),
+    ("book an appointment", "POST /v1/appointments", _book),
     ("read the agenda", "GET /v1/practice/appointments", _agenda),
     ("register a webhook", "POST /v1/webhooks", _register_webhook),
     ("enrol a device", "POST /v1/devices", _enrol),
