@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 _FILE = "medications.json"
@@ -70,5 +69,7 @@ def _row(row: Mapping[str, Any]) -> Medication:
 @cache
 def catalogue() -> Catalogue:
     """The shipped catalogue, read from inside the package on first use and then kept."""
+    from importlib import resources  # a few milliseconds the cold start need not pay
+
     package = resources.files(__package__ or "chalicelib.domain")
     return parse(package.joinpath(_FILE).read_text(encoding="utf-8"))
