@@ -82,14 +82,12 @@ def test_slow_and_rude_receivers_hold_up_no_one_in_their_batch(
         outbox.save(event_for(fixed_clock, OTHER))
         outbox.save(event_for(fixed_clock, None, DOCTOR_CODE))
 
-        started = time.monotonic()
         rounds.tick()
-        took = time.monotonic() - started
 
     assert len(receiver.delivered()) == 1
+    # One attempt each, ended by the sender's own bound ("timed out": the tarpit never
+    # answers, so without the bound the round would never end), then on with the batch.
     assert (tarpit.connections, rude.connections) == (1, 1)
-    # One bounded attempt each, then on with the batch.
-    assert took < 2 * BOUND + 2
     for endpoint, token, error in ((stuck, patient, "timed out"), (hung_up, other, "connection failed")):
         (log,) = deliveries(api, token, endpoint)
         assert log["status"] == "pending"
