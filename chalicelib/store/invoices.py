@@ -395,11 +395,18 @@ def _change(invoice: Invoice, after: Invoice, actions: list[Action], condition: 
     return after
 
 
+# Invoices of one patient by one practice a care check reads at most: cancelled ones are
+# filtered out (an invoice cancelled at once is no care), and no pair has that many in a year.
+CARE_READS = 50
+
+
 def invoiced_since(doctor_code: str, matricule: str, since: datetime) -> bool:
-    """Whether the practice invoiced the patient since `since`: one query of one item."""
+    """Whether the practice invoiced the patient since `since`, an invoice it did not cancel:
+    one bounded query."""
     found = InvoiceItem.by_doctor_patient.query(
         _doctor_patient(doctor_code, matricule),
         range_key_condition=InvoiceItem.issued_at >= since,
-        limit=1,
+        filter_condition=InvoiceItem.status != "cancelled",
+        page_size=CARE_READS,
     )
-    return next(iter(found), None) is not None
+    return bool(next(found.page_iter).get("Items"))

@@ -372,6 +372,14 @@ def test_a_cancelled_appointment_is_no_care_relationship(api: Api, fixed_clock: 
     assert_problem(search(api, doctor), 403)
 
 
+def test_a_cancelled_invoice_is_no_care_relationship(api: Api) -> None:
+    doctor = api.doctor()
+    api.patient()
+    invoice = api.invoice(doctor).json
+    assert api.post(f"/v1/invoices/{invoice['id']}/cancel", doctor, {"reason": "erreur"}).status == 200
+    assert_problem(search(api, doctor), 403)
+
+
 def test_an_invoice_makes_care_for_12_months(
     api: Api, cared: tuple[str, str], fixed_clock: FixedClock
 ) -> None:
