@@ -61,12 +61,37 @@ def standing(caller: Principal, patient: str, now: datetime) -> Standing:
     )
 
 
-def check_right(caller: Principal, patient: str, now: datetime) -> None:
-    """403 unless the caller's practice has a right on `patient`'s record: a care
-    relationship, a grant or an open emergency window, and neither a block nor a closed
-    record. What other kinds (the vaccination booklet) show professionals follows this."""
-    if not rules.may_search(standing(caller, patient, now)):
+@dataclass(frozen=True)
+class Sight:
+    """What a practice sees of one type of a patient's documents, for a kind that shows its
+    own view of them (the vaccination booklet): the ids of the records the visible copies
+    are of, and whether it sees them only through an emergency window."""
+
+    sources: frozenset[str]
+    emergency: bool
+
+
+def sight(caller: Principal, patient: str, type: str, now: datetime) -> Sight:
+    """The caller's sight of `patient`'s documents of `type`, under the record's rules: 403
+    without any right (no care relationship, grant or emergency window; blocked; a closed
+    record). A page at a time, as a search reads them."""
+    from chalicelib.core import cursor
+    from chalicelib.store import documents
+
+    found = standing(caller, patient, now)
+    if not rules.may_search(found):
         raise Forbidden(_NO_RIGHT)
+    practice = caller.practice()
+    sources: set[str] = set()
+    start: dict[str, Any] | None = None
+    while True:
+        page = documents.search(
+            patient, lambda d: rules.visible(found, rules.sheet_of(d, practice)), type, None, 100, start
+        )
+        sources.update(d.source_id for d in page.items if d.source_id)
+        start = cursor.decode(page.next_cursor)
+        if start is None:
+            return Sight(frozenset(sources), rules.through_emergency(found, rules.Sheet()))
 
 
 def _practice_name(code: str) -> str:

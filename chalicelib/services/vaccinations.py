@@ -286,16 +286,28 @@ def booklet(caller: Principal, on_behalf_of: str | None, clock: Clock) -> Bookle
 
 def for_professional(caller: Principal, patient_matricule: str, clock: Clock) -> Booklet:
     """The booklet and recommendations of a registered patient for a practice that may read
-    the patient's record (the care record's rule, else 403), journaled as `vaccination.read`."""
+    the patient's record (the care record's rules, else 403), journaled as `vaccination.read`
+    (as an emergency where only an emergency window opens it, which tells the patient at
+    once). A doctor's entry whose copy in the record the practice may not see (the patient
+    hid it) is left out; the recommendations still count it, as the schedule must."""
     from chalicelib.services import records
     from chalicelib.store import identity
 
-    records.check_right(caller, patient_matricule, clock.now())
+    sight = records.sight(caller, patient_matricule, "vaccination", clock.now())
     patient = identity.get_patient(patient_matricule)
     if patient is None:
         raise Forbidden("this practice has no access to this patient's record")
-    journal.record(caller, "vaccination.read", patient.matricule, ObjectRef("vaccination"), clock)
-    return _booklet(patient, local_date(clock.now()))
+    journal.record(
+        caller,
+        "vaccination.read",
+        patient.matricule,
+        ObjectRef("vaccination"),
+        clock,
+        emergency=sight.emergency,
+    )
+    booklet = _booklet(patient, local_date(clock.now()))
+    shown = tuple(e for e in booklet.entries if e.document_id is None or e.vaccination_id in sight.sources)
+    return replace(booklet, entries=shown)
 
 
 def booklet_pdf(booklet: Booklet) -> bytes:

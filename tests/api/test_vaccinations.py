@@ -331,6 +331,33 @@ def test_a_practice_with_care_reads_the_booklet_journaled_as_a_vaccination_read(
     assert ("vaccination.read", "vaccination", DOCTOR_CODE) in journal_of(BABY)
 
 
+def test_an_entry_the_patient_hid_is_left_out_for_the_practice(api: Api, family: dict[str, str]) -> None:
+    made = record(api, family["doctor"]).json
+    assert api.invoice(family["doctor"], BABY).status == 201
+    other = api.doctor("876543-21", "Dr Paul Klein")
+    assert api.invoice(other, BABY).status == 201
+    baby = api.login(BABY)
+    assert api.post(f"/v1/patient/documents/{made['document_id']}/hide", baby).status == 200
+    # Hidden: its author alone still sees it.
+    assert [e["id"] for e in search(api, family["doctor"]).json["items"]] == [made["id"]]
+    assert search(api, other).json["items"] == []
+
+
+def test_a_booklet_read_through_an_emergency_window_is_journaled_as_one(
+    api: Api, family: dict[str, str]
+) -> None:
+    record(api, family["doctor"])
+    opened = api.post(
+        "/v1/records/search",
+        family["doctor"],
+        {"matricule": BABY, "emergency": {"reason": "enfant inconscient aux urgences"}},
+    )
+    assert opened.status == 200, opened.body
+    assert search(api, family["doctor"]).status == 200
+    [read] = [e for e in EntryItem.query(BABY) if e.action == "vaccination.read"]
+    assert read.emergency
+
+
 def test_a_practice_without_a_right_or_a_patient_not_registered_is_403(
     api: Api, family: dict[str, str]
 ) -> None:
