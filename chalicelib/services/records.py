@@ -173,6 +173,7 @@ def complete(caller: Principal, document_id: str, clock: Clock) -> Document:
             documents.by_id(document_id) if pending is None and ids.has_prefix(document_id, "doc") else None
         )
         if done is not None and done.author_code == practice:
+            _put_in_place(done)
             return done
         raise NotFound("no such document")
     size = vault.size_of(pending.object_key)
@@ -188,11 +189,7 @@ def complete(caller: Principal, document_id: str, clock: Clock) -> Document:
     if not body.startswith(PDF_MAGIC):
         raise _refuse(pending.object_key, "content_type", "the upload is not a PDF")
     now = clock.now()
-    key = vault.object_key(document_id)
-    # Copied before the transaction that records it: a record never points at a missing
-    # object, and a retry copies the same key again.
-    vault.promote(pending.object_key, key)
-    document = replace(pending, object_key=key, status="available")
+    document = replace(pending, object_key=vault.object_key(document_id), status="available")
     event = Event(
         ids.new_id("evt", now),
         "document.received",
@@ -205,8 +202,21 @@ def complete(caller: Principal, document_id: str, clock: Clock) -> Document:
         if done is None:
             raise NotFound("no such document")
         document = done
-    vault.delete(pending.object_key)
+    _put_in_place(document)
     return document
+
+
+def _put_in_place(document: Document) -> None:
+    """Copy a completed upload from `pending/` to its document's key, once its record has
+    committed: a completion that never commits leaves nothing under a prefix that lasts (the
+    pending one expires), and a retry after a crash between the two finds the record and
+    copies what is still missing."""
+    from chalicelib.store import vault
+
+    pending = vault.pending_key(document.document_id)
+    if vault.exists(pending):
+        vault.promote(pending, document.object_key)
+        vault.delete(pending)
 
 
 def search(

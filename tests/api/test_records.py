@@ -279,8 +279,29 @@ def test_a_completion_that_crashed_before_its_transaction_completes_when_retried
 
     monkeypatch.setattr(uploads, "complete", crash)
     assert api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor).status == 500
+    # Nothing reached a prefix that lasts: the upload is still where it expires.
+    assert f"documents/{made['id']}.pdf" not in keys() and f"pending/{made['id']}.pdf" in keys()
     monkeypatch.setattr(uploads, "complete", real)
     assert api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor).status == 200
+    assert f"documents/{made['id']}.pdf" in keys()
+    assert f"pending/{made['id']}.pdf" not in keys()
+    assert [e["document_id"] for e in events("document.received")].count(made["id"]) == 1
+
+
+def test_a_completion_that_crashed_after_its_commit_is_put_in_place_when_retried(
+    api: Api, cared: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.services import records
+    from tests.api.test_crash_safety import crash_once
+
+    doctor, _ = cared
+    made = announced(api, doctor).json
+    put(made["upload"], PDF)
+    crash_once(monkeypatch, records, "_put_in_place")
+    assert api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor).status == 500
+    assert f"documents/{made['id']}.pdf" not in keys()
+    again = api.post(f"{DOCUMENTS}/{made['id']}/complete", doctor)
+    assert again.status == 200, again.body
     assert f"documents/{made['id']}.pdf" in keys()
     assert f"pending/{made['id']}.pdf" not in keys()
     assert [e["document_id"] for e in events("document.received")].count(made["id"]) == 1
