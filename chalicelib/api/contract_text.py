@@ -59,8 +59,9 @@ Where this differs from API.md (revision 2), which the server does not implement
   copy in the record), `catalogue_version`, `reject_reason`, and for the patient the prescribing
   `doctor`. `GET /prescriptions/{id}/pdf` is an addition (`links.pdf`). A practice's reads are
   journaled as `document.read` of an object of type `prescription`. Cancelling anything but a
-  `ready` prescription is 409, a cancelled one included. An accept by the pharmacy that already
-  holds it is 409 too (its secret is shown once); an accept that loses a race after reading the
+  `ready` prescription is 409, a cancelled one included. The pharmacy that holds it may accept
+  again (its answer, the one place the secret is shown, may have been lost): it gets a new
+  secret and the old one is void; an accept that loses a race after reading the
   prescription `ready` is journaled like the winner's. Dispensing adds up over one dispensing,
   and answers the held prescription with what it `dispensed`; a close with nothing dispensed,
   and a reject after a dispense, are 409. The close answers `id` and `repeats_left` besides

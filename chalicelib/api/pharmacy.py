@@ -112,7 +112,8 @@ def accept(call: Call) -> dict[str, object]:
     """Accept the prescription a QR code names: this pharmacy holds it (`in_progress`).
 
     Answers the secret every later step must show, this once; journaled for the patient.
-    Held by a pharmacy (this one included), completed or cancelled: 409. Expired, forged or
+    The holding pharmacy accepting again (its answer was lost) gets a new secret, and the old
+    one is void. Held by another pharmacy, completed or cancelled: 409. Expired, forged or
     altered: 422 on `qr`.
     """
     from chalicelib.services import prescriptions

@@ -158,12 +158,22 @@ def check_items(items: Sequence[Item], repeats: int, catalogue: medications.Cata
 
 
 def accept(prescription: Prescription, pharmacy_code: str, secret_hash: str, now: datetime) -> Prescription:
-    """The prescription held by `pharmacy_code`, whose secret hashes to `secret_hash`."""
+    """The prescription held by `pharmacy_code`, whose secret hashes to `secret_hash`. The
+    pharmacy that holds it may accept it again: its answer, the one place the secret is
+    shown, may have been lost, and without it the prescription would stay held for good. It
+    gets a new secret, the old one is void, and what it handed over so far stays counted."""
     status = prescription.status
     if status == "expired" or (status == "ready" and past_expiry(prescription, local_date(now))):
         raise StepRefused("expired", f"the prescription expired after {prescription.expires_on.isoformat()}")
     if status == "in_progress":
-        raise StepRefused("conflict", "a pharmacy holds this prescription")
+        hold = prescription.hold
+        if hold is None or hold.pharmacy_code != pharmacy_code:
+            raise StepRefused("conflict", "a pharmacy holds this prescription")
+        return replace(
+            prescription,
+            hold=replace(hold, secret_hash=secret_hash),
+            version=prescription.version + 1,
+        )
     if status != "ready":
         raise StepRefused("conflict", f"the prescription is {status}")
     return replace(

@@ -326,7 +326,9 @@ def accept(caller: Principal, qr: str, clock: Clock) -> Accepted:
     now = clock.now()
     held = _step(rules.accept, found, pharmacy_code, identity.digest(secret), now)
     _journal(caller, "prescription.accept", found, clock)
-    if not store.advance(held, ready_on=local_date(now)):
+    # A new hold needs the prescription still ready and valid; the holder's accepting again
+    # needs only that nothing changed since it was read (its version).
+    if not store.advance(held, ready_on=local_date(now) if found.status == "ready" else None):
         raise Conflict("another pharmacy accepted this prescription first, or its doctor cancelled it")
     return Accepted(held, secret)
 

@@ -375,11 +375,16 @@ def test_substitution_only_where_allowed(api: Api, world: dict[str, str]) -> Non
 def test_one_holder_at_a_time_and_a_reject_voids_the_secret(api: Api, world: dict[str, str]) -> None:
     made = prescribed(api, world["doctor"])
     other = pharmacy(api, OTHER_PHARMACY, "Pharmacie de la Gare")
-    first = accept(api, world["pharmacy"], made["qr"])
-    assert first.status == 200
+    lost = accept(api, world["pharmacy"], made["qr"])
+    assert lost.status == 200
     assert_problem(accept(api, other, made["qr"]), 409)
-    assert accept(api, world["pharmacy"], made["qr"]).status == 409
+    # The holder whose answer was lost accepts again: a new secret, the first one void.
+    first = accept(api, world["pharmacy"], made["qr"])
+    assert first.status == 200, first.body
     secret = first.json["secret"]
+    assert secret != lost.json["secret"]
+    voided = {"secret": lost.json["secret"], "items": [{"index": 0, "quantity": 1}]}
+    assert step(api, world["pharmacy"], made["id"], "dispense", voided).status == 403
     # Another pharmacy's secret, or a wrong one: 403.
     assert (
         step(

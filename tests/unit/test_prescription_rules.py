@@ -80,6 +80,17 @@ def test_only_a_ready_prescription_is_accepted(status: rules.Status, expected: s
     assert refused.value.refusal == expected
 
 
+def test_the_holder_accepting_again_gets_a_new_secret_and_keeps_what_it_handed_over() -> None:
+    given = replace(held(), dispensed=(Dispensed(0, 1),))
+    again = rules.accept(given, PHARMACY, "another-hash", NOW + timedelta(minutes=5))
+    assert again.hold == rules.Hold(PHARMACY, "another-hash", NOW)
+    assert again.dispensed == given.dispensed
+    assert again.version == given.version + 1
+    with pytest.raises(StepRefused) as refused:
+        rules.accept(given, OTHER, SECRET, NOW)
+    assert refused.value.refusal == "conflict"
+
+
 def test_the_last_day_is_valid_and_the_day_after_is_expired() -> None:
     p = prescription(expires_on=date(2026, 11, 24))
     assert rules.accept(p, PHARMACY, SECRET, NOW + timedelta(days=1)).status == "in_progress"
