@@ -175,7 +175,7 @@ def prescribe(call: Call) -> dict[str, object]:
 
 @route(bp, "/prescriptions", roles=PRACTICE, query=PrescriptionQuery, answer="PrescriptionPage")
 def list_prescriptions(call: Call) -> dict[str, object]:
-    """The practice's prescriptions, newest first.
+    """The practice's prescriptions, newest first; each is journaled for its patient.
 
     With `status=` a page reads a bounded number of prescriptions, so it may hold fewer than
     `limit`, or none, with a `next_cursor` that resumes after the last one read.
@@ -183,7 +183,9 @@ def list_prescriptions(call: Call) -> dict[str, object]:
     from chalicelib.services import prescriptions
 
     query = call.args(PrescriptionQuery)
-    page = prescriptions.list_for_practice(call.me, query.patient_id, query.status, query.limit, query.cursor)
+    page = prescriptions.list_for_practice(
+        call.me, query.patient_id, query.status, query.limit, query.cursor, clock.current()
+    )
     return {"items": [prescription_json(p) for p in page.items], "next_cursor": page.next_cursor}
 
 

@@ -228,9 +228,11 @@ def list_for_practice(
     status: Status | None,
     limit: int,
     cursor: dict[str, Any] | None,
+    clock: Clock,
 ) -> Page[Prescription]:
     """The practice's prescriptions, of one registered patient where `patient_id` names one: a
-    `patient_id` that names nobody lists nothing."""
+    `patient_id` that names nobody lists nothing. Each one listed is journaled for its
+    patient, as a single read is."""
     from chalicelib.core.cursor import Page
     from chalicelib.store import identity as registry
     from chalicelib.store import prescriptions as store
@@ -241,7 +243,11 @@ def list_for_practice(
         if found is None:
             return Page([], None)
         patient = found.matricule
-    return store.list_for_practice(caller.practice(), patient, status, limit, cursor)
+    page = store.list_for_practice(caller.practice(), patient, status, limit, cursor)
+    read = [(p.patient, ObjectRef("prescription", p.prescription_id)) for p in page.items]
+    name = page.items[0].practice_name if page.items else None
+    journal.record_all(caller, "document.read", read, clock, name=name)
+    return page
 
 
 def cancel(caller: Principal, prescription_id: str, reason: str, clock: Clock) -> Prescription:

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.core.clock import FixedClock
 from chalicelib.domain import prescription_token
+from chalicelib.store.journal import EntryItem
 from chalicelib.store.outbox import OutboxEvent
 from tests.api.conftest import ADULT, DOCTOR_CODE, OPERATOR, Answer, Api
 from tests.api.test_conventions import assert_problem, field_errors
@@ -230,6 +231,8 @@ def test_the_practice_reads_lists_and_prints_its_prescriptions(api: Api, world: 
     assert got.status == 200 and got.json == first
     listed = api.get(f"/v1/prescriptions?patient_id={api.ids[ADULT]}", world["doctor"]).json["items"]
     assert [p["id"] for p in listed] == [second["id"], first["id"]]
+    journaled = {e.object_id for e in EntryItem.query(ADULT) if e.action == "document.read"}
+    assert {first["id"], second["id"]} <= journaled
     assert api.get("/v1/prescriptions?status=cancelled", world["doctor"]).json["items"] == []
     nobody = "pat_01M83VVAE0J6TC7MHS3KXVYQ8Y"
     assert api.get(f"/v1/prescriptions?patient_id={nobody}", world["doctor"]).json["items"] == []
