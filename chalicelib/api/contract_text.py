@@ -71,7 +71,8 @@ Where this differs from API.md (revision 2), which the server does not implement
   lost answer (a receipt) is had again; the accept takes none, as its secret is given once.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
 - Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims`, `/appointments`,
-  `/prescriptions`, `/certificates` and `/vaccinations`:
+  `/prescriptions`, `/certificates`, `/vaccinations` and
+  `/patient/vaccinations`:
   the key's record commits with what the request makes, and a retry is answered (status 201)
   from the object made, as it is now: a payment or a cancellation made since shows in it. Of
   two requests with one key in flight at once, the second gets the first's answer once it

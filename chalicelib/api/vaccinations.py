@@ -178,6 +178,14 @@ def record_vaccination(call: Call) -> dict[str, Any]:
     return vaccination_json(made.entry, made.patient.patient_id)
 
 
+def _declared(call: Call, vaccination_id: str) -> dict[str, Any]:
+    """The entry a retried declaration made first."""
+    from chalicelib.services import vaccinations
+
+    made = vaccinations.declared(call.me, call.args(BookletQuery).for_, vaccination_id, clock.current())
+    return vaccination_json(made.entry, made.patient.patient_id)
+
+
 @route(
     bp,
     "/patient/vaccinations",
@@ -187,7 +195,7 @@ def record_vaccination(call: Call) -> dict[str, Any]:
     body=VaccinationDeclaration,
     query=BookletQuery,
     answer="Vaccination",
-    idempotent=True,
+    replay=_declared,
 )
 def declare_vaccination(call: Call) -> dict[str, Any]:
     """Declare a vaccination received abroad (`verified: false`), for oneself or `for=` a relative.
@@ -198,7 +206,7 @@ def declare_vaccination(call: Call) -> dict[str, Any]:
 
     query = call.args(BookletQuery)
     body = call.body(VaccinationDeclaration)
-    made = vaccinations.declare(call.me, query.for_, _request(body), clock.current())
+    made = vaccinations.declare(call.me, query.for_, _request(body), clock.current(), call.once)
     return vaccination_json(made.entry, made.patient.patient_id)
 
 

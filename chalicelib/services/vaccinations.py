@@ -244,10 +244,13 @@ class EntryKind:
         return True
 
 
-def declare(caller: Principal, on_behalf_of: str | None, request: EntryRequest, clock: Clock) -> Recorded:
+def declare(
+    caller: Principal, on_behalf_of: str | None, request: EntryRequest, clock: Clock, once: Once | None
+) -> Recorded:
     """A vaccination the patient (or a relative who may act for them) declares: unverified,
-    unsigned, with no copy in the vault. A relative's declaration is journaled for the
-    patient before it is written."""
+    unsigned, with no copy in the vault, written with the record of the request's
+    idempotency key (`once`). A relative's declaration is journaled for the patient before
+    it is written."""
     from chalicelib.store import identity
 
     now = clock.now()
@@ -260,8 +263,20 @@ def declare(caller: Principal, on_behalf_of: str | None, request: EntryRequest, 
     journal.record(
         caller, "relative.read", patient.matricule, ObjectRef("vaccination", entry.vaccination_id), clock
     )
-    if not _save(patient, entry, None, [_recorded(entry, patient, now)], local_date(now)):
+    if not _save(patient, entry, None, [_recorded(entry, patient, now)], local_date(now), once):
         raise Conflict("this booklet is being changed by other requests at this moment; retry")
+    return Recorded(patient, entry)
+
+
+def declared(caller: Principal, on_behalf_of: str | None, vaccination_id: str, clock: Clock) -> Recorded:
+    """The entry that a declaration retried with its Idempotency-Key made the first time, as
+    long as the caller may still act for its patient."""
+    from chalicelib.store import vaccinations as store
+
+    patient = relatives.acting_for(caller, clock, patient_id=on_behalf_of)
+    entry = store.get(patient.matricule, vaccination_id)
+    if entry is None:
+        raise NotFound("no such vaccination")
     return Recorded(patient, entry)
 
 

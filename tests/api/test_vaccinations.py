@@ -119,6 +119,23 @@ def test_a_doctors_entry_retried_after_a_crash_is_the_first_one(
     assert objects("documents/") == [f"documents/{retried.json['document_id']}.pdf"]
 
 
+def test_a_declaration_retried_after_a_crash_is_the_first_one(
+    api: Api, family: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chalicelib.api.vaccinations as blueprint
+    from tests.api.test_crash_safety import crash_once
+
+    crash_once(monkeypatch, blueprint, "vaccination_json")
+    path = f"/v1/patient/vaccinations?for={family['baby']}"
+    key = {"idempotency-key": "declared-once"}
+    assert api.post(path, family["parent"], given(), headers=key).status == 500
+    retried = api.post(path, family["parent"], given(), headers=key)
+    assert retried.status == 201, retried.body
+    listed = api.get(path, family["parent"]).json["items"]
+    assert [entry["id"] for entry in listed] == [retried.json["id"]]
+    assert len(events("vaccination.recorded")) == 1
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
