@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from chalicelib.domain import medications
 from chalicelib.domain.calendar import local_date
+
+if TYPE_CHECKING:
+    from chalicelib.domain import medications
 
 Status = Literal["ready", "in_progress", "completed", "cancelled", "expired"]
 STATUSES: tuple[Status, ...] = ("ready", "in_progress", "completed", "cancelled", "expired")

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
-from chalicelib.domain import signed_token
-from chalicelib.domain.signed_token import Claim, Kind
-
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -84,6 +81,10 @@ class EntryClaims:
     recorded_on: date
 
     def sign(self, private_key: Ed25519PrivateKey) -> str:
+        # The token's format loads when an entry is signed, not at the cold start.
+        from chalicelib.domain import signed_token
+        from chalicelib.domain.signed_token import Claim, Kind
+
         return signed_token.sign(
             Kind.VACCINATION,
             self.vaccination_id,
