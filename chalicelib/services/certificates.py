@@ -10,7 +10,6 @@ other view, sheet, event and title is built here without it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from chalicelib.domain.idempotency import Once
 from chalicelib.domain.journal import ObjectRef
 from chalicelib.render import certificate_pdf
 from chalicelib.services import journal, relatives, signed_documents
-from chalicelib.services.identity import Principal
+from chalicelib.services.identity import Principal, digest
 from chalicelib.services.signed_documents import VaultCopy
 
 if TYPE_CHECKING:
@@ -386,7 +385,7 @@ def share(
     now = clock.now()
     code = secrets.token_urlsafe(SHARE_CODE_BYTES)
     made = EmployerShare(
-        _digest(code),
+        digest(code),
         found.certificate_id,
         found.patient_matricule,
         employer_name,
@@ -402,14 +401,10 @@ def revoke(caller: Principal, on_behalf_of: str | None, certificate_id: str, cod
     from chalicelib.store import certificates as store
 
     found = of_patient(caller, on_behalf_of, certificate_id, clock)
-    existing = store.share(_digest(code)) if SHARE_CODE.fullmatch(code) else None
+    existing = store.share(digest(code)) if SHARE_CODE.fullmatch(code) else None
     if existing is None or existing.certificate_id != found.certificate_id:
         raise NotFound("no such share")
     store.revoke_share(existing.code_hash, clock.now())
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def employer_open(code: str, clock: Clock) -> Certificate:
@@ -417,7 +412,7 @@ def employer_open(code: str, clock: Clock) -> Certificate:
     revoked and expired codes are all the same 'not found'."""
     from chalicelib.store import certificates as store
 
-    opened = store.share(_digest(code)) if SHARE_CODE.fullmatch(code) else None
+    opened = store.share(digest(code)) if SHARE_CODE.fullmatch(code) else None
     found = _get(opened.certificate_id) if opened and opened.opens(clock.now()) else None
     if opened is None or found is None:
         raise NotFound("no such certificate")

@@ -67,6 +67,21 @@ def step(api: Api, token: str, rx: str, action: str, body: dict[str, Any]) -> An
     return api.post(f"/v1/pharmacy/prescriptions/{rx}/{action}", token, body)
 
 
+def dispensed_one(api: Api, world: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """A prescription the world's pharmacy holds and has handed one pack of, and its secret."""
+    made = prescribed(api, world["doctor"])
+    secret = accept(api, world["pharmacy"], made["qr"]).json["secret"]
+    given = step(
+        api,
+        world["pharmacy"],
+        made["id"],
+        "dispense",
+        {"secret": secret, "items": [{"index": 0, "quantity": 1}]},
+    )
+    assert given.status == 200, given.body
+    return made, secret
+
+
 def events(kind: str) -> list[OutboxEvent]:
     return sorted((e for e in OutboxEvent.scan() if e.type == kind), key=lambda e: e.event_id)
 
@@ -422,18 +437,7 @@ def test_one_holder_at_a_time_and_a_reject_voids_the_secret(api: Api, world: dic
 
 
 def test_a_reject_after_a_dispense_is_refused(api: Api, world: dict[str, str]) -> None:
-    made = prescribed(api, world["doctor"])
-    secret = accept(api, world["pharmacy"], made["qr"]).json["secret"]
-    assert (
-        step(
-            api,
-            world["pharmacy"],
-            made["id"],
-            "dispense",
-            {"secret": secret, "items": [{"index": 0, "quantity": 1}]},
-        ).status
-        == 200
-    )
+    made, secret = dispensed_one(api, world)
     assert step(api, world["pharmacy"], made["id"], "reject", {"secret": secret, "reason": "x"}).status == 409
 
 
@@ -510,18 +514,7 @@ def test_the_prescribing_doctor_cancels_while_nobody_holds_it(api: Api, world: d
 
 
 def test_every_pharmacy_access_is_journaled_for_the_patient(api: Api, world: dict[str, str]) -> None:
-    made = prescribed(api, world["doctor"])
-    secret = accept(api, world["pharmacy"], made["qr"]).json["secret"]
-    assert (
-        step(
-            api,
-            world["pharmacy"],
-            made["id"],
-            "dispense",
-            {"secret": secret, "items": [{"index": 0, "quantity": 1}]},
-        ).status
-        == 200
-    )
+    made, _ = dispensed_one(api, world)
     entries = api.get("/v1/patient/access-log", world["patient"]).json["items"]
     pharmacy_entries = [
         (e["action"], e["actor"], e["object"]) for e in entries if e["actor"]["kind"] == "pharmacy"

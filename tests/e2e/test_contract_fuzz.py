@@ -144,11 +144,14 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
     ]
     weekly = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(1, 8)]
     api.call("PUT", "/practice/availability", doctor, {"slot_minutes": 30, "weekly": weekly}, status=200)
-    today = datetime.now(ZoneInfo("Europe/Luxembourg")).date().isoformat()
+    # One instant for the service date and the payment, so that a seed run at midnight in
+    # Luxembourg never pays the day before the service.
+    paid_at = datetime.now(UTC) - timedelta(minutes=1)
+    today = paid_at.astimezone(ZoneInfo("Europe/Luxembourg")).date().isoformat()
     invoice = {"patient_matricule": fuzz_hooks.PATIENT, "service_date": today, "lines": [{"code": "C1"}]}
     paid = {"payment": {"method": "card", "amount_cents": 5770}}
     invoices = [api.call("POST", "/invoices", doctor, {**invoice, **extra}) for extra in (paid, {})]
-    proof = {"method": "card", "paid_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}
+    proof = {"method": "card", "paid_at": paid_at.isoformat()}
     claim = api.call(
         "POST", "/patient/claims", patient, {"invoice_id": invoices[0]["id"], "proof_of_payment": proof}
     )
