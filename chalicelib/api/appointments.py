@@ -23,10 +23,12 @@ from chalicelib.api.fields import (
 )
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound, Unprocessable
-from chalicelib.domain import doctor_code, slots
+from chalicelib.domain import doctor_code
+from chalicelib.domain import slot_terms as terms
 from chalicelib.domain.calendar import local_rfc3339, rfc3339, rfc3339_or_none
 
 if TYPE_CHECKING:
+    from chalicelib.domain import slots
     from chalicelib.domain.appointments import Appointment
 
 bp = Blueprint(__name__)
@@ -46,7 +48,7 @@ class ExceptionIn(Body):
 
 
 class AvailabilityIn(Body):
-    slot_minutes: Annotated[int, Field(ge=slots.MIN_SLOT_MINUTES, le=slots.MAX_SLOT_MINUTES)]
+    slot_minutes: Annotated[int, Field(ge=terms.MIN_SLOT_MINUTES, le=terms.MAX_SLOT_MINUTES)]
     weekly: Annotated[
         tuple[WindowIn, ...],
         Field(
@@ -65,8 +67,8 @@ class SlotQuery(Query):
         Field(
             description="A week after `from` where absent.",
             json_schema_extra=rule(
-                f"not before `from`, less than {slots.MAX_RANGE_DAYS} days after it, "
-                f"and at most {slots.MAX_DAYS_AHEAD} days ahead"
+                f"not before `from`, less than {terms.MAX_RANGE_DAYS} days after it, "
+                f"and at most {terms.MAX_DAYS_AHEAD} days ahead"
             ),
         ),
     ] = None
@@ -79,7 +81,7 @@ class NewAppointment(Body):
         Field(
             json_schema_extra=rule(
                 f"the start of a free slot in the doctor's opening hours, "
-                f"in the future and at most {slots.MAX_DAYS_AHEAD} days ahead"
+                f"in the future and at most {terms.MAX_DAYS_AHEAD} days ahead"
             )
         ),
     ]
@@ -135,6 +137,7 @@ def _booked(call: Call, appointment_id: str) -> dict[str, object]:
 @route(bp, "/practice/availability", method="PUT", roles=PRACTICE, body=AvailabilityIn, answer="Availability")
 def publish_availability(call: Call) -> dict[str, object]:
     """The practice's opening hours, cut into slots."""
+    from chalicelib.domain import slots
     from chalicelib.services import appointments
 
     body = call.body(AvailabilityIn)

@@ -3,7 +3,7 @@ and their three views. Only the doctor's and the insurer's views carry the diagn
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -12,7 +12,10 @@ from chalicelib.api.edge import DOCTOR, INSURER, PATIENT, Call, Reply, route
 from chalicelib.api.fields import Body, Day, Flag, ListQuery, Matricule, PatientId, Query, Text, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.certificates import Certificate, Kind, Sheet, Status
+from chalicelib.domain.certificate_terms import Kind, Sheet, Status
+
+if TYPE_CHECKING:
+    from chalicelib.domain.certificates import Certificate
 
 bp = Blueprint(__name__)
 

@@ -12,11 +12,11 @@ from chalicelib.api.edge import INSURER, PATIENT, Call, route
 from chalicelib.api.fields import Body, Cents, Flag, Instant, ListQuery, PaymentMethod, QrText, Text, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.claims import DecisionRequest, Outcome, Proof, Status
+from chalicelib.domain.claim_terms import Outcome, Status
 
 if TYPE_CHECKING:
     from chalicelib.core.cursor import Page
-    from chalicelib.domain.claims import Claim
+    from chalicelib.domain.claims import Claim, Proof
 
 bp = Blueprint(__name__)
 
@@ -116,6 +116,8 @@ def claim_json(claim: Claim) -> dict[str, object]:
 
 
 def _proof(body: ProofIn) -> Proof:
+    from chalicelib.domain.claims import Proof
+
     return Proof(body.method, body.reference, body.paid_at)
 
 
@@ -214,6 +216,7 @@ def decide(call: Call) -> dict[str, object]:
     The same decision again answers 200 unchanged; a different one, or one on a withdrawn
     claim, is 409. Notifies the patient (`claim.decided`) and, for direct payment, the practice.
     """
+    from chalicelib.domain.claims import DecisionRequest
     from chalicelib.services import claims
 
     body = call.body(DecisionIn)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint
 from pydantic import Field
@@ -11,8 +11,10 @@ from chalicelib.api.edge import PHARMACIST, Call, route
 from chalicelib.api.fields import Body, QrText, Text, rule
 from chalicelib.api.prescriptions import MedicationIn, items_json, medication_json
 from chalicelib.core import clock
-from chalicelib.domain import prescriptions as rules
-from chalicelib.domain.prescriptions import Dispensed, Medication, Prescription
+from chalicelib.domain import prescription_terms as terms
+
+if TYPE_CHECKING:
+    from chalicelib.domain.prescriptions import Prescription
 
 bp = Blueprint(__name__)
 
@@ -40,7 +42,7 @@ class DispensedIn(Body):
         int,
         Field(
             ge=0,
-            le=rules.MAX_ITEMS - 1,
+            le=terms.MAX_ITEMS - 1,
             description="0-based, into the prescription's items.",
             json_schema_extra=rule("an item of the prescription"),
         ),
@@ -49,7 +51,7 @@ class DispensedIn(Body):
         int,
         Field(
             ge=1,
-            le=rules.MAX_PACKS,
+            le=terms.MAX_PACKS,
             description="Packs handed over now.",
             json_schema_extra=rule("with what this dispensing gave before, at most the packs prescribed"),
         ),
@@ -65,7 +67,7 @@ class DispensedIn(Body):
 
 class Dispensing(Body):
     secret: Secret
-    items: Annotated[list[DispensedIn], Field(min_length=1, max_length=rules.MAX_ITEMS)]
+    items: Annotated[list[DispensedIn], Field(min_length=1, max_length=terms.MAX_ITEMS)]
 
 
 class Closing(Body):
@@ -138,6 +140,7 @@ def dispense(call: Call) -> dict[str, object]:
     Never more than prescribed per item over the dispensing, substitution only where the item
     allows it (422 naming the item). A wrong or void secret: 403.
     """
+    from chalicelib.domain.prescriptions import Dispensed, Medication
     from chalicelib.services import prescriptions
 
     body = call.body(Dispensing)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -10,9 +10,12 @@ from pydantic import Field
 from chalicelib.api.edge import DOCTOR, PATIENT, PRACTICE, Call, route
 from chalicelib.api.fields import Body, ListQuery, Matricule, PatientId, Query, Text, rule
 from chalicelib.core import clock
-from chalicelib.domain import prescriptions as rules
+from chalicelib.domain import prescription_terms as terms
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.prescriptions import Item, Medication, Prescription, Status
+from chalicelib.domain.prescription_terms import Status
+
+if TYPE_CHECKING:
+    from chalicelib.domain.prescriptions import Item, Medication, Prescription
 
 bp = Blueprint(__name__)
 
@@ -36,7 +39,7 @@ class MedicationIn(Body):
 
 class ItemIn(Body):
     medication: MedicationIn
-    quantity: Annotated[int, Field(ge=1, le=rules.MAX_PACKS, description="Packs.")]
+    quantity: Annotated[int, Field(ge=1, le=terms.MAX_PACKS, description="Packs.")]
     dosage: Annotated[Text, Field(examples=["1 comprimé 3 fois par jour pendant 5 jours"])]
     substitution_allowed: Annotated[
         bool, Field(description="Whether the pharmacy may hand over an equivalent.")
@@ -45,19 +48,19 @@ class ItemIn(Body):
 
 class NewPrescription(Body):
     patient_matricule: Annotated[Matricule, Field(json_schema_extra=rule("a patient in the registry"))]
-    items: Annotated[list[ItemIn], Field(min_length=1, max_length=rules.MAX_ITEMS)]
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=terms.MAX_ITEMS)]
     repeats: Annotated[
         int,
-        Field(ge=0, le=rules.MAX_REPEATS, description='Dispensings after the first, for "R" medicines.'),
+        Field(ge=0, le=terms.MAX_REPEATS, description='Dispensings after the first, for "R" medicines.'),
     ]
     valid_days: Annotated[
         int,
         Field(
             ge=1,
-            le=rules.MAX_VALID_DAYS,
+            le=terms.MAX_VALID_DAYS,
             description="Days after the Luxembourg date of issue it stays valid.",
         ),
-    ] = rules.DEFAULT_VALID_DAYS
+    ] = terms.DEFAULT_VALID_DAYS
 
 
 class Cancellation(Body):
@@ -127,6 +130,8 @@ def patient_json(p: Prescription) -> dict[str, object]:
 
 
 def _items(body: NewPrescription) -> tuple[Item, ...]:
+    from chalicelib.domain.prescriptions import Item, Medication
+
     return tuple(
         Item(
             Medication(item.medication.code, item.medication.name),

@@ -3,7 +3,7 @@ who may read the record."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint
 from pydantic import Field, StringConstraints
@@ -14,7 +14,7 @@ from chalicelib.api.fields import Body, Day, DoctorCode, ListQuery, Matricule, P
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import doctor_code
-from chalicelib.domain import record_access as rules
+from chalicelib.domain import record_terms as terms
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.documents import (
     MAX_UPLOAD_BYTES,
@@ -23,7 +23,9 @@ from chalicelib.domain.documents import (
     DocumentType,
     UploadedType,
 )
-from chalicelib.domain.record_access import Record
+
+if TYPE_CHECKING:
+    from chalicelib.domain.record_access import Record
 
 bp = Blueprint(__name__)
 
@@ -43,7 +45,7 @@ class NewDocument(Body):
 class Emergency(Body):
     reason: Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=rules.MIN_EMERGENCY_REASON, max_length=500),
+        StringConstraints(strip_whitespace=True, min_length=terms.MIN_EMERGENCY_REASON, max_length=500),
         Field(description="Why the record is opened; kept with the emergency window, never sent on."),
     ]
 
@@ -305,7 +307,7 @@ def close(call: Call) -> dict[str, object]:
     and the patient still sees them."""
     from chalicelib.services import records
 
-    return _record_json(records.set_status(call.me, rules.CLOSED, clock.current()))
+    return _record_json(records.set_status(call.me, terms.CLOSED, clock.current()))
 
 
 @route(bp, "/patient/record/reopen", method="POST", roles=PATIENT, answer="RecordSettings")
@@ -313,4 +315,4 @@ def reopen(call: Call) -> dict[str, object]:
     """Open the record again, with the grants and blocks it had."""
     from chalicelib.services import records
 
-    return _record_json(records.set_status(call.me, rules.OPEN, clock.current()))
+    return _record_json(records.set_status(call.me, terms.OPEN, clock.current()))

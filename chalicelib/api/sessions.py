@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from chalicelib.api.edge import Call, Reply, route
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.identity import ROTATING_ROLES, Role
+from chalicelib.domain.roles import ROTATING_ROLES, Role
 
 if TYPE_CHECKING:
     from chalicelib.services.identity import IssuedToken

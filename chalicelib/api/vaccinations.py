@@ -14,9 +14,10 @@ from chalicelib.api.edge.media import FHIR_JSON
 from chalicelib.api.fields import Body, Day, Matricule, PatientId, Query, Text, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
-from chalicelib.domain.vaccinations import Target, Vaccination
+from chalicelib.domain.vaccine_targets import Target
 
 if TYPE_CHECKING:
+    from chalicelib.domain.vaccinations import Vaccination
     from chalicelib.services.vaccinations import Booklet, EntryRequest
 
 bp = Blueprint(__name__)

@@ -11,7 +11,7 @@ from chalicelib.api.edge import DOCTOR, PATIENT, Call, Reply, route
 from chalicelib.api.fields import Body, ListQuery, rule
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
-from chalicelib.domain.webhooks import MAX_URL_LENGTH, EventType
+from chalicelib.domain.webhook_terms import MAX_URL_LENGTH, EventType
 
 if TYPE_CHECKING:
     from chalicelib.domain.webhooks import Delivery, Endpoint

@@ -16,16 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Final, Literal
+from typing import Final
 
 from chalicelib.domain import working_days
 from chalicelib.domain.calendar import local_date, rfc3339
+from chalicelib.domain.certificate_terms import Kind, Status
 from chalicelib.domain.events import Event
-
-Kind = Literal["initial", "extension"]
-Status = Literal["issued", "cancelled", "superseded"]
-# The three sheets of the paper CIT: the patient's, the employer's and the insurer's.
-Sheet = Literal["assure", "employeur", "caisse"]
 
 # The CNS's eCIT gives the doctor a short window to take a certificate back.
 CANCEL_WINDOW: Final = timedelta(hours=1)

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.calendar import rfc3339
+from chalicelib.domain.claim_terms import Channel, Kind, Outcome, Status
 from chalicelib.domain.events import Event
 
 if TYPE_CHECKING:
     from chalicelib.domain.invoices import Invoice
-
-Kind = Literal["reimbursement", "direct_payment"]
-# How the claim reached the insurer: the patient's app, the printed invoice by post, or the
-# practice itself at issuance (direct payment).
-Channel = Literal["app", "paper", "practice"]
-Status = Literal["pending", "reimbursed", "rejected", "withdrawn"]
-Outcome = Literal["reimbursed", "rejected"]
 
 DUE_AFTER = timedelta(days=5)
 

@@ -1,5 +1,5 @@
-"""Who may call: the roles, a doctor's practice, a pharmacy, their devices, the codes that
-enrol a device, the bearer credentials and how long each lasts, as plain records and rules.
+"""Who may call, as plain records and rules: a doctor's practice, a pharmacy, their devices,
+the codes that enrol a device and the bearer credentials (the roles are in `domain.roles`).
 
 Credentials and enrolment codes carry the SHA-256 of their secret, never the secret itself.
 """
@@ -9,30 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
-Role = Literal["operator", "doctor", "assistant", "patient", "insurer", "pharmacist"]
-
-DEVICE_ROLES: frozenset[Role] = frozenset({"doctor", "assistant", "pharmacist"})
-
-# How long a token works after it is issued or rotated: a patient's login is a working day,
-# an operator's a shift; machines (insurers, practice PCs) rotate their own before expiry.
-LIFETIMES: dict[Role, timedelta] = {
-    "patient": timedelta(hours=12),
-    "operator": timedelta(hours=8),
-    "insurer": timedelta(days=30),
-    "doctor": timedelta(days=400),
-    "assistant": timedelta(days=400),
-    "pharmacist": timedelta(days=400),
-}
-
-# The machines that swap their own token for a new one (`POST /sessions/rotate`).
-ROTATING_ROLES: frozenset[Role] = DEVICE_ROLES | {"insurer"}
-
-# The tokens an operator revokes by token_id. A practice device's token goes with its device,
-# which its practice revokes, so the list of devices never shows a device that cannot call; a
-# pharmacy has no list of devices, so the operator revokes a lost pharmacy PC's token.
-REVOCABLE_BY_OPERATOR: frozenset[Role] = frozenset({"patient", "insurer", "operator", "pharmacist"})
+from chalicelib.domain.roles import Role
 
 ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
 # A spent code is kept this long after its use, so that a replayed enrolment is told the code

@@ -24,21 +24,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from chalicelib.domain.calendar import local_date
+from chalicelib.domain.prescription_terms import Status
 
 if TYPE_CHECKING:
     from chalicelib.domain import medications
-
-Status = Literal["ready", "in_progress", "completed", "cancelled", "expired"]
-STATUSES: tuple[Status, ...] = ("ready", "in_progress", "completed", "cancelled", "expired")
-# Those a later step may still change; the expiry job watches them.
-OPEN: frozenset[Status] = frozenset({"ready", "in_progress"})
-
-MAX_ITEMS = 10
-MAX_PACKS = 10
-# Luxembourg's rule for "R" medicines: dispensed again within 3 months, at most 5 times.
-MAX_REPEATS = 5
-MAX_VALID_DAYS = 90
-DEFAULT_VALID_DAYS = 90
 
 Refusal = Literal["conflict", "expired", "forbidden"]
 

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from chalicelib.domain.documents import Confidentiality, Document
+from chalicelib.domain.record_terms import RecordStatus
 
 # An invoice or an appointment this recent makes a care relationship.
 CARE_PERIOD = timedelta(days=365)
 EMERGENCY_WINDOW = timedelta(hours=24)
-MIN_EMERGENCY_REASON = 10
 # Grants and blocks one patient keeps: `GET /patient/record` answers them all at once.
 MAX_GRANTS = 100
 MAX_BLOCKS = 100
-
-RecordStatus = Literal["open", "closed"]
-OPEN: RecordStatus = "open"
-CLOSED: RecordStatus = "closed"
 
 
 @dataclass(frozen=True)

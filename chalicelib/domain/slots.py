@@ -17,13 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from chalicelib.domain.calendar import LUXEMBOURG
-
-MIN_SLOT_MINUTES = 5
-MAX_SLOT_MINUTES = 240
-# A patient lists at most this many days at once, so one listing stays one bounded query.
-MAX_RANGE_DAYS = 62
-# Nobody books further ahead than this: opening hours a year on are not a promise.
-MAX_DAYS_AHEAD = 366
+from chalicelib.domain.slot_terms import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES
 
 
 class InvalidAvailability(ValueError):

@@ -11,34 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-# The diseases a vaccine targets: the contract's list, which the schedule file repeats.
-Target = Literal[
-    "diphtheria",
-    "tetanus",
-    "pertussis",
-    "polio",
-    "hib",
-    "hepatitis_b",
-    "pneumococcal",
-    "rotavirus",
-    "meningococcal_b",
-    "meningococcal_acwy",
-    "measles",
-    "mumps",
-    "rubella",
-    "varicella",
-    "hpv",
-    "influenza",
-    "zoster",
-    "rsv",
-    "covid19",
-]
-TARGETS: Final[tuple[str, ...]] = get_args(Target)
 _EPOCH: Final = date(1970, 1, 1)
 
 

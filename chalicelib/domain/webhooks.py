@@ -1,6 +1,6 @@
 """Webhook endpoints and deliveries as plain records, and the rules of delivery without I/O:
-event types, who an endpoint belongs to, which URLs and addresses may be called, and the
-Standard Webhooks retry schedule."""
+who an endpoint belongs to, which URLs and addresses may be called, and the Standard Webhooks
+retry schedule. The event types are in `domain.webhook_terms`."""
 
 from __future__ import annotations
 
@@ -11,25 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
-EventType = Literal[
-    "invoice.issued",
-    "document.received",
-    "claim.submitted",
-    "claim.decided",
-    "claim.withdrawn",
-    "appointment.booked",
-    "appointment.cancelled",
-    "appointment.reminder",
-    "record.accessed",
-    "prescription.issued",
-    "prescription.dispensed",
-    "prescription.cancelled",
-    "certificate.issued",
-    "certificate.transmitted",
-    "certificate.cancelled",
-    "vaccination.recorded",
-    "vaccination.due",
-]
+from chalicelib.domain.webhook_terms import MAX_URL_LENGTH
 
 # Seconds to wait before each attempt (Standard Webhooks): the first goes at once, the last
 # about three days after the event.
@@ -48,7 +30,6 @@ KEPT_SETTLED = timedelta(days=35)
 # An event outlives every delivery made of it, so that each stays replayable as long as it is
 # kept: counted from the dispatch, or from the replay that starts a delivery again.
 EVENT_KEPT = LONGEST_DELIVERY + KEPT_SETTLED
-MAX_URL_LENGTH = 2048
 # Endpoints one owner may register: all of them are read with one query per event.
 MAX_ENDPOINTS_PER_OWNER = 10
 

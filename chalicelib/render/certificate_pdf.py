@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Final
 
 from chalicelib.domain.calendar import LUXEMBOURG
-from chalicelib.domain.certificates import Sheet
+from chalicelib.domain.certificate_terms import Sheet
 from chalicelib.render import qr, typeface
 from chalicelib.render.pdf import INSURER_NAMES
 

@@ -11,6 +11,7 @@ from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.time_budget import TimeBudget
+from chalicelib.domain import slot_terms as terms
 from chalicelib.domain import slots
 from chalicelib.domain.appointments import (
     BOOKED,
@@ -84,10 +85,10 @@ def free_slots(doctor_code: str, first: date | None, last: date | None, clock: C
     last = last or first + DEFAULT_RANGE
     if last < first:
         raise Unprocessable.field("to", "is before from")
-    if (last - first).days >= slots.MAX_RANGE_DAYS:
-        raise Unprocessable.field("to", f"is more than {slots.MAX_RANGE_DAYS} days after from")
-    if (last - today).days > slots.MAX_DAYS_AHEAD:
-        raise Unprocessable.field("to", f"is more than {slots.MAX_DAYS_AHEAD} days ahead")
+    if (last - first).days >= terms.MAX_RANGE_DAYS:
+        raise Unprocessable.field("to", f"is more than {terms.MAX_RANGE_DAYS} days after from")
+    if (last - today).days > terms.MAX_DAYS_AHEAD:
+        raise Unprocessable.field("to", f"is more than {terms.MAX_DAYS_AHEAD} days ahead")
     hours = _hours_of(doctor_code)
     # Days gone by have no free slots; they need not be read.
     first = max(first, today)
@@ -111,8 +112,8 @@ def book(caller: Principal, booking: Booking, clock: Clock, once: Once | None) -
     now = clock.now()
     if booking.start <= now:
         raise Unprocessable.field("start", "is in the past")
-    if booking.start - now > timedelta(days=slots.MAX_DAYS_AHEAD):
-        raise Unprocessable.field("start", f"is more than {slots.MAX_DAYS_AHEAD} days ahead")
+    if booking.start - now > timedelta(days=terms.MAX_DAYS_AHEAD):
+        raise Unprocessable.field("start", f"is more than {terms.MAX_DAYS_AHEAD} days ahead")
     hours = _hours_of(booking.doctor_code)
     slot = slots.slot_at(hours, booking.start) if hours is not None else None
     if slot is None:

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any, Final
 from chalicelib.core import config, ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from chalicelib.domain import certificate_terms as terms
 from chalicelib.domain import certificates as rules
 from chalicelib.domain.calendar import local_date
+from chalicelib.domain.certificate_terms import Sheet
 from chalicelib.domain.certificate_token import CertificateClaims
-from chalicelib.domain.certificates import Certificate, EmployerShare, Sheet
+from chalicelib.domain.certificates import Certificate, EmployerShare
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.idempotency import Once
@@ -44,7 +46,7 @@ SHARE_CODE: Final = re.compile(r"[A-Za-z0-9_-]{22}")
 @dataclass(frozen=True)
 class IssueRequest:
     patient_matricule: str
-    kind: rules.Kind
+    kind: terms.Kind
     start: date
     end: date
     diagnosis_code: str
@@ -316,7 +318,7 @@ def for_insurer(caller: Principal, certificate_id: str, clock: Clock) -> Certifi
 
 def queue(
     caller: Principal,
-    status: rules.Status | None,
+    status: terms.Status | None,
     late: bool | None,
     limit: int,
     cursor: dict[str, Any] | None,

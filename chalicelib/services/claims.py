@@ -11,6 +11,7 @@ from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.observability import CLAIMS_DECIDED, CLAIMS_OVERDUE, CLAIMS_SUBMITTED, metric
 from chalicelib.core.time_budget import TimeBudget
+from chalicelib.domain import claim_terms as terms
 from chalicelib.domain import claims as rules
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.claims import Claim, Proof
@@ -59,7 +60,7 @@ def filed(caller: Principal, claim_id: str) -> Claim:
 
 
 def _file(
-    invoice: Invoice, channel: rules.Channel, proof: Proof, clock: Clock, once: Once | None, field: str
+    invoice: Invoice, channel: terms.Channel, proof: Proof, clock: Clock, once: Once | None, field: str
 ) -> Claim:
     from chalicelib.store import claim_ledger
     from chalicelib.store import invoices as invoice_store
@@ -142,7 +143,7 @@ def decide(caller: Principal, claim_id: str, request: rules.DecisionRequest, clo
 
 def queue(
     caller: Principal,
-    status: rules.Status | None,
+    status: terms.Status | None,
     overdue: bool | None,
     limit: int,
     cursor: dict[str, Any] | None,

@@ -16,9 +16,6 @@ from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unauthenticate
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.identity import (
     ENROLMENT_CODE_LIFETIME,
-    LIFETIMES,
-    REVOCABLE_BY_OPERATOR,
-    ROTATING_ROLES,
     SPENT_CODE_KEPT,
     Credential,
     Device,
@@ -26,10 +23,10 @@ from chalicelib.domain.identity import (
     EnrolmentCode,
     Holder,
     Pharmacy,
-    Role,
     token_id_of,
     token_text,
 )
+from chalicelib.domain.roles import LIFETIMES, REVOCABLE_BY_OPERATOR, ROTATING_ROLES, Role
 
 if TYPE_CHECKING:
     from chalicelib.core.cursor import Page

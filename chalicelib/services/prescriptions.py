@@ -30,7 +30,8 @@ from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.idempotency import Once
 from chalicelib.domain.journal import Action, ObjectRef
-from chalicelib.domain.prescriptions import Dispensed, Item, Prescription, Status, StepRefused
+from chalicelib.domain.prescription_terms import Status
+from chalicelib.domain.prescriptions import Dispensed, Item, Prescription, StepRefused
 from chalicelib.domain.signed_token import InvalidToken
 from chalicelib.render import pdf as pdf_render
 from chalicelib.services import identity, journal, relatives, signed_documents

@@ -14,6 +14,7 @@ from chalicelib.core import ids
 from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.domain import record_access as rules
+from chalicelib.domain import record_terms as terms
 from chalicelib.domain.calendar import local_date
 from chalicelib.domain.documents import PDF_MAGIC, Confidentiality, Document, UploadedType
 from chalicelib.domain.events import Event
@@ -359,7 +360,7 @@ def withdraw(caller: Principal, entry: Literal["grant", "block"], doctor_code: s
         raise NotFound(f"no such {entry}")
 
 
-def set_status(caller: Principal, status: rules.RecordStatus, clock: Clock) -> Record:
+def set_status(caller: Principal, status: terms.RecordStatus, clock: Clock) -> Record:
     """Close the record to every professional, or open it again; its documents stay."""
     from chalicelib.store import record_access as store
 

@@ -29,7 +29,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
-from chalicelib.domain import certificates as rules
+from chalicelib.domain import certificate_terms as terms
 from chalicelib.domain import idempotency as keys
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.certificates import Certificate, Deadlines, EmployerShare
@@ -156,7 +156,7 @@ class ShareItem(Model):
     expires = TTLAttribute()
 
 
-def status_key(insurer: str, status: rules.Status) -> str:
+def status_key(insurer: str, status: terms.Status) -> str:
     return f"{insurer}#{status}"
 
 
@@ -210,7 +210,7 @@ def _record(item: CertificateItem) -> Certificate:
         patient_id=item.patient_id,
         patient_name=item.patient_name,
         insurer=item.insurer,
-        kind=cast(rules.Kind, item.kind),
+        kind=cast(terms.Kind, item.kind),
         start=date.fromisoformat(item.start),
         end=date.fromisoformat(item.end),
         diagnosis_code=item.diagnosis_code,
@@ -221,7 +221,7 @@ def _record(item: CertificateItem) -> Certificate:
         cancel_until=item.cancel_until,
         deadlines=Deadlines(date.fromisoformat(item.employer_by), date.fromisoformat(item.insurer_by)),
         late=item.late,
-        status=cast(rules.Status, item.status),
+        status=cast(terms.Status, item.status),
         document_id=item.document_id,
         qr=item.qr,
         cancelled_at=item.cancelled_at,
@@ -309,7 +309,7 @@ def acknowledge(certificate_id: str, at: datetime, event: Event) -> bool:
 
 def for_insurer(
     insurer: str,
-    status: rules.Status | None,
+    status: terms.Status | None,
     late: bool | None,
     now: datetime,
     limit: int,

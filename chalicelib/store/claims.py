@@ -23,7 +23,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.cursor import Page
-from chalicelib.domain import claims as rules
+from chalicelib.domain import claim_terms as terms
 from chalicelib.domain.calendar import rfc3339
 from chalicelib.domain.claims import Claim, Proof
 from chalicelib.store.base import TableMeta, named, page_of, resume
@@ -119,7 +119,7 @@ def overdue(insurer: str) -> str:
     return f"{insurer}#overdue"
 
 
-def insurer_status(insurer: str, status: rules.Status) -> str:
+def insurer_status(insurer: str, status: terms.Status) -> str:
     return f"{insurer}#{status}"
 
 
@@ -155,9 +155,9 @@ def _record(item: ClaimItem) -> Claim:
     return Claim(
         item.claim_id,
         invoice_id=item.invoice_id,
-        kind=cast(rules.Kind, item.kind),
-        channel=cast(rules.Channel, item.channel),
-        status=cast(rules.Status, item.status),
+        kind=cast(terms.Kind, item.kind),
+        channel=cast(terms.Channel, item.channel),
+        status=cast(terms.Status, item.status),
         insurer=item.insurer,
         invoice_number=item.invoice_number,
         doctor_code=item.doctor_code,
@@ -205,7 +205,7 @@ def due(insurer: str, at: datetime) -> Iterator[Claim]:
 
 
 def for_insurer(
-    insurer: str, status: rules.Status | None, late: bool | None, limit: int, start: dict[str, Any] | None
+    insurer: str, status: terms.Status | None, late: bool | None, limit: int, start: dict[str, Any] | None
 ) -> Page[Claim]:
     """Oldest first. `late` picks pending claims past (True) or within (False) their deadline."""
     index: GlobalSecondaryIndex[ClaimItem]

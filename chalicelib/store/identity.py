@@ -31,6 +31,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.cursor import Page
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.domain import identity, registry
+from chalicelib.domain.roles import Role
 from chalicelib.store.base import (
     TableMeta,
     named,
@@ -134,9 +135,9 @@ class Device(Model):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
-def _role(stored: str) -> identity.Role:
+def _role(stored: str) -> Role:
     # Every role stored was written from a `Role`.
-    return cast("identity.Role", stored)
+    return cast("Role", stored)
 
 
 def _doctor(item: Doctor) -> identity.Doctor:

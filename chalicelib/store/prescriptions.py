@@ -27,7 +27,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursor import Page
 from chalicelib.domain import idempotency as keys
-from chalicelib.domain import prescriptions as rules
+from chalicelib.domain import prescription_terms as terms
 from chalicelib.domain.documents import Document
 from chalicelib.domain.events import Event
 from chalicelib.domain.idempotency import Once
@@ -183,7 +183,7 @@ def model_of(p: Prescription) -> PrescriptionItem:
         cancel_reason=p.cancel_reason,
         reject_reason=p.reject_reason,
         version=p.version,
-        watch=OPEN if p.status in rules.OPEN else None,
+        watch=OPEN if p.status in terms.OPEN else None,
     )
 
 
@@ -212,7 +212,7 @@ def _record(item: PrescriptionItem) -> Prescription:
         issued_at=item.issued_at,
         expires_on=date.fromisoformat(item.expires_on),
         # Every status stored was written from a `Status`.
-        status=cast("rules.Status", item.status),
+        status=cast("terms.Status", item.status),
         qr=item.qr,
         access_hash=item.access_hash,
         document_id=item.document_id,

@@ -15,6 +15,7 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from chalicelib.domain import record_access as rules
+from chalicelib.domain import record_terms as terms
 from chalicelib.domain.record_access import Block, Emergency, Grant, Record
 from chalicelib.store.base import TableMeta, named
 
@@ -74,7 +75,7 @@ def standing_of(patient: str, doctor_code: str) -> tuple[bool, Grant | None, boo
     grant = found.get(_key("grant", doctor_code))
     window = found.get(_key("window", doctor_code))
     return (
-        status is not None and status.status == rules.CLOSED,
+        status is not None and status.status == terms.CLOSED,
         _grant(grant) if grant else None,
         _key("block", doctor_code) in found,
         _window(window) if window else None,
@@ -89,12 +90,12 @@ def record_of(patient: str) -> Record:
         limit=rules.MAX_GRANTS + rules.MAX_BLOCKS + 1,
         consistent_read=True,
     )
-    status: rules.RecordStatus = rules.OPEN
+    status: terms.RecordStatus = terms.OPEN
     grants: list[Grant] = []
     blocks: list[Block] = []
     for item in items:
         if item.entry == STATUS:
-            status = rules.CLOSED if item.status == rules.CLOSED else rules.OPEN
+            status = terms.CLOSED if item.status == terms.CLOSED else terms.OPEN
         elif item.entry.startswith("grant#"):
             grants.append(_grant(item))
         else:
@@ -134,7 +135,7 @@ def remove(patient: str, entry: Literal["grant", "block"], doctor_code: str) -> 
     return True
 
 
-def set_status(patient: str, status: rules.RecordStatus, at: datetime) -> None:
+def set_status(patient: str, status: terms.RecordStatus, at: datetime) -> None:
     RecordAccessItem(patient, STATUS, status=status, changed_at=at).save()
 
 

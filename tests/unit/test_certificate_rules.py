@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from chalicelib.core import signing_keys
+from chalicelib.domain import certificate_terms as terms
 from chalicelib.domain import certificate_token, qr_token, signed_token
 from chalicelib.domain import certificates as rules
 from chalicelib.domain.certificates import Certificate, InvalidCertificate
@@ -78,7 +79,7 @@ def test_invalid_icd10_shapes(raw: str) -> None:
         ("extension", date(2024, 2, 29), date(2025, 3, 1), "end"),
     ],
 )
-def test_periods_refused(kind: rules.Kind, start: date, end: date, field: str) -> None:
+def test_periods_refused(kind: terms.Kind, start: date, end: date, field: str) -> None:
     with pytest.raises(InvalidCertificate) as raised:
         rules.check_period(kind, start, end, TODAY)
     assert raised.value.field == field
@@ -94,7 +95,7 @@ def test_periods_refused(kind: rules.Kind, start: date, end: date, field: str) -
         ("extension", date(2024, 2, 29), date(2025, 2, 28)),
     ],
 )
-def test_periods_allowed(kind: rules.Kind, start: date, end: date) -> None:
+def test_periods_allowed(kind: terms.Kind, start: date, end: date) -> None:
     rules.check_period(kind, start, end, TODAY)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from chalicelib.domain import medications
+from chalicelib.domain import prescription_terms as terms
 from chalicelib.domain import prescriptions as rules
 from chalicelib.domain.prescriptions import Dispensed, Item, Medication, Prescription, StepRefused
 
@@ -74,7 +75,7 @@ def test_accept_holds_it_for_one_pharmacy_with_the_hash_of_its_secret() -> None:
         ("expired", "expired"),
     ],
 )
-def test_only_a_ready_prescription_is_accepted(status: rules.Status, expected: str) -> None:
+def test_only_a_ready_prescription_is_accepted(status: terms.Status, expected: str) -> None:
     with pytest.raises(StepRefused) as refused:
         rules.accept(prescription(status=status), OTHER, SECRET, NOW)
     assert refused.value.refusal == expected
@@ -164,7 +165,7 @@ def test_without_repeats_a_close_completes_it_once() -> None:
 
 
 def test_repeats_are_dispensed_once_per_round_up_to_the_number_prescribed() -> None:
-    p = prescription(repeats=rules.MAX_REPEATS)
+    p = prescription(repeats=terms.MAX_REPEATS)
     seen: list[tuple[str, int]] = []
     while p.status == "ready":
         assert rules.next_round(p) == len(seen) + 1
@@ -214,7 +215,7 @@ def test_every_step_moves_the_version_on() -> None:
 def test_codes_must_be_in_the_catalogue_and_repeats_need_r_medicines() -> None:
     catalogue = medications.catalogue()
     assert catalogue.version and catalogue.source
-    rules.check_items(ITEMS, rules.MAX_REPEATS, catalogue)
+    rules.check_items(ITEMS, terms.MAX_REPEATS, catalogue)
     unknown = (Item(Medication("9999999", "X"), 1, "x", True),)
     with pytest.raises(rules.InvalidItem) as refused:
         rules.check_items(unknown, 0, catalogue)

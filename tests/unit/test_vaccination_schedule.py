@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.domain import vaccination_schedule as engine
 from chalicelib.domain.vaccination_schedule import Duration, Recommendation
-from chalicelib.domain.vaccinations import TARGETS
+from chalicelib.domain.vaccine_targets import TARGETS
 
 HEXAVALENT = ("diphtheria", "tetanus", "pertussis", "polio", "hib", "hepatitis_b")
 DT = ("diphtheria", "tetanus", "pertussis")

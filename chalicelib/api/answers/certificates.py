@@ -19,7 +19,7 @@ from chalicelib.api.answers.common import (
     PatientId,
     ShareCode,
 )
-from chalicelib.domain.certificates import Kind, Status
+from chalicelib.domain.certificate_terms import Kind, Status
 from chalicelib.domain.insurers import Insurer
 
 

@@ -18,7 +18,7 @@ from chalicelib.api.answers.common import (
     Page,
 )
 from chalicelib.api.fields import PaymentMethod
-from chalicelib.domain.claims import Channel, Kind, Outcome, Status
+from chalicelib.domain.claim_terms import Channel, Kind, Outcome, Status
 from chalicelib.domain.insurers import Insurer
 
 

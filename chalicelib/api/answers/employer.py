@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from chalicelib.api.answers.common import Answer, Day
-from chalicelib.domain.certificates import Kind, Status
+from chalicelib.domain.certificate_terms import Kind, Status
 
 
 class EmployerLinks(Answer):

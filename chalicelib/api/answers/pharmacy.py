@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.api.answers.common import Answer, Day, PrescriptionId
 from chalicelib.api.answers.prescriptions import Medication, PrescribedItem
-from chalicelib.domain.prescriptions import Status
+from chalicelib.domain.prescription_terms import Status
 
 
 class PrescribedFor(Answer):

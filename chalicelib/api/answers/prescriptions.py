@@ -16,7 +16,7 @@ from chalicelib.api.answers.common import (
     PatientId,
     PrescriptionId,
 )
-from chalicelib.domain.prescriptions import Status
+from chalicelib.domain.prescription_terms import Status
 
 
 class Medication(Answer):

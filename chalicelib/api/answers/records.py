@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.api.answers.common import Answer, DoctorCode, DocumentId, Instant, Page
 from chalicelib.domain.documents import Confidentiality, DocumentType, Status
-from chalicelib.domain.record_access import RecordStatus
+from chalicelib.domain.record_terms import RecordStatus
 
 
 class Upload(Answer):

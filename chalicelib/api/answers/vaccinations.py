@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from chalicelib.api.answers.common import Answer, Day, DocumentId, Instant, PatientId, identifier
-from chalicelib.domain.vaccinations import Target
+from chalicelib.domain.vaccine_targets import Target
 
 VaccinationId = Annotated[str, identifier("vac", "01JD63E5F7G9H1J3K5M7N9P1Q3")]
 

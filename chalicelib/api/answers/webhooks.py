@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from chalicelib.api.answers.common import Answer, DeliveryId, EndpointId, EventId, Instant, Page
-from chalicelib.domain.webhooks import EventType
+from chalicelib.domain.webhook_terms import EventType
 
 
 class Webhook(Answer):

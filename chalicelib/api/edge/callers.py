@@ -10,7 +10,7 @@ from chalicelib.core.errors import Forbidden
 if TYPE_CHECKING:
     from chalice.app import Request
 
-    from chalicelib.domain.identity import Role
+    from chalicelib.domain.roles import Role
     from chalicelib.services.identity import Principal
 
 PRACTICE: frozenset[Role] = frozenset({"doctor", "assistant"})

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.edge.problems import unprocessable
 from chalicelib.core.errors import MalformedRequest, Unauthenticated, Unprocessable
-from chalicelib.domain.idempotency import Once
 
 if TYPE_CHECKING:
+    from chalicelib.domain.idempotency import Once
     from chalicelib.services.identity import Principal
 
 B = TypeVar("B", bound=BaseModel)

@@ -30,8 +30,6 @@ from chalice.app import Request
 from chalicelib.api.edge.calls import Call, Reply
 from chalicelib.core import clock, sealing
 from chalicelib.core.errors import DhnError, Unprocessable
-from chalicelib.domain import idempotency as rules
-from chalicelib.domain.idempotency import Once
 
 if TYPE_CHECKING:
     from chalicelib.services.identity import Principal
@@ -104,9 +102,13 @@ def made_once(
     key = _key(request)
     if key is None:
         return run(call)
+    from chalicelib.domain import idempotency as rules
+
     scope, fingerprint = _scope(request, caller, call, key)
     # The record's id says nothing of the caller or the key.
-    once = Once(f"made#{hashlib.sha256(scope.encode()).hexdigest()}", fingerprint, clock.current().now())
+    once = rules.Once(
+        f"made#{hashlib.sha256(scope.encode()).hexdigest()}", fingerprint, clock.current().now()
+    )
     try:
         return run(replace(call, once=once))
     except DhnError as failed:

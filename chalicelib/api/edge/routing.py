@@ -20,7 +20,7 @@ from chalicelib.api.edge.problems import failure, problem
 from chalicelib.core.errors import DhnError, NotAcceptable
 
 if TYPE_CHECKING:
-    from chalicelib.domain.identity import Role
+    from chalicelib.domain.roles import Role
 
 Handler = Callable[[Call], Any]
 
