@@ -25,6 +25,7 @@ from pynamodb.models import Model
 from chalicelib.core import config, sealing, signing_keys
 from chalicelib.store import schema
 from infra import access, alarms, checks, storage
+from infra.bytecode import add_bytecode
 from infra.stages import API_STAGE, IP_RATE_WINDOW_SECONDS, Stage
 
 # Lambda's own limit for one invocation; an SQS message stays invisible six times as long, so
@@ -102,6 +103,15 @@ def queue_of(source: SQSEventConfig) -> str:
     raise ValueError(f"{source.name} reads queue {physical}, which is not in schema.QUEUES")
 
 
+class ChaliceWithBytecode(Chalice):
+    """Chalice's construct, whose function code carries its bytecode. The libraries' layer
+    does not: its bytecode would take it past Lambda's 50 MB for a zip."""
+
+    def _package_app(self) -> None:
+        super()._package_app()
+        add_bytecode(Path(self._sam_package_dir, "deployment.zip"))
+
+
 class DhnStack(Stack):
     def __init__(
         self,
@@ -137,7 +147,9 @@ class DhnStack(Stack):
         self.sealing_secret = self._secret(
             "SealingKey", "base64url AES key sealing webhook secrets and saved idempotent replies", 43
         )
-        self.app = Chalice(self, "App", source_dir=str(source_dir), stage_config=self._chalice_config())
+        self.app = ChaliceWithBytecode(
+            self, "App", source_dir=str(source_dir), stage_config=self._chalice_config()
+        )
         self.functions = functions(event_sources)
         for function in self.functions:
             self._wire(function)

@@ -52,9 +52,13 @@ def relay(event):
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("project")
+
+
+@pytest.fixture(scope="module")
+def template(project: Path) -> dict[str, Any]:
     """The synthesized stack of stage `test` for the stand-in project."""
-    project = tmp_path_factory.mktemp("project")
     (project / ".chalice").mkdir()
     # Stage `test` is configured as the deployed stages are.
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
@@ -450,3 +454,16 @@ def test_the_access_journal_is_append_only_for_every_role(template: dict[str, An
         # ListStreams takes no resource in IAM and reads no item: the outbox relay's stream
         # grant needs it, and it is all a wildcard may allow of DynamoDB.
         assert {a for a in _actions(wildcard) if a.startswith("dynamodb:")} <= {"dynamodb:ListStreams"}
+
+
+def test_the_function_code_ships_each_module_with_its_bytecode(
+    template: dict[str, Any], project: Path
+) -> None:
+    import importlib.util
+    import zipfile
+
+    [archive] = (project / "chalice.out").glob("*/deployment.zip")
+    names = set(zipfile.ZipFile(archive).namelist())
+    modules = {name for name in names if name.endswith(".py")}
+    assert {"app.py", "chalice/app.py"} <= modules
+    assert {importlib.util.cache_from_source(name) for name in modules} <= names
