@@ -2,10 +2,11 @@
 250 MB unpacked.
 
 `python -m bench.package` prints the figures; `run()` returns them for `make bench`. The
-package is what `chalice package` builds for a deployed stage, as infra/ asks for it: app.py and
-chalicelib/ in the function's zip, the Lambda-platform wheels of requirements.txt (the runtime
-only: no moto, no test tools) in a layer. Lambda's limits hold for the function and its layers
-together. The first run downloads the wheels; later runs reuse Chalice's cached layer.
+package is what `chalice package` builds for a deployed stage, as infra/ asks for it: app.py
+and chalicelib/ with their bytecode in the function's zip, the Lambda-platform wheels of
+requirements.txt (the runtime only: no moto, no test tools) in a layer. Lambda's limits hold
+for the function and its layers together. The first run downloads the wheels; later runs reuse
+Chalice's cached layer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+
+from infra.bytecode import add_bytecode
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -39,6 +42,8 @@ def package(output_dir: Path) -> list[Path]:
             "iam_role_arn": "arn:aws:iam::123456789012:role/bench",
         },
     )
+    # With the bytecode infra/ adds to the function's zip (infra/bytecode.py).
+    add_bytecode(output_dir / "deployment.zip")
     return [
         path for path in (output_dir / "deployment.zip", output_dir / "layer-deployment.zip") if path.exists()
     ]
