@@ -104,14 +104,18 @@ def _cost(meter: Meter, read: Callable[[], int]) -> dict[str, float]:
 def run() -> dict[str, float]:
     figures: dict[str, float] = {}
     with fakeaws.aws() as meter:
+        from chalicelib.core.clock import SystemClock
         from chalicelib.domain.reconciliation import Amounts
         from chalicelib.services import invoices, reconciliation
         from chalicelib.services.identity import Principal
 
         doctor = Principal(role="doctor", scope="bench", doctor_code=fakeaws.DOCTOR)
+        clock = SystemClock()
 
         def status_page() -> int:
-            return len(invoices.list_for_practice(doctor, None, "issued", None, None, LIMIT, None).items)
+            return len(
+                invoices.list_for_practice(doctor, None, "issued", None, None, LIMIT, None, clock).items
+            )
 
         def reconciliation_page() -> int:
             return len(reconciliation.report(doctor, *YEAR, LIMIT, None).rows.items)

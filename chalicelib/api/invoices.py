@@ -219,7 +219,7 @@ def issue(call: Call) -> dict[str, object]:
 
 @route(bp, "/invoices", roles=PRACTICE, query=InvoiceQuery, answer="InvoicePage")
 def list_invoices(call: Call) -> dict[str, object]:
-    """The practice's invoices, newest first.
+    """The practice's invoices, newest first; each one listed is journaled for its patient.
 
     `from` and `to` are issue dates of the practice's calendar (Europe/Luxembourg). Every page
     reads a bounded number of invoices: `status=` alone, or with `from`/`to`, reads only the
@@ -232,7 +232,14 @@ def list_invoices(call: Call) -> dict[str, object]:
 
     query = call.args(InvoiceQuery)
     page = invoices.list_for_practice(
-        call.me, query.patient_id, query.status, query.from_, query.to, query.limit, query.cursor
+        call.me,
+        query.patient_id,
+        query.status,
+        query.from_,
+        query.to,
+        query.limit,
+        query.cursor,
+        clock.current(),
     )
     return {"items": [invoice_json(i) for i in page.items], "next_cursor": page.next_cursor}
 

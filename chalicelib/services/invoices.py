@@ -315,9 +315,11 @@ def list_for_practice(
     issued_to: date | None,
     limit: int,
     cursor: dict[str, Any] | None,
+    clock: Clock,
 ) -> Page[Invoice]:
     """The practice's invoices, of one registered patient where `patient_id` names one: a
-    `patient_id` that names nobody lists nothing."""
+    `patient_id` that names nobody lists nothing. Each one listed is journaled for its
+    patient, as a single read is."""
     from chalicelib.store import identity
     from chalicelib.store import invoices as store
 
@@ -330,7 +332,11 @@ def list_for_practice(
         if found is None:
             return Page([], None)
         patient = found.matricule
-    return store.list_for_practice(caller.practice(), patient, status, between, limit, cursor)
+    page = store.list_for_practice(caller.practice(), patient, status, between, limit, cursor)
+    read = [(i.patient_matricule, _object(i)) for i in page.items]
+    name = page.items[0].practice_name if page.items else None
+    journal.record_all(caller, "invoice.read", read, clock, name=name)
+    return page
 
 
 def period(first: date | None, last: date | None) -> tuple[datetime, datetime]:

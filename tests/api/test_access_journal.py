@@ -109,6 +109,21 @@ def test_invoice_reads_pdfs_and_qr_codes_are_journaled_and_issuance_is_not(api: 
     assert by_others(api, patient) == [read, read, read]
 
 
+def test_each_invoice_a_practice_lists_is_journaled_for_its_own_patient(api: Api) -> None:
+    doctor = api.doctor()
+    adult, stranger = api.patient(), api.patient(STRANGER)
+    mine, theirs = issued(api, doctor), issued(api, doctor, STRANGER)
+    listed = api.get("/v1/invoices", doctor)
+    assert listed.status == 200, listed.body
+    assert {i["id"] for i in listed.json["items"]} == {mine["id"], theirs["id"]}
+    assert by_others(api, adult) == [("invoice.read", PRACTICE, {"type": "invoice", "id": mine["id"]})]
+    assert by_others(api, stranger) == [("invoice.read", PRACTICE, {"type": "invoice", "id": theirs["id"]})]
+    # A list that names nobody reads nothing, and journals nothing.
+    nobody = api.get("/v1/invoices?patient_id=pat_01KAAAAAAAAAAAAAAAAAAAAAAA", doctor)
+    assert nobody.status == 200 and nobody.json["items"] == []
+    assert len(by_others(api, adult)) == 1
+
+
 def test_insurer_scans_paper_claims_and_queue_reads_are_journaled(api: Api) -> None:
     doctor = api.doctor()
     patient = api.patient()
