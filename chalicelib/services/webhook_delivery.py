@@ -3,9 +3,10 @@
 Its jobs, each safe to run twice or to die midway:
 - `relay` (the outbox stream's handler) relays each new event within seconds of the change
   that wrote it; `dispatch` (scheduled) relays whatever is still pending a while later, which
-  the stream path missed. Relaying an event turns it into one delivery per endpoint concerned
-  (conditional put, so a re-run adds none), queues them, and only then takes the event out
-  of the pending index: a crash before that leaves the event pending for the next run.
+  the stream path missed. Relaying an event turns it into one delivery per endpoint
+  concerned (conditional put, so a re-run adds none), queues them, and only then takes the
+  event out of the pending index: a crash before that leaves the event pending for the next
+  run. A `document.received` is relayed once the document's copy is in the vault.
 - `send` (the SQS handler) makes one attempt per message. A message names the attempt it is
   for; the sender claims that attempt with a conditional update, so a redelivered or
   duplicated message finds it taken and does nothing.
@@ -230,6 +231,8 @@ def _dispatch_one(event: Event, now: datetime) -> None:
     from chalicelib.store import outbox, queues
     from chalicelib.store import webhooks as store
 
+    if event.type == "document.received":
+        _in_place(event)
     ready = []
     for endpoint in _endpoints_for(event, now):
         delivery = Delivery(
@@ -252,6 +255,19 @@ def _dispatch_one(event: Event, now: datetime) -> None:
             ready.append(message(stored))
     queues.send(QUEUE, ready)
     outbox.mark_dispatched(event.event_id, now)
+
+
+def _in_place(event: Event) -> None:
+    """The patient's app opens a new document when told of it, so its copy must be in the
+    vault first. A crash after the commit that wrote the event, before the copy, leaves it
+    waiting where it was staged or uploaded: the retry of the request would put it in place,
+    but a client may never retry, so the relay does. A document found nowhere fails the
+    event, which is retried and then set aside with the error, for an operator."""
+    from chalicelib.store import vault
+
+    document_id = str(event.data["document_id"])
+    if not vault.put_in_place(document_id):
+        raise LookupError(f"document {document_id} is not in the vault")
 
 
 def requeue(clock: Clock) -> int:

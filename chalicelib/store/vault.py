@@ -81,16 +81,36 @@ def publish(document_id: str) -> None:
     """Copy a staged document into place, once its record has committed. The staged copy is
     left to its lifecycle rule: deleting it would only hide it behind a version that lasts
     as long."""
-    bucket = config.vault_bucket()
     with _answering():
-        _s3().copy_object(
-            Bucket=bucket,
-            Key=object_key(document_id),
-            CopySource={"Bucket": bucket, "Key": staged_key(document_id)},
-            ContentType="application/pdf",
-            MetadataDirective="REPLACE",
-            **_encryption(),
-        )
+        _copy(staged_key(document_id), object_key(document_id))
+
+
+def put_in_place(document_id: str) -> bool:
+    """Copy a document whose record has committed to its key from where it waited (staging/
+    for a signed document's copy, pending/ for an upload), unless it is there already: what a
+    crash between the commit and the copy left out. False when it is in none of them."""
+    key = object_key(document_id)
+    if exists(key):
+        return True
+    for waiting in (staged_key(document_id), pending_key(document_id)):
+        if exists(waiting):
+            with _answering():
+                _copy(waiting, key)
+            return True
+    return False
+
+
+def _copy(source: str, key: str) -> None:
+    """Copy `source` to `key` in the vault, encrypted like every document."""
+    bucket = config.vault_bucket()
+    _s3().copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": source},
+        ContentType="application/pdf",
+        MetadataDirective="REPLACE",
+        **_encryption(),
+    )
 
 
 def exists(key: str) -> bool:
@@ -181,12 +201,5 @@ def delete(key: str) -> None:
 
 
 def promote(pending: str, key: str) -> None:
-    """Copy a checked upload to its document's key, encrypted like every document."""
-    _s3().copy_object(
-        Bucket=config.vault_bucket(),
-        Key=key,
-        CopySource={"Bucket": config.vault_bucket(), "Key": pending},
-        ContentType="application/pdf",
-        MetadataDirective="REPLACE",
-        **_encryption(),
-    )
+    """Copy a checked upload to its document's key."""
+    _copy(pending, key)

@@ -20,7 +20,9 @@ from chalicelib.core import config
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.errors import Conflict
 from chalicelib.domain.idempotency import Made
-from tests.api.conftest import ADULT, OPERATOR, Answer, Api
+from local import receiver as receivers
+from tests.api.conftest import ADULT, OPERATOR, Answer, Api, Rounds
+from tests.api.test_webhook_delivery import subscribe
 
 PROOF = {"method": "card", "reference": "TX-42", "paid_at": "2026-11-20T10:00:00Z"}
 HOURS = {
@@ -240,6 +242,79 @@ def api_now() -> Any:
     from chalicelib.core import clock
 
     return clock.current().now()
+
+
+# A request never retried: the relay puts the copy in place before the patient is told
+
+
+def test_a_copy_a_crash_left_staged_is_in_place_before_the_patient_is_told(
+    api: Api, doctor: str, rounds: Rounds, receiver: receivers.Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.store import vault
+
+    patient = api.login()
+    subscribe(api, patient, receiver, events=["document.received"])
+    crash_once(monkeypatch, vault, "publish")
+    assert issue(api, doctor, "pc1-crash").status == 500
+    [document] = api.get("/v1/patient/documents", patient).json["items"]
+    assert objects("documents/") == []
+
+    rounds.tick()
+
+    key = f"documents/{document['id']}.pdf"
+    assert objects("documents/") == [key]
+    assert vault.read(key).startswith(b"%PDF")
+    [told] = receiver.delivered()
+    assert (told.body["type"], told.body["data"]["document_id"]) == ("document.received", document["id"])
+
+
+def test_an_upload_a_crash_left_pending_is_in_place_before_the_patient_is_told(
+    api: Api, doctor: str, rounds: Rounds, receiver: receivers.Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.store import vault
+    from tests.api.test_records import DOCUMENTS, PDF, announced, put
+
+    patient = api.login()
+    subscribe(api, patient, receiver, events=["document.received"])
+    made = announced(api, doctor)
+    put(made.json["upload"], PDF)
+    crash_once(monkeypatch, vault, "promote")
+    assert api.post(f"{DOCUMENTS}/{made.json['id']}/complete", doctor).status == 500
+    assert objects("documents/") == []
+
+    rounds.tick()
+
+    assert objects("documents/") == [f"documents/{made.json['id']}.pdf"]
+    assert vault.read(f"documents/{made.json['id']}.pdf") == PDF
+    [told] = receiver.delivered()
+    assert told.body["data"]["document_id"] == made.json["id"]
+
+
+def test_a_document_in_no_place_is_never_announced_and_is_set_aside(
+    api: Api, rounds: Rounds, receiver: receivers.Receiver, fixed_clock: FixedClock
+) -> None:
+    from chalicelib.core import ids
+    from chalicelib.domain.events import Event
+    from chalicelib.services import webhook_delivery
+    from chalicelib.store import outbox
+
+    patient = api.patient()
+    subscribe(api, patient, receiver, events=["document.received"])
+    now = fixed_clock.now()
+    missing = ids.new_id("doc", now)
+    lost = Event(ids.new_id("evt", now), "document.received", now, {"document_id": missing}, patient=ADULT)
+    outbox.save(lost)
+
+    for _ in range(webhook_delivery.MAX_RELAY_FAILURES):
+        rounds.tick()
+        fixed_clock.advance(webhook_delivery.STREAM_LAG)
+
+    assert receiver.delivered() == []
+    (dead,) = webhook_delivery.dead_events(10)
+    assert (dead.event_id, dead.error) == (
+        lost.event_id,
+        f"LookupError: document {missing} is not in the vault",
+    )
 
 
 # S3 failing

@@ -46,7 +46,7 @@ def deliver(event):
 
 
 @app.on_dynamodb_record(stream_arn=config.stream_arn("outbox"), batch_size=10)
-def relay(event):
+def relay_events(event):
     return None
 """
 
@@ -187,7 +187,7 @@ def test_schedule_is_kept(template: dict[str, Any]) -> None:
 
 def test_each_function_has_its_own_role_with_only_what_it_touches(template: dict[str, Any]) -> None:
     functions = _of_type(template, "AWS::Serverless::Function")
-    assert set(functions) == {"APIHandler", "Remind", "Deliver", "Relay"}
+    assert set(functions) == {"APIHandler", "Remind", "Deliver", "RelayEvents"}
     roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
     assert len(set(roles.values())) == 4
     assert (
@@ -205,6 +205,10 @@ def test_each_function_has_its_own_role_with_only_what_it_touches(template: dict
         assert not {a for a in handler if a.startswith(("s3:", "secretsmanager:"))}
     assert "sqs:ReceiveMessage" in deliver
     assert "sqs:ReceiveMessage" not in remind
+    # The outbox's relay puts a document's copy in place before telling the patient of it.
+    relay = _actions(_statements(template, roles["RelayEvents"]))
+    assert {"s3:GetObject*", "s3:PutObject"} <= relay
+    assert not {a for a in relay if a.startswith("secretsmanager:")}
 
 
 def test_functions_get_the_real_resource_names_and_tracing(template: dict[str, Any]) -> None:
@@ -339,7 +343,7 @@ def test_uploads_never_completed_expire_after_a_day(template: dict[str, Any]) ->
 def test_every_function_has_an_error_alarm(template: dict[str, Any]) -> None:
     alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
     measured = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms if a["MetricName"] == "Errors"}
-    assert measured == {"APIHandler", "Remind", "Deliver", "Relay"}
+    assert measured == {"APIHandler", "Remind", "Deliver", "RelayEvents"}
     names = {a["MetricName"] for a in alarms}
     assert {"5XXError", "ClaimsOverdue"} <= names
 
@@ -372,7 +376,7 @@ def test_stream_handler_reads_the_declared_stream_reports_failures_and_filters(
 ) -> None:
     from infra import stack
 
-    function = template["Resources"]["Relay"]["Properties"]
+    function = template["Resources"]["RelayEvents"]["Properties"]
     (event,) = function["Events"].values()
     assert event["Type"] == "DynamoDB"
     props = event["Properties"]
@@ -391,7 +395,7 @@ def test_stream_handler_reads_the_declared_stream_reports_failures_and_filters(
         return _actions([s for s in _statements(template, role) if s["Resource"] == stream])
 
     reads = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"}
-    assert reads <= on_stream("Relay")
+    assert reads <= on_stream("RelayEvents")
     assert on_stream("Deliver") == set()
 
 
