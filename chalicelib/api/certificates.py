@@ -3,7 +3,7 @@ and their three views. Only the doctor's and the insurer's views carry the diagn
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -13,6 +13,9 @@ from chalicelib.api.fields import Body, Day, Flag, ListQuery, Matricule, Patient
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.domain.certificates import Certificate, Kind, Sheet, Status
+
+if TYPE_CHECKING:
+    from chalicelib.services.certificates import NewShare as MadeShare
 
 bp = Blueprint(__name__)
 
@@ -396,6 +399,24 @@ def patient_sheet(call: Call) -> Response:
     return pdf_response(found, "assure")
 
 
+def share_json(made: MadeShare) -> dict[str, object]:
+    return {
+        "code": made.code,
+        "url": f"/v1/employer/certificates/{made.code}",
+        "expires_at": rfc3339(made.share.expires_at),
+    }
+
+
+def _shared(call: Call, made: str) -> dict[str, object]:
+    """The share a retried request made first, its code included."""
+    from chalicelib.services import certificates
+
+    query = call.args(ForQuery)
+    return share_json(
+        certificates.shared(call.me, query.for_, call.params["certificate_id"], made, clock.current())
+    )
+
+
 @route(
     bp,
     "/patient/certificates/{certificate_id}/employer-shares",
@@ -405,7 +426,7 @@ def patient_sheet(call: Call) -> Response:
     body=NewShare,
     query=ForQuery,
     answer="EmployerShare",
-    idempotent=True,
+    replay=_shared,
     errors=(404, 409),
 )
 def share(call: Call) -> dict[str, object]:
@@ -419,14 +440,11 @@ def share(call: Call) -> dict[str, object]:
 
     query = call.args(ForQuery)
     body = call.body(NewShare)
-    made = certificates.share(
-        call.me, query.for_, call.params["certificate_id"], body.employer_name, clock.current()
+    return share_json(
+        certificates.share(
+            call.me, query.for_, call.params["certificate_id"], body.employer_name, clock.current(), call.once
+        )
     )
-    return {
-        "code": made.code,
-        "url": f"/v1/employer/certificates/{made.code}",
-        "expires_at": rfc3339(made.share.expires_at),
-    }
 
 
 @route(
