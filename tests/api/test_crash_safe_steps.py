@@ -233,3 +233,30 @@ def test_keyed_steps_survive_colliding_transactions_and_answer_alike_again(
     assert step(api, world["pharmacy"], rx, "close", {"secret": secret}, "close-1").json == closed.json
     assert faults.cancelled >= 2
     assert len(events("prescription.dispensed")) == 1
+
+
+def test_a_steps_record_keeps_its_answer_sealed_for_its_object_alone(api: Api, world: dict[str, str]) -> None:
+    from cryptography.exceptions import InvalidTag
+
+    from chalicelib.store import idempotency
+
+    rx, before, secret = held(api, world)
+    body = {"secret": secret, "items": [{"index": 0, "quantity": 1}]}
+    assert step(api, world["pharmacy"], rx, "dispense", body, "give-1").status == 200
+    made = issue(api, world["doctor"])
+    shared = share(api, world["patient"], made["id"], "share-1", employer_name="Cactus SA")
+    assert shared.status == 201, shared.body
+    records = items("idempotency")
+    assert len(records) == 2
+    stored = str(records)
+    for clear in (shared.json["code"], before["patient"]["name"], "Paracétamol", "Cactus SA", rx):
+        assert clear not in stored
+    # The share's record carries its code; the dispense's, the whole prescription, longer.
+    code, snapshot = sorted((r["made"]["S"] for r in records), key=len)
+    assert idempotency.unsealed(code, made["id"]) == shared.json["code"]
+    assert store.stepped(rx, snapshot).dispensed[0].quantity == 1
+    # Taken for another object, a sealed answer opens nothing.
+    with pytest.raises(InvalidTag):
+        idempotency.unsealed(code, rx)
+    with pytest.raises(InvalidTag):
+        store.stepped(made["id"], snapshot)
