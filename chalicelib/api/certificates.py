@@ -17,6 +17,9 @@ from chalicelib.domain.certificate_terms import Kind, Sheet, Status
 if TYPE_CHECKING:
     from chalicelib.domain.certificates import Certificate
 
+if TYPE_CHECKING:
+    from chalicelib.services.certificates import NewShare as MadeShare
+
 bp = Blueprint(__name__)
 
 
@@ -399,6 +402,24 @@ def patient_sheet(call: Call) -> Response:
     return pdf_response(found, "assure")
 
 
+def share_json(made: MadeShare) -> dict[str, object]:
+    return {
+        "code": made.code,
+        "url": f"/v1/employer/certificates/{made.code}",
+        "expires_at": rfc3339(made.share.expires_at),
+    }
+
+
+def _shared(call: Call, made: str) -> dict[str, object]:
+    """The share a retried request made first, its code included."""
+    from chalicelib.services import certificates
+
+    query = call.args(ForQuery)
+    return share_json(
+        certificates.shared(call.me, query.for_, call.params["certificate_id"], made, clock.current())
+    )
+
+
 @route(
     bp,
     "/patient/certificates/{certificate_id}/employer-shares",
@@ -408,7 +429,7 @@ def patient_sheet(call: Call) -> Response:
     body=NewShare,
     query=ForQuery,
     answer="EmployerShare",
-    idempotent=True,
+    replay=_shared,
     errors=(404, 409),
 )
 def share(call: Call) -> dict[str, object]:
@@ -422,14 +443,11 @@ def share(call: Call) -> dict[str, object]:
 
     query = call.args(ForQuery)
     body = call.body(NewShare)
-    made = certificates.share(
-        call.me, query.for_, call.params["certificate_id"], body.employer_name, clock.current()
+    return share_json(
+        certificates.share(
+            call.me, query.for_, call.params["certificate_id"], body.employer_name, clock.current(), call.once
+        )
     )
-    return {
-        "code": made.code,
-        "url": f"/v1/employer/certificates/{made.code}",
-        "expires_at": rfc3339(made.share.expires_at),
-    }
 
 
 @route(

@@ -67,8 +67,10 @@ Where this differs from API.md (revision 2), which the server does not implement
   and a reject after a dispense, are 409. The close answers `id` and `repeats_left` besides
   `status` and `receipt`. The pharmacy's `patient.birth_date` is the matricule's, `00` for an
   unknown month or day. A held prescription past its last day stays `in_progress` until closed;
-  a repeat left then is `expired`. Dispense, close and reject honour `Idempotency-Key`, so a
-  lost answer (a receipt) is had again; the accept takes none, as its secret is given once.
+  a repeat left then is `expired`. Dispense, close and reject honour `Idempotency-Key`, the
+  key's record committed with the step: a retry, after a crash too, is answered the step's
+  first answer (the prescription as that step left it, the receipt) and the step counts once;
+  the accept takes none, as its secret is given once.
 - The reference page (`/docs`) and this document (`/openapi.json`) are additions.
 - Idempotency of `POST /invoices`, `/patient/claims`, `/insurer/claims`, `/appointments`,
   `/prescriptions`, `/certificates`, `/vaccinations` and
@@ -91,7 +93,9 @@ Where this differs from API.md (revision 2), which the server does not implement
   lists the practice's. The practice's reads are journaled (`certificate.read`) like the
   insurer's. The acknowledgement answers `{id, acknowledged_at}`. The patient's view adds the
   practice, insurer, deadlines, correction links and `qr`, never the diagnosis; an active
-  relative may share and revoke with `for=`. A cancelled certificate is not shared (409);
+  relative may share and revoke with `for=`. A share retried with its `Idempotency-Key`
+  answers the first code again (kept sealed with the key for its 24 h) and makes no second
+  share. A cancelled certificate is not shared (409);
   revoking a revoked code is 204 again. The employer's view adds `links.pdf`; its routes are
   rate limited per address (429) before the stage's general limit. A cancelled certificate
   tells the patient (`certificate.cancelled`).

@@ -20,7 +20,9 @@ bp = Blueprint(__name__)
 
 # Dispense, close and reject honour `Idempotency-Key`, so a pharmacy whose answer was lost
 # sends the step again and gets that answer (the receipt among them), never a second
-# dispensing. The accept takes no key: its answer holds the secret, which is given once.
+# dispensing: the key's record commits with the step and carries the prescription as the step
+# left it, which later steps change. The accept takes no key: its answer holds the secret,
+# which is given once.
 
 Secret = Annotated[
     str,
@@ -101,6 +103,31 @@ def held_json(p: Prescription) -> dict[str, object]:
     }
 
 
+def closed_json(p: Prescription) -> dict[str, object]:
+    """The close's answer: where the prescription stands, and the receipt of its last round."""
+    return {
+        "id": p.prescription_id,
+        "status": p.status,
+        "repeats_left": p.repeats_left,
+        "receipt": p.rounds[-1].receipt,
+    }
+
+
+def _held_again(call: Call, made: str) -> dict[str, object]:
+    """The answer of a dispense or reject retried with its key: the prescription as the first
+    request left it."""
+    from chalicelib.services import prescriptions
+
+    return held_json(prescriptions.stepped(call.params["prescription_id"], made))
+
+
+def _closed_again(call: Call, made: str) -> dict[str, object]:
+    """The answer of a close retried with its key, its receipt included."""
+    from chalicelib.services import prescriptions
+
+    return closed_json(prescriptions.stepped(call.params["prescription_id"], made))
+
+
 @route(
     bp,
     "/pharmacy/prescriptions/accept",
@@ -131,7 +158,7 @@ def accept(call: Call) -> dict[str, object]:
     roles=PHARMACIST,
     body=Dispensing,
     answer="HeldPrescription",
-    idempotent=True,
+    replay=_held_again,
     errors=(404, 409),
 )
 def dispense(call: Call) -> dict[str, object]:
@@ -155,7 +182,9 @@ def dispense(call: Call) -> dict[str, object]:
         for line in body.items
     )
     return held_json(
-        prescriptions.dispense(call.me, call.params["prescription_id"], body.secret, lines, clock.current())
+        prescriptions.dispense(
+            call.me, call.params["prescription_id"], body.secret, lines, clock.current(), call.once
+        )
     )
 
 
@@ -166,7 +195,7 @@ def dispense(call: Call) -> dict[str, object]:
     roles=PHARMACIST,
     body=Closing,
     answer="Closed",
-    idempotent=True,
+    replay=_closed_again,
     errors=(404, 409),
 )
 def close(call: Call) -> dict[str, object]:
@@ -178,15 +207,11 @@ def close(call: Call) -> dict[str, object]:
     """
     from chalicelib.services import prescriptions
 
-    closed = prescriptions.close(
-        call.me, call.params["prescription_id"], call.body(Closing).secret, clock.current()
+    return closed_json(
+        prescriptions.close(
+            call.me, call.params["prescription_id"], call.body(Closing).secret, clock.current(), call.once
+        )
     )
-    return {
-        "id": closed.prescription_id,
-        "status": closed.status,
-        "repeats_left": closed.repeats_left,
-        "receipt": closed.rounds[-1].receipt,
-    }
 
 
 @route(
@@ -196,7 +221,7 @@ def close(call: Call) -> dict[str, object]:
     roles=PHARMACIST,
     body=Rejection,
     answer="HeldPrescription",
-    idempotent=True,
+    replay=_held_again,
     errors=(404, 409),
 )
 def reject(call: Call) -> dict[str, object]:
@@ -207,4 +232,6 @@ def reject(call: Call) -> dict[str, object]:
     from chalicelib.services import prescriptions
 
     body = call.body(Rejection)
-    return held_json(prescriptions.reject(call.me, call.params["prescription_id"], body.secret, body.reason))
+    return held_json(
+        prescriptions.reject(call.me, call.params["prescription_id"], body.secret, body.reason, call.once)
+    )

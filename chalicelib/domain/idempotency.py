@@ -31,7 +31,8 @@ class Once:
 @dataclass(frozen=True)
 class Made:
     """A key's record: the request (`fingerprint`) that made an object, and which (`made`,
-    its id), kept until `expires_at`."""
+    its id), kept until `expires_at`. A step whose answer cannot be rebuilt from the object
+    later has its answer itself as `made`, sealed (`store.idempotency.sealed`)."""
 
     record_id: str
     fingerprint: str

@@ -376,9 +376,15 @@ def list_for_patient(
 
 
 def share(
-    caller: Principal, on_behalf_of: str | None, certificate_id: str, employer_name: str | None, clock: Clock
+    caller: Principal,
+    on_behalf_of: str | None,
+    certificate_id: str,
+    employer_name: str | None,
+    clock: Clock,
+    once: Once | None,
 ) -> NewShare:
-    """A new link for an employer, valid 30 days; its code is shown this once."""
+    """A new link for an employer, valid 30 days; its code is shown this once, and kept sealed
+    in the record of the request's idempotency key (`once`), which commits with the share."""
     from chalicelib.store import certificates as store
 
     found = of_patient(caller, on_behalf_of, certificate_id, clock)
@@ -394,8 +400,25 @@ def share(
         now,
         now + rules.SHARE_LIFETIME,
     )
-    store.add_share(made)
+    if not store.add_share(made, code, once):
+        raise Conflict("this share code was just given; retry")
     return NewShare(code, made)
+
+
+def shared(
+    caller: Principal, on_behalf_of: str | None, certificate_id: str, made: str, clock: Clock
+) -> NewShare:
+    """The share a request retried with its Idempotency-Key made first (`made`, from its key's
+    record), while the caller may still act for the patient: that request's answer again,
+    not another reading, so not journaled."""
+    from chalicelib.store import certificates as store
+
+    patient = relatives.acting_for(caller, clock, patient_id=on_behalf_of).matricule
+    code = store.shared_code(certificate_id, made)
+    found = store.share(digest(code))
+    if found is None or found.patient_matricule != patient:
+        raise NotFound("no such share")
+    return NewShare(code, found)
 
 
 def revoke(caller: Principal, on_behalf_of: str | None, certificate_id: str, code: str, clock: Clock) -> None:

@@ -354,22 +354,41 @@ def _held(prescription_id: str) -> Prescription:
 
 
 def dispense(
-    caller: Principal, prescription_id: str, secret: str, lines: tuple[Dispensed, ...], clock: Clock
+    caller: Principal,
+    prescription_id: str,
+    secret: str,
+    lines: tuple[Dispensed, ...],
+    clock: Clock,
+    once: Once | None,
 ) -> Prescription:
-    """Packs handed over by the holding pharmacy, within what was prescribed."""
+    """Packs handed over by the holding pharmacy, within what was prescribed, written with the
+    record of the step's idempotency key (`once`)."""
     from chalicelib.store import prescriptions as store
 
     found = _held(prescription_id)
     given = _step(rules.dispense, found, caller.pharmacy(), identity.digest(secret), lines)
     _journal(caller, "prescription.dispense", found, clock)
-    if not store.advance(given):
+    if not store.advance(given, once=once):
         raise Conflict("another step on this prescription came first; retry")
     return given
 
 
-def close(caller: Principal, prescription_id: str, secret: str, clock: Clock) -> Prescription:
+def stepped(prescription_id: str, made: str) -> Prescription:
+    """The prescription as a pharmacy's step, retried with its Idempotency-Key, left it the
+    first time (`made`, from its key's record): that step's answer again, not another
+    reading, so not journaled. A key's record is its caller's own (its id digests the caller
+    and the key): it names a step of the caller's pharmacy."""
+    from chalicelib.store import prescriptions as store
+
+    return store.stepped(prescription_id, made)
+
+
+def close(
+    caller: Principal, prescription_id: str, secret: str, clock: Clock, once: Once | None
+) -> Prescription:
     """End the dispensing with a signed receipt: completed, or ready for the next repeat.
-    The patient is told (`prescription.dispensed`)."""
+    The patient is told (`prescription.dispensed`); the step's key (`once`) is recorded with
+    it."""
     from chalicelib.store import prescriptions as store
 
     found = _held(prescription_id)
@@ -388,18 +407,21 @@ def close(caller: Principal, prescription_id: str, secret: str, clock: Clock) ->
     closed = _step(rules.close, found, pharmacy_code, secret_hash, receipt, now)
     done = closed.rounds[-1]
     event = _event("prescription.dispensed", closed, now, round=done.number, pharmacy_code=pharmacy_code)
-    if not store.advance(closed, [event]):
+    if not store.advance(closed, [event], once=once):
         raise Conflict("another step on this prescription came first; retry")
     return closed
 
 
-def reject(caller: Principal, prescription_id: str, secret: str, reason: str) -> Prescription:
-    """Hand the prescription back, saying why: ready for any pharmacy, the secret void."""
+def reject(
+    caller: Principal, prescription_id: str, secret: str, reason: str, once: Once | None
+) -> Prescription:
+    """Hand the prescription back, saying why: ready for any pharmacy, the secret void; the
+    step's key (`once`) is recorded with it."""
     from chalicelib.store import prescriptions as store
 
     found = _held(prescription_id)
     returned = _step(rules.reject, found, caller.pharmacy(), identity.digest(secret), reason)
-    if not store.advance(returned):
+    if not store.advance(returned, once=once):
         raise Conflict("another step on this prescription came first; retry")
     return returned
 

@@ -13,7 +13,9 @@ Indexes of `certificates` (queues oldest first, the others newest first):
   by id; `by-patient`: the matricule, by id. The matricule in these keys is kept out of
   cursors, which travel in URLs.
 
-`employer_shares` is keyed by the SHA-256 of the code: the code itself is never stored.
+`employer_shares` is keyed by the SHA-256 of the code: the code itself is stored only in
+the record of the sharing request's idempotency key, sealed, for the 24 h a retry may need
+to be answered it again.
 """
 
 from __future__ import annotations
@@ -376,16 +378,32 @@ def _newest_first(
     return page_of(results, limit, private=private).map(_record)
 
 
-def add_share(share: EmployerShare) -> None:
-    ShareItem(
-        share.code_hash,
-        certificate_id=share.certificate_id,
-        patient_matricule=share.patient_matricule,
-        employer_name=share.employer_name,
-        created_at=share.created_at,
-        expires_at=share.expires_at,
-        expires=share.expires_at,
-    ).save(condition=ShareItem.code_hash.does_not_exist())
+def add_share(share: EmployerShare, code: str, once: Once | None) -> bool:
+    """The share, and the record of its request's key (`once`) carrying its `code`, which
+    nothing else keeps; all or nothing. False when its code was taken (it never is: the code
+    is random); a Conflict when a request with the same key shared first."""
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(
+            ShareItem(
+                share.code_hash,
+                certificate_id=share.certificate_id,
+                patient_matricule=share.patient_matricule,
+                employer_name=share.employer_name,
+                created_at=share.created_at,
+                expires_at=share.expires_at,
+                expires=share.expires_at,
+            ),
+            condition=ShareItem.code_hash.does_not_exist(),
+        )
+
+    return idempotency.transact(write, idempotency.sealed(once, lambda: code, share.certificate_id))
+
+
+def shared_code(certificate_id: str, made: str) -> str:
+    """The code of the share a request retried with its key made first (`made`, from its
+    key's record)."""
+    return idempotency.unsealed(made, certificate_id)
 
 
 def share(code_hash: str) -> EmployerShare | None:

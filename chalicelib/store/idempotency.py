@@ -1,9 +1,11 @@
 """Idempotency records, and the table they live in.
 
 A creating request's record commits in the transaction that makes its object (`transact`,
-`refusals`): the record names the object, and a retry is answered from it. Other requests
-with a key are recorded around their handler by Powertools (`once`), in the same table under
-ids of Powertools' own form."""
+`refusals`): the record names the object, and a retry is answered from it. A step whose
+answer no stored state gives back later (a code kept only hashed, a state that later steps
+change) records that answer itself, sealed (`sealed`, `unsealed`). Other requests with a key
+are recorded around their handler by Powertools (`once`), in the same table under ids of
+Powertools' own form."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core import sealing
 from chalicelib.core.errors import Conflict, Unprocessable
-from chalicelib.domain.idempotency import Made
+from chalicelib.domain import idempotency as keys
+from chalicelib.domain.idempotency import Made, Once
 from chalicelib.store import base
 from chalicelib.store.base import TableMeta, named
 
@@ -70,6 +74,21 @@ def refusals(write: Callable[[TransactWrite], None], made: Made | None) -> froze
     if IdempotencyRecord.Meta.table_name in refused:
         raise Conflict("a request with this Idempotency-Key has just been completed")
     return refused
+
+
+def sealed(once: Once | None, answer: Callable[[], str], bound_to: str) -> Made | None:
+    """The record of `once` (None without a key) for a step whose answer cannot be rebuilt
+    later: it carries `answer()` itself, sealed, as what the step made. The answer may hold a
+    code shown once or personal data; it is bound to `bound_to`, the object the route's path
+    names, so it opens for no other."""
+    if once is None:
+        return None
+    return keys.made(once, sealing.seal(answer(), bound_to))
+
+
+def unsealed(made: str, bound_to: str) -> str:
+    """The answer a `sealed` record carries, for the object `bound_to` it was sealed for."""
+    return sealing.unseal(made, bound_to)
 
 
 def find(record_id: str) -> Made | None:

@@ -9,11 +9,15 @@ Indexes (all newest first, by the ULID in the id):
 
 A step is a transaction, even of one item, so that DynamoDB's `TransactionConflict` between
 pharmacies racing for one prescription is retried (`base.transact`) before its condition
-decides: exactly one wins, the others are told it is held.
+decides: exactly one wins, the others are told it is held. A pharmacy's step sent with an
+`Idempotency-Key` commits its key's record in that transaction, carrying the prescription as
+the step wrote it (sealed): its answer, which later steps change, is rebuilt from that
+(`stepped`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, cast
@@ -33,7 +37,7 @@ from chalicelib.domain.events import Event
 from chalicelib.domain.idempotency import Once
 from chalicelib.domain.prescriptions import Dispensed, Hold, Item, Medication, Prescription, Round
 from chalicelib.store import documents, idempotency, outbox
-from chalicelib.store.base import TableMeta, filtered_page, named, page_of, resume, transact
+from chalicelib.store.base import TableMeta, filtered_page, named, page_of, resume
 
 OPEN = "open"
 
@@ -261,11 +265,16 @@ def get(prescription_id: str) -> Prescription | None:
 
 
 def advance(
-    prescription: Prescription, events: Sequence[Event] = (), *, ready_on: date | None = None
+    prescription: Prescription,
+    events: Sequence[Event] = (),
+    *,
+    ready_on: date | None = None,
+    once: Once | None = None,
 ) -> bool:
     """Write the next state of a prescription, computed from the version before it, with the
-    events it causes. With `ready_on` (an accept), the stored prescription must also still be
-    `ready` and valid on that day. False when another step came first."""
+    events it causes and the record of the step's key (`once`). With `ready_on` (an accept),
+    the stored prescription must also still be `ready` and valid on that day. False when
+    another step came first; a Conflict when a request with the same key stepped first."""
     condition: Condition = PrescriptionItem.version == prescription.version - 1
     if ready_on is not None:
         condition &= (PrescriptionItem.status == "ready") & (
@@ -277,7 +286,17 @@ def advance(
         for event in events:
             tx.save(outbox.model_of(event))
 
-    return transact(write)
+    def snapshot() -> str:
+        return json.dumps(model_of(prescription).to_dynamodb_dict())
+
+    return idempotency.transact(write, idempotency.sealed(once, snapshot, prescription.prescription_id))
+
+
+def stepped(prescription_id: str, made: str) -> Prescription:
+    """The prescription as the step whose key's record is `made` wrote it."""
+    item = PrescriptionItem()
+    item.from_dynamodb_dict(json.loads(idempotency.unsealed(made, prescription_id)))
+    return _record(item)
 
 
 def list_for_practice(

@@ -12,6 +12,14 @@ time. The interface, for a new creating route:
   store whose transaction makes the object; that store writes through
   `store.idempotency.transact` (or `refusals`) with `domain.idempotency.made(once, id)`.
 
+A step on an object that exists (a pharmacy's dispense, close or reject, an employer share)
+joins the same way, with one difference: its answer cannot always be rebuilt from what is
+stored later (a share's code is kept only hashed, and later steps change the prescription a
+dispense answered). Its store puts `store.idempotency.sealed(once, answer, object_id)`
+instead: the record carries what the answer is made of, sealed and bound to the object the
+path names, and `replay` gets that as its second argument and opens it
+(`store.idempotency.unsealed`) rather than reading the object again.
+
 Other routes with a key are recorded around their handler (`once`): their first answer is
 saved, sealed, after the handler returns.
 """
