@@ -27,6 +27,14 @@ DOCTOR = "123456-78"
 PATIENT = "1893120105732"
 
 
+def matricules(count: int) -> list[str]:
+    """Valid matricules of `count` people born on 1 January 1980."""
+    from stdnum import luhn, verhoeff
+
+    bodies = [f"1980010{serial:04d}" for serial in range(count)]
+    return [body + luhn.calc_check_digit(body) + verhoeff.calc_check_digit(body) for body in bodies]
+
+
 def environment() -> None:
     """Before chalicelib is imported: it reads table names and keys from the environment."""
     os.environ.pop("AWS_ENDPOINT_URL", None)

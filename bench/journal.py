@@ -35,14 +35,6 @@ TARGETS = {
 }
 
 
-def _matricules(count: int) -> list[str]:
-    """Valid matricules of people born on 1 January 1980."""
-    from stdnum import luhn, verhoeff
-
-    bodies = [f"1980010{serial:04d}" for serial in range(count)]
-    return [body + luhn.calc_check_digit(body) + verhoeff.calc_check_digit(body) for body in bodies]
-
-
 def _timed(api: fakeaws.Api, action: Callable[[], Any], times: int) -> tuple[float, float]:
     """Median ms and the most AWS calls of `times` runs of `action`."""
     timings: list[float] = []
@@ -88,7 +80,7 @@ def run() -> dict[str, float]:
 
         firsts = []
         patients = []
-        for matricule in _matricules(PATIENTS):
+        for matricule in fakeaws.matricules(PATIENTS):
             patients.append(api.patient(matricule))
             firsts.append(api.invoice(doctor, matricule)["id"])
         first_calls = []
