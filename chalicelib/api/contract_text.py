@@ -128,10 +128,16 @@ Where this differs from API.md (revision 2), which the server does not implement
   works to the end of its `until` day, Europe/Luxembourg). At most 100 grants and 100 blocks.
   Deleting a grant or block there is not is 404. Close and reopen answer the record as
   `GET /patient/record` does. Hide and unhide answer the document's metadata. A relative
-  reads `GET /patient/record?for=`, but grants, blocks, hiding and closing are the patient's
-  own: a relative's `for=` is not taken there (the access an adult accepted is to read and
-  book on their behalf).
+  reads `GET /patient/record?for=`. Grants, blocks, hiding and closing (API.md: the patient
+  only, and its `for=` list leaves out the record) take `for=` from one of a minor's
+  `guardians` in the registry while the child is under 18 and the guardian's link works;
+  any other `for=` there is 403, the same whether or not the patient exists (the access an
+  adult accepted is to read and book on their behalf). A guardian's change is journaled for
+  the child as `record.update`, before it is made. An `Idempotency-Key` sent again with
+  another query (another `for=`) is 422, as with another body.
 - The journal adds the action `document.upload` (a practice adding a document to the record).
+- The journal adds the action `record.update` (a guardian changing a minor's record settings:
+  object `record`, or `document` for hiding and unhiding).
 """
 
 ROLES = """\

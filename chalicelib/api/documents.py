@@ -8,7 +8,7 @@ from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.edge import PATIENT, Call, route
-from chalicelib.api.fields import ListQuery, PatientId
+from chalicelib.api.fields import ListQuery, PatientId, Query
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 
@@ -20,6 +20,10 @@ bp = Blueprint(__name__)
 
 class DocumentQuery(ListQuery):
     type: Annotated[str, Field(min_length=1, max_length=40, examples=["invoice"])] | None = None
+    for_: Annotated[PatientId | None, Field(alias="for")] = None
+
+
+class ForQuery(Query):
     for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 
@@ -69,7 +73,10 @@ def get_document(call: Call) -> dict[str, object]:
 def _hiding(call: Call, hidden: bool) -> dict[str, object]:
     from chalicelib.services import documents
 
-    return document_json(documents.set_hidden(call.me, call.params["document_id"], hidden))
+    changed = documents.set_hidden(
+        call.me, call.args(ForQuery).for_, call.params["document_id"], hidden, clock.current()
+    )
+    return document_json(changed)
 
 
 @route(
@@ -77,13 +84,15 @@ def _hiding(call: Call, hidden: bool) -> dict[str, object]:
     "/patient/documents/{document_id}/hide",
     method="POST",
     roles=PATIENT,
+    query=ForQuery,
     answer="Document",
     errors=(404,),
 )
 def hide(call: Call) -> dict[str, object]:
     """Hide a document of the caller's record from every professional but its author.
 
-    Hiding it again answers the same. Only the patient does this, never a relative.
+    Hiding it again answers the same. `for=` a minor whose guardian the registry records the
+    caller as; no other relative hides anything (403).
     """
     return _hiding(call, True)
 
@@ -93,6 +102,7 @@ def hide(call: Call) -> dict[str, object]:
     "/patient/documents/{document_id}/unhide",
     method="POST",
     roles=PATIENT,
+    query=ForQuery,
     answer="Document",
     errors=(404,),
 )

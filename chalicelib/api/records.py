@@ -1,5 +1,5 @@
-"""The shared care record: practices upload, search and read documents; the patient decides
-who may read the record."""
+"""The shared care record: practices upload, search and read documents; the patient, or a
+minor's guardian, decides who may read the record."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import Field, StringConstraints
 
-from chalicelib.api.documents import document_json
+from chalicelib.api.documents import ForQuery, document_json
 from chalicelib.api.edge import PATIENT, PRACTICE, Call, Reply, route
-from chalicelib.api.fields import Body, Day, DoctorCode, ListQuery, Matricule, PatientId, Query, Text, rule
+from chalicelib.api.fields import Body, Day, DoctorCode, ListQuery, Matricule, Text, rule
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import doctor_code
@@ -69,10 +69,6 @@ class RecordSearch(Body):
             json_schema_extra=rule("the caller is a doctor (else 403)"),
         ),
     ] = None
-
-
-class ForQuery(Query):
-    for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 
 class NewGrant(Body):
@@ -245,18 +241,21 @@ def record(call: Call) -> dict[str, object]:
     roles=PATIENT,
     status=201,
     body=NewGrant,
+    query=ForQuery,
     answer="Grant",
     idempotent=True,
 )
 def grant(call: Call) -> dict[str, object]:
     """Let a practice read the record, restricted documents included.
 
-    Granting a practice again replaces its end date. A blocked practice stays blocked.
+    Granting a practice again replaces its end date. A blocked practice stays blocked. Each
+    change of the record's settings takes `for=` a minor whose guardian the registry records
+    the caller as; no other relative changes them (403).
     """
     from chalicelib.services import records
 
     body = call.body(NewGrant)
-    made = records.grant(call.me, body.doctor_code, body.until, clock.current())
+    made = records.grant(call.me, call.args(ForQuery).for_, body.doctor_code, body.until, clock.current())
     return {
         "doctor_code": made.doctor_code,
         "name": made.name,
@@ -264,12 +263,20 @@ def grant(call: Call) -> dict[str, object]:
     }
 
 
-@route(bp, "/patient/record/grants/{doctor_code}", method="DELETE", roles=PATIENT, status=204, errors=(404,))
+@route(
+    bp,
+    "/patient/record/grants/{doctor_code}",
+    method="DELETE",
+    roles=PATIENT,
+    status=204,
+    query=ForQuery,
+    errors=(404,),
+)
 def withdraw_grant(call: Call) -> Reply:
     """Withdraw a practice's grant."""
     from chalicelib.services import records
 
-    records.withdraw(call.me, "grant", _code(call))
+    records.withdraw(call.me, call.args(ForQuery).for_, "grant", _code(call), clock.current())
     return Reply(None, 204)
 
 
@@ -280,6 +287,7 @@ def withdraw_grant(call: Call) -> Reply:
     roles=PATIENT,
     status=201,
     body=NewBlock,
+    query=ForQuery,
     answer="Block",
     idempotent=True,
 )
@@ -288,31 +296,39 @@ def block(call: Call) -> dict[str, object]:
     emergency notwithstanding."""
     from chalicelib.services import records
 
-    made = records.block(call.me, call.body(NewBlock).doctor_code, clock.current())
+    made = records.block(call.me, call.args(ForQuery).for_, call.body(NewBlock).doctor_code, clock.current())
     return {"doctor_code": made.doctor_code, "name": made.name}
 
 
-@route(bp, "/patient/record/blocks/{doctor_code}", method="DELETE", roles=PATIENT, status=204, errors=(404,))
+@route(
+    bp,
+    "/patient/record/blocks/{doctor_code}",
+    method="DELETE",
+    roles=PATIENT,
+    status=204,
+    query=ForQuery,
+    errors=(404,),
+)
 def unblock(call: Call) -> Reply:
     """Lift a block."""
     from chalicelib.services import records
 
-    records.withdraw(call.me, "block", _code(call))
+    records.withdraw(call.me, call.args(ForQuery).for_, "block", _code(call), clock.current())
     return Reply(None, 204)
 
 
-@route(bp, "/patient/record/close", method="POST", roles=PATIENT, answer="RecordSettings")
+@route(bp, "/patient/record/close", method="POST", roles=PATIENT, query=ForQuery, answer="RecordSettings")
 def close(call: Call) -> dict[str, object]:
     """Close the record: no professional reads it, whatever their rights; its documents stay
     and the patient still sees them."""
     from chalicelib.services import records
 
-    return _record_json(records.set_status(call.me, terms.CLOSED, clock.current()))
+    return _record_json(records.set_status(call.me, call.args(ForQuery).for_, terms.CLOSED, clock.current()))
 
 
-@route(bp, "/patient/record/reopen", method="POST", roles=PATIENT, answer="RecordSettings")
+@route(bp, "/patient/record/reopen", method="POST", roles=PATIENT, query=ForQuery, answer="RecordSettings")
 def reopen(call: Call) -> dict[str, object]:
     """Open the record again, with the grants and blocks it had."""
     from chalicelib.services import records
 
-    return _record_json(records.set_status(call.me, terms.OPEN, clock.current()))
+    return _record_json(records.set_status(call.me, call.args(ForQuery).for_, terms.OPEN, clock.current()))

@@ -31,6 +31,7 @@ Action = Literal[
     "operator.update",
     "operator.token",
     "document.upload",
+    "record.update",
 ]
 
 NOTICE_INTERVAL = timedelta(days=30)

@@ -7,6 +7,9 @@ with a source, and the source is read again on every use:
   the relative is under 18 today. Only a guardian may link a minor; from the 18th birthday the
   link is pending until the now-adult patient accepts it;
 - acceptance: an adult relative accepted the link, which then holds until either side ends it.
+
+Parental authority alone also lets the requester manage the minor's shared care record (its
+grants, blocks, hidden documents and closure): what an adult accepted is to read and book.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ def is_minor(relative: str, today: date) -> bool:
         return False
 
 
+def holds_parental_authority(
+    requester: str, relative: str, guardians: Collection[str] | None, today: date
+) -> bool:
+    """Whether `requester` is one of the guardians of `relative` (None for a matricule not in
+    the registry) and `relative` is under 18 today."""
+    return is_minor(relative, today) and requester in (guardians or ())
+
+
 def may_link(requester: str, relative: str, guardians: Collection[str] | None, today: date) -> bool:
     """Whether `requester` may ask for a link to `relative`, whose registry guardians are
     `guardians` (None for a matricule not in the registry). A minor is linked by their
@@ -61,6 +72,6 @@ def status(link: RelativeLink, guardians: Collection[str] | None, today: date) -
     relative not in it)."""
     if link.accepted_at is not None:
         return ACTIVE
-    if is_minor(link.relative, today) and link.requester in (guardians or ()):
+    if holds_parental_authority(link.requester, link.relative, guardians, today):
         return ACTIVE
     return PENDING

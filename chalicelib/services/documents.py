@@ -58,13 +58,19 @@ def download(caller: Principal, on_behalf_of: str | None, document_id: str, cloc
     return Download(found, url, vault.URL_LIFETIME_SECONDS)
 
 
-def set_hidden(caller: Principal, document_id: str, hidden: bool) -> Document:
-    """Hide one of the caller's own documents from every professional but its author, or
-    show it again."""
+def set_hidden(
+    caller: Principal, on_behalf_of: str | None, document_id: str, hidden: bool, clock: Clock
+) -> Document:
+    """Hide a document of the caller's record, or of the minor `on_behalf_of` whose guardian
+    they are (journaled for the minor), from every professional but its author, or show it
+    again."""
     from chalicelib.store import documents as store
 
-    owner = relatives.matricule_of(caller)
-    changed = store.set_hidden(owner, document_id, hidden) if ids.has_prefix(document_id, "doc") else None
+    owner = relatives.managing(caller, clock, on_behalf_of)
+    if not ids.has_prefix(document_id, "doc"):
+        raise NotFound("no such document")
+    journal.record(caller, "record.update", owner, ObjectRef("document", document_id), clock)
+    changed = store.set_hidden(owner, document_id, hidden)
     if changed is None:
         raise NotFound("no such document")
     return changed

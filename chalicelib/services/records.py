@@ -1,6 +1,6 @@
 """The shared care record (DSP): practices add documents to a patient's record and read what
 the access matrix (`domain/record_access.py`) lets them, in an emergency too; the patient
-grants, withdraws and blocks access and closes the record. Every professional read is
+(or a minor's guardian) grants, withdraws and blocks access and closes the record. Every professional read is
 journaled before it answers.
 """
 
@@ -298,7 +298,8 @@ def read(caller: Principal, document_id: str, clock: Clock) -> Download:
     return Download(found, url, vault.URL_LIFETIME_SECONDS)
 
 
-# The patient's side: their settings of the record.
+# The patient's side: their settings of the record, which a minor's guardians change for them
+# (`relatives.managing`), journaled for the minor before the change.
 
 
 def record_of(caller: Principal, on_behalf_of: str | None, clock: Clock) -> Record:
@@ -320,12 +321,14 @@ def _registered_practice(doctor_code: str) -> str:
     return found.name
 
 
-def grant(caller: Principal, doctor_code: str, until: date | None, clock: Clock) -> Grant:
+def grant(
+    caller: Principal, on_behalf_of: str | None, doctor_code: str, until: date | None, clock: Clock
+) -> Grant:
     """Let a practice read the record (restricted documents too) until the end of `until`,
     or until withdrawn; granting again replaces the end."""
     from chalicelib.store import record_access as store
 
-    patient = relatives.matricule_of(caller)
+    patient = relatives.managing(caller, clock, on_behalf_of)
     now = clock.now()
     if until is not None and until < local_date(now):
         raise Unprocessable.field("until", "must not be in the past")
@@ -333,37 +336,50 @@ def grant(caller: Principal, doctor_code: str, until: date | None, clock: Clock)
     current = store.record_of(patient)
     if len(current.grants) >= rules.MAX_GRANTS and all(g.doctor_code != doctor_code for g in current.grants):
         raise Unprocessable.field("doctor_code", f"a record keeps at most {rules.MAX_GRANTS} grants")
+    journal.record(caller, "record.update", patient, ObjectRef("record"), clock)
     made = Grant(doctor_code, name, until)
     store.save_grant(patient, made, now)
     return made
 
 
-def block(caller: Principal, doctor_code: str, clock: Clock) -> Block:
+def block(caller: Principal, on_behalf_of: str | None, doctor_code: str, clock: Clock) -> Block:
     """The practice sees nothing of the record any more, whatever care or grant it has."""
     from chalicelib.store import record_access as store
 
-    patient = relatives.matricule_of(caller)
+    patient = relatives.managing(caller, clock, on_behalf_of)
     name = _registered_practice(doctor_code)
     current = store.record_of(patient)
     if len(current.blocks) >= rules.MAX_BLOCKS and all(b.doctor_code != doctor_code for b in current.blocks):
         raise Unprocessable.field("doctor_code", f"a record keeps at most {rules.MAX_BLOCKS} blocks")
+    journal.record(caller, "record.update", patient, ObjectRef("record"), clock)
     made = Block(doctor_code, name)
     store.save_block(patient, made, clock.now())
     return made
 
 
-def withdraw(caller: Principal, entry: Literal["grant", "block"], doctor_code: str) -> None:
+def withdraw(
+    caller: Principal,
+    on_behalf_of: str | None,
+    entry: Literal["grant", "block"],
+    doctor_code: str,
+    clock: Clock,
+) -> None:
     """End a grant or a block; 404 where there is none."""
     from chalicelib.store import record_access as store
 
-    if not store.remove(relatives.matricule_of(caller), entry, doctor_code):
+    patient = relatives.managing(caller, clock, on_behalf_of)
+    journal.record(caller, "record.update", patient, ObjectRef("record"), clock)
+    if not store.remove(patient, entry, doctor_code):
         raise NotFound(f"no such {entry}")
 
 
-def set_status(caller: Principal, status: terms.RecordStatus, clock: Clock) -> Record:
+def set_status(
+    caller: Principal, on_behalf_of: str | None, status: terms.RecordStatus, clock: Clock
+) -> Record:
     """Close the record to every professional, or open it again; its documents stay."""
     from chalicelib.store import record_access as store
 
-    patient = relatives.matricule_of(caller)
+    patient = relatives.managing(caller, clock, on_behalf_of)
+    journal.record(caller, "record.update", patient, ObjectRef("record"), clock)
     store.set_status(patient, status, clock.now())
     return store.record_of(patient)

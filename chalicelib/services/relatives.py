@@ -23,6 +23,7 @@ Direction = Literal["acts_for", "acted_for"]
 
 # One answer whether the minor is in the registry or not, so it reveals nothing.
 _NOT_A_GUARDIAN = "a minor is linked only by the guardians the registry records"
+_NOT_MANAGING = "only a minor's guardians in the registry manage their record with for="
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ def _works(requester: str, relative: Patient, now: datetime) -> bool:
     return link is not None and rules.status(link, relative.guardians, local_date(now)) == rules.ACTIVE
 
 
+def _by_id(patient_id: str) -> Patient | None:
+    from chalicelib.store import identity
+
+    return identity.patient_by_id(patient_id) if ids.has_prefix(patient_id, "pat") else None
+
+
 def acting_for(
     caller: Principal, clock: Clock, *, patient_id: str | None = None, matricule: str | None = None
 ) -> Patient:
@@ -61,13 +68,31 @@ def acting_for(
     from chalicelib.store import identity
 
     own = matricule_of(caller)
-    if patient_id is not None:
-        target = identity.patient_by_id(patient_id) if ids.has_prefix(patient_id, "pat") else None
-    else:
-        target = identity.get_patient(matricule or own)
+    target = _by_id(patient_id) if patient_id is not None else identity.get_patient(matricule or own)
     if target is not None and (target.matricule == own or _works(own, target, clock.now())):
         return target
     raise Forbidden("you may not act for this patient")
+
+
+def managing(caller: Principal, clock: Clock, patient_id: str | None) -> str:
+    """The matricule of the patient whose record settings the caller changes: their own
+    without `patient_id`, else a minor whose guardian the registry records them as, linked
+    today. An adult relative, whose acceptance was to read and book, anyone else and an
+    unknown `patient_id` get the same 403."""
+    own = matricule_of(caller)
+    if patient_id is None:
+        return own
+    target = _by_id(patient_id)
+    now = clock.now()
+    if target is not None and (
+        target.matricule == own
+        or (
+            rules.holds_parental_authority(own, target.matricule, target.guardians, local_date(now))
+            and _works(own, target, now)
+        )
+    ):
+        return target.matricule
+    raise Forbidden(_NOT_MANAGING)
 
 
 def still_acts_for(relative: str, patient: str, now: datetime) -> bool:

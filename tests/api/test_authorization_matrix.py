@@ -210,6 +210,14 @@ class Row:
 
 
 PATIENTS_OWN = {"patient": 200, "relative": 200, "former_relative": 200}
+
+
+def record_owner(status: int) -> dict[str, int]:
+    """A change of the patient's record settings `for=` the patient: theirs, never an adult
+    relative's, whose acceptance was to read and book."""
+    return {"patient": status, "relative": 403, "former_relative": 403}
+
+
 PRACTICE = {"doctor": 200, "assistant": 200, "other_practice": 200}
 ANY_PRINCIPAL = dict.fromkeys(PRINCIPALS, 200)
 
@@ -305,18 +313,19 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/patient/record"): Row(
         "/v1/patient/record?for={patient}", {"patient": 200, "relative": 200, "former_relative": 403}
     ),
-    # Each patient grants and blocks in their own record.
+    # The patient changes their record's settings; an adult relative's `for=` is no
+    # guardian's (tests/api/test_record_guardians.py).
     ("POST", "/patient/record/grants"): Row(
-        "/v1/patient/record/grants", dict.fromkeys(PATIENTS_OWN, 201), body={"doctor_code": OTHER_DOCTOR}
+        "/v1/patient/record/grants?for={patient}", record_owner(201), body={"doctor_code": OTHER_DOCTOR}
     ),
     ("POST", "/patient/record/blocks"): Row(
-        "/v1/patient/record/blocks", dict.fromkeys(PATIENTS_OWN, 201), body={"doctor_code": OTHER_DOCTOR}
+        "/v1/patient/record/blocks?for={patient}", record_owner(201), body={"doctor_code": OTHER_DOCTOR}
     ),
     ("POST", "/patient/documents/{document_id}/hide"): Row(
-        "/v1/patient/documents/{document}/hide", {"patient": 200, "relative": 404, "former_relative": 404}
+        "/v1/patient/documents/{document}/hide?for={patient}", record_owner(200)
     ),
     ("POST", "/patient/documents/{document_id}/unhide"): Row(
-        "/v1/patient/documents/{document}/unhide", {"patient": 200, "relative": 404, "former_relative": 404}
+        "/v1/patient/documents/{document}/unhide?for={patient}", record_owner(200)
     ),
     # Invoices: the issuing practice's; another practice does not learn they exist.
     ("GET", "/invoices"): Row("/v1/invoices", PRACTICE),
@@ -584,13 +593,13 @@ TABLE: dict[tuple[str, str], Row] = {
         {"former_relative": 404, "relative": 204, "patient": 404},
     ),
     ("DELETE", "/patient/record/grants/{doctor_code}"): Row(
-        f"/v1/patient/record/grants/{OTHER_DOCTOR}", dict.fromkeys(PATIENTS_OWN, 204)
+        f"/v1/patient/record/grants/{OTHER_DOCTOR}?for={{patient}}", record_owner(204)
     ),
     ("DELETE", "/patient/record/blocks/{doctor_code}"): Row(
-        f"/v1/patient/record/blocks/{OTHER_DOCTOR}", dict.fromkeys(PATIENTS_OWN, 204)
+        f"/v1/patient/record/blocks/{OTHER_DOCTOR}?for={{patient}}", record_owner(204)
     ),
-    ("POST", "/patient/record/close"): Row("/v1/patient/record/close", PATIENTS_OWN),
-    ("POST", "/patient/record/reopen"): Row("/v1/patient/record/reopen", PATIENTS_OWN),
+    ("POST", "/patient/record/close"): Row("/v1/patient/record/close?for={patient}", record_owner(200)),
+    ("POST", "/patient/record/reopen"): Row("/v1/patient/record/reopen?for={patient}", record_owner(200)),
     ("DELETE", "/practice/devices/{device_id}"): Row(
         "/v1/practice/devices/{device}", {"other_practice": 404, "doctor": 204}
     ),

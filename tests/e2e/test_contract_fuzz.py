@@ -4,9 +4,9 @@ and finds no server error and no answer the contract does not describe.
 
 The stack is seeded first through the API: a practice (a doctor's and an assistant's device,
 opening hours), a registered patient with two invoices, a claim, an appointment, a webhook
-endpoint that has deliveries, an entry in their access journal, a relative they act for, two
-prescriptions, a certificate shared with an employer, an insurer and a pharmacy. What was
-seeded is among the values the fuzzer draws
+endpoint that has deliveries, an entry in their access journal, a relative they act for, a
+child whose guardian they are, two prescriptions, a certificate shared with an employer, an
+insurer and a pharmacy. What was seeded is among the values the fuzzer draws
 (ids in paths and queries, slots, invoice ids and QR codes in bodies), so routes answer more than 404.
 Runs are bounded (`MAX_EXAMPLES` per operation, one seed) to keep the test within a few
 minutes; nothing leaves 127.0.0.1 (`fuzz_hooks` pins webhook URLs there).
@@ -40,6 +40,7 @@ TIMEOUT = 30
 MAX_EXAMPLES = 8
 SEED = 20261201
 DOCTOR_CODE = "123456-78"
+CHILD = "2015061200178"
 EVERY_PHASE = "examples,coverage,fuzzing"
 # The fuzzer learns ids from answers: given the device list, it revokes the doctor's own device.
 REVOKE = "DELETE /practice/devices/{device_id}"
@@ -135,6 +136,10 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
         "POST", "/patient/relatives", patient, {"matricule": fuzz_hooks.RELATIVE, "relationship": "spouse"}
     )
     api.call("POST", f"/patient/relatives/{link['link_id']}/accept", relative_token, status=200)
+    # A child in the patient's parental authority, so `for=` reaches the record's settings too.
+    child = {**registered, "name": "Léa Schmit", "matricule": CHILD, "guardians": [fuzz_hooks.PATIENT]}
+    child_id = api.call("POST", "/patients", api.operator, child)["patient_id"]
+    api.call("POST", "/patient/relatives", patient, {"matricule": CHILD, "relationship": "child"})
     # The operator's run may revoke the token of this id: no other run uses it.
     spare = api.call("POST", f"/patients/{relative_id}/tokens", api.operator)["token_id"]
     api.call("POST", "/patients/status", doctor, {"matricule": fuzz_hooks.PATIENT}, status=200)
@@ -214,7 +219,7 @@ def seed(stack: local_stack.Stack) -> dict[str, Any]:
             "path.link_id": [link["link_id"]],
             "path.token_id": [spare],
             "query.patient_id": [patient_id],
-            "query.for": [relative_id],
+            "query.for": [relative_id, child_id],
             "path.doctor_code": [DOCTOR_CODE],
             "body.doctor_code": [DOCTOR_CODE],
             "body.start": slots[-10:],

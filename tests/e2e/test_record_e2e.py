@@ -1,7 +1,8 @@
 """The shared care record over real HTTP: moto server and `chalice local`, as `make run` starts
 them. A laboratory uploads a result through the presigned URL straight to the moto server and
 completes it; the patient's doctor searches the record and downloads it; the patient hides it,
-and the doctor sees it no more; the patient reads who looked."""
+and the doctor sees it no more; the patient reads who looked. A guardian closes and blocks a
+child's record with `for=`, and reads the changes in the child's journal."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ PATIENT = matricule("19750415")
 DOCTOR_CODE = "222222-22"
 LAB_CODE = "333333-33"
 RESULT = b"%PDF-1.7\n" + b"hemoglobin 14.1 g/dL\n" * 200
+GUARDIAN = matricule("19820310")
+CHILD = matricule("20180704")
+PEDIATRICIAN = "444444-44"
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +115,52 @@ def test_upload_search_download_hide_and_the_journal(stack: local_stack.Stack) -
         (LAB_CODE, "document.read", document_id),
     }
     assert not any(e["emergency"] for e in journal)
+
+
+def test_a_guardian_closes_and_blocks_a_childs_record(stack: local_stack.Stack) -> None:
+    http = Http(stack)
+    doctor = practice(http, PEDIATRICIAN, "Dr Luc Hoffmann")
+    guardian = http.patient(GUARDIAN)
+    registered = {"name": "Léa Hoffmann", "insurer": "CNS", "digital_admin": "opted_in", "app_active": True}
+    child_id = http.created(
+        "/v1/patients", stack.operator_token, {"matricule": CHILD, **registered, "guardians": [GUARDIAN]}
+    )["patient_id"]
+    linked = http.created("/v1/patient/relatives", guardian, {"matricule": CHILD, "relationship": "child"})
+    assert linked["status"] == "active"
+    http.created(
+        "/v1/invoices",
+        doctor,
+        {
+            "patient_matricule": CHILD,
+            "service_date": date.today().isoformat(),
+            "lines": [{"code": "C1", "quantity": 1}],
+            "payment": {"method": "card", "amount_cents": 5770},
+        },
+    )
+
+    def search() -> requests.Response:
+        return http.call("POST", "/v1/records/search", doctor, json={"matricule": CHILD})
+
+    for_child = f"?for={child_id}"
+    assert ok(search())["items"]
+    closed = ok(http.call("POST", f"/v1/patient/record/close{for_child}", guardian))
+    assert closed["status"] == "closed"
+    assert search().status_code == 403
+    ok(http.call("POST", f"/v1/patient/record/reopen{for_child}", guardian))
+    blocked = http.call(
+        "POST", f"/v1/patient/record/blocks{for_child}", guardian, json={"doctor_code": PEDIATRICIAN}
+    )
+    assert ok(blocked, 201) == {"doctor_code": PEDIATRICIAN, "name": "Dr Luc Hoffmann"}
+    assert search().status_code == 403
+    ok(http.call("DELETE", f"/v1/patient/record/blocks/{PEDIATRICIAN}{for_child}", guardian), 204)
+    assert ok(search())["items"]
+    # The guardian's own record was never touched.
+    assert ok(http.call("GET", "/v1/patient/record", guardian)) == {
+        "status": "open",
+        "grants": [],
+        "blocks": [],
+    }
+
+    journal = ok(http.call("GET", f"/v1/patient/access-log{for_child}", guardian))["items"]
+    changes = [(e["actor"]["kind"], e["object"]["type"]) for e in journal if e["action"] == "record.update"]
+    assert changes == [("relative", "record")] * 4

@@ -53,3 +53,25 @@ def test_an_accepted_link_holds_whatever_the_registry() -> None:
 def test_nobody_holds_authority_over_someone_not_born_yet() -> None:
     assert not relatives.is_minor(NOT_BORN_YET, TODAY)
     assert relatives.status(link(NOT_BORN_YET), (PARENT,), TODAY) == "pending"
+
+
+@pytest.mark.parametrize(
+    ("relative", "guardians", "today", "holds"),
+    [
+        (CHILD, (PARENT,), TODAY, True),
+        (CHILD, (ADULT, PARENT), TODAY, True),
+        # Another guardian's child, or a minor not in the registry.
+        (CHILD, (ADULT,), TODAY, False),
+        (CHILD, (), TODAY, False),
+        (CHILD, None, TODAY, False),
+        # Until the day before the 18th birthday, Europe/Luxembourg.
+        (TURNS_18_ON_24_NOV_2026, (PARENT,), TODAY, True),
+        (TURNS_18_ON_24_NOV_2026, (PARENT,), date(2026, 11, 24), False),
+        (ADULT, (PARENT,), TODAY, False),
+        (NOT_BORN_YET, (PARENT,), TODAY, False),
+    ],
+)
+def test_parental_authority_is_a_guardians_over_a_minor(
+    relative: str, guardians: tuple[str, ...] | None, today: date, holds: bool
+) -> None:
+    assert relatives.holds_parental_authority(PARENT, relative, guardians, today) is holds

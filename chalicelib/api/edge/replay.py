@@ -32,6 +32,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from chalice.app import Request
 
@@ -83,9 +84,12 @@ def once(
 
 
 def _scope(request: Request, caller: Principal | None, call: Call, key: str) -> tuple[str, str]:
-    """Whose key it is, and the fingerprint of the request (method, path and body)."""
+    """Whose key it is, and the fingerprint of the request (method, path, query and body)."""
     canonical = json.dumps(call.json(), sort_keys=True, separators=(",", ":"))
-    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    # The query names whom a request is for (`for=`): the same key for another patient is
+    # another request. Left out when empty, so fingerprints of requests without one stay.
+    target = f"{request.path}?{urlencode(sorted(call.query.items()))}" if call.query else request.path
+    fingerprint = hashlib.sha256(f"{request.method} {target}\n{canonical}".encode()).hexdigest()
     # A key is the caller's own. Anonymous callers (enrolment) share no credential, so their
     # keys are kept apart by the request itself: two PCs that pick the same key never collide.
     scope = f"{caller.scope}:{key}" if caller else f"public:{fingerprint}:{key}"
