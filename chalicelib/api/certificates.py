@@ -416,7 +416,9 @@ def _shared(call: Call, made: str) -> dict[str, object]:
 
     query = call.args(ForQuery)
     return share_json(
-        certificates.shared(call.me, query.for_, call.params["certificate_id"], made, clock.current())
+        certificates.shared(
+            call.me, query.for_, call.params["certificate_id"], made, call.once, clock.current()
+        )
     )
 
 
@@ -430,6 +432,8 @@ def _shared(call: Call, made: str) -> dict[str, object]:
     query=ForQuery,
     answer="EmployerShare",
     replay=_shared,
+    # A relative's share is journaled before its transaction: a retry is answered first.
+    replay_first=True,
     errors=(404, 409),
 )
 def share(call: Call) -> dict[str, object]:

@@ -118,14 +118,14 @@ def _held_again(call: Call, made: str) -> dict[str, object]:
     request left it."""
     from chalicelib.services import prescriptions
 
-    return held_json(prescriptions.stepped(call.params["prescription_id"], made))
+    return held_json(prescriptions.stepped(call.params["prescription_id"], made, call.once))
 
 
 def _closed_again(call: Call, made: str) -> dict[str, object]:
     """The answer of a close retried with its key, its receipt included."""
     from chalicelib.services import prescriptions
 
-    return closed_json(prescriptions.stepped(call.params["prescription_id"], made))
+    return closed_json(prescriptions.stepped(call.params["prescription_id"], made, call.once))
 
 
 @route(
@@ -159,6 +159,8 @@ def accept(call: Call) -> dict[str, object]:
     body=Dispensing,
     answer="HeldPrescription",
     replay=_held_again,
+    # Journaled before its transaction: a retry is answered before it would journal again.
+    replay_first=True,
     errors=(404, 409),
 )
 def dispense(call: Call) -> dict[str, object]:

@@ -406,7 +406,12 @@ def share(
 
 
 def shared(
-    caller: Principal, on_behalf_of: str | None, certificate_id: str, made: str, clock: Clock
+    caller: Principal,
+    on_behalf_of: str | None,
+    certificate_id: str,
+    made: str,
+    once: Once | None,
+    clock: Clock,
 ) -> NewShare:
     """The share a request retried with its Idempotency-Key made first (`made`, from its key's
     record), while the caller may still act for the patient: that request's answer again,
@@ -414,7 +419,7 @@ def shared(
     from chalicelib.store import certificates as store
 
     patient = relatives.acting_for(caller, clock, patient_id=on_behalf_of).matricule
-    code = store.shared_code(certificate_id, made)
+    code = store.shared_code(certificate_id, made, once)
     found = store.share(digest(code))
     if found is None or found.patient_matricule != patient:
         raise NotFound("no such share")

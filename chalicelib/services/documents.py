@@ -67,7 +67,8 @@ def set_hidden(
     from chalicelib.store import documents as store
 
     owner = relatives.managing(caller, clock, on_behalf_of)
-    if not ids.has_prefix(document_id, "doc"):
+    # Journaled only for a document of the owner's record: an id from elsewhere changes nothing.
+    if not ids.has_prefix(document_id, "doc") or store.get(owner, document_id) is None:
         raise NotFound("no such document")
     journal.record(caller, "record.update", owner, ObjectRef("document", document_id), clock)
     changed = store.set_hidden(owner, document_id, hidden)

@@ -373,14 +373,14 @@ def dispense(
     return given
 
 
-def stepped(prescription_id: str, made: str) -> Prescription:
+def stepped(prescription_id: str, made: str, once: Once | None) -> Prescription:
     """The prescription as a pharmacy's step, retried with its Idempotency-Key, left it the
     first time (`made`, from its key's record): that step's answer again, not another
     reading, so not journaled. A key's record is its caller's own (its id digests the caller
     and the key): it names a step of the caller's pharmacy."""
     from chalicelib.store import prescriptions as store
 
-    return store.stepped(prescription_id, made)
+    return store.stepped(prescription_id, made, once)
 
 
 def close(

@@ -364,10 +364,14 @@ def withdraw(
     doctor_code: str,
     clock: Clock,
 ) -> None:
-    """End a grant or a block; 404 where there is none."""
+    """End a grant or a block; 404 where there is none, which journals no change."""
     from chalicelib.store import record_access as store
 
     patient = relatives.managing(caller, clock, on_behalf_of)
+    record = store.record_of(patient)
+    held = record.grants if entry == "grant" else record.blocks
+    if all(e.doctor_code != doctor_code for e in held):
+        raise NotFound(f"no such {entry}")
     journal.record(caller, "record.update", patient, ObjectRef("record"), clock)
     if not store.remove(patient, entry, doctor_code):
         raise NotFound(f"no such {entry}")

@@ -400,10 +400,10 @@ def add_share(share: EmployerShare, code: str, once: Once | None) -> bool:
     return idempotency.transact(write, idempotency.sealed(once, lambda: code, share.certificate_id))
 
 
-def shared_code(certificate_id: str, made: str) -> str:
-    """The code of the share a request retried with its key made first (`made`, from its
-    key's record)."""
-    return idempotency.unsealed(made, certificate_id)
+def shared_code(certificate_id: str, made: str, once: Once | None) -> str:
+    """The code of the share a request retried with its key (`once`) made first (`made`, from
+    its key's record)."""
+    return idempotency.unsealed(made, once, certificate_id)
 
 
 def share(code_hash: str) -> EmployerShare | None:

@@ -79,16 +79,23 @@ def refusals(write: Callable[[TransactWrite], None], made: Made | None) -> froze
 def sealed(once: Once | None, answer: Callable[[], str], bound_to: str) -> Made | None:
     """The record of `once` (None without a key) for a step whose answer cannot be rebuilt
     later: it carries `answer()` itself, sealed, as what the step made. The answer may hold a
-    code shown once or personal data; it is bound to `bound_to`, the object the route's path
-    names, so it opens for no other."""
+    code shown once or personal data; it is bound to the key's record and to `bound_to`, the
+    object the route's path names, so it opens for no other key or object."""
     if once is None:
         return None
-    return keys.made(once, sealing.seal(answer(), bound_to))
+    return keys.made(once, sealing.seal(answer(), _binding(once, bound_to)))
 
 
-def unsealed(made: str, bound_to: str) -> str:
-    """The answer a `sealed` record carries, for the object `bound_to` it was sealed for."""
-    return sealing.unseal(made, bound_to)
+def unsealed(made: str, once: Once | None, bound_to: str) -> str:
+    """The answer a `sealed` record carries, for the key (`once`) and the object `bound_to`
+    it was sealed for."""
+    if once is None:
+        raise ValueError("a sealed answer opens only for the key that recorded it")
+    return sealing.unseal(made, _binding(once, bound_to))
+
+
+def _binding(once: Once, bound_to: str) -> str:
+    return f"{once.record_id}\n{bound_to}"
 
 
 def find(record_id: str) -> Made | None:

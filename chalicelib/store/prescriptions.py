@@ -292,10 +292,10 @@ def advance(
     return idempotency.transact(write, idempotency.sealed(once, snapshot, prescription.prescription_id))
 
 
-def stepped(prescription_id: str, made: str) -> Prescription:
-    """The prescription as the step whose key's record is `made` wrote it."""
+def stepped(prescription_id: str, made: str, once: Once | None) -> Prescription:
+    """The prescription as the step whose key (`once`) has the record `made` wrote it."""
     item = PrescriptionItem()
-    item.from_dynamodb_dict(json.loads(idempotency.unsealed(made, prescription_id)))
+    item.from_dynamodb_dict(json.loads(idempotency.unsealed(made, once, prescription_id)))
     return _record(item)
 
 

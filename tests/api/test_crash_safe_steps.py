@@ -9,11 +9,13 @@ once, and later steps do not change that answer. The same key with another body 
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from chalicelib.core.clock import FixedClock
+from chalicelib.domain.idempotency import Once
 from chalicelib.services import identity
 from chalicelib.store import prescriptions as store
 from tests.api.conftest import ADULT, Answer, Api
@@ -54,6 +56,13 @@ def step(api: Api, token: str, rx: str, action: str, body: dict[str, Any], key: 
     )
 
 
+def journaled(api: Api, patient: str, action: str) -> int:
+    """How many entries of `action` the patient's access journal holds."""
+    got = api.get("/v1/patient/access-log?limit=100", patient)
+    assert got.status == 200, got.body
+    return sum(entry["action"] == action for entry in got.json["items"])
+
+
 def crash(monkeypatch: pytest.MonkeyPatch, where: tuple[str, str]) -> None:
     module, name = where
     crash_once(monkeypatch, importlib.import_module(module), name)
@@ -73,6 +82,9 @@ def test_a_dispense_retried_after_a_crash_answers_the_first_and_counts_once(
     assert retried.status == 200, retried.body
     first = {**before, "dispensed": [{"index": 0, "quantity": 1, "substituted_with": None}]}
     assert retried.json == first
+    # A retry answered from its key's record journals no second dispense; one that runs
+    # again, the first having died before its commit, journals its own access.
+    assert journaled(api, world["patient"], "prescription.dispense") == (2 if where == BEFORE_COMMIT else 1)
     more = {"secret": secret, "items": [{"index": 0, "quantity": 1}, {"index": 1, "quantity": 1}]}
     assert step(api, world["pharmacy"], rx, "dispense", more, "give-2").status == 200
     # The first dispense counted once: had it counted twice, item 0 would now be over.
@@ -252,11 +264,16 @@ def test_a_steps_record_keeps_its_answer_sealed_for_its_object_alone(api: Api, w
     for clear in (shared.json["code"], before["patient"]["name"], "Paracétamol", "Cactus SA", rx):
         assert clear not in stored
     # The share's record carries its code; the dispense's, the whole prescription, longer.
-    code, snapshot = sorted((r["made"]["S"] for r in records), key=len)
-    assert idempotency.unsealed(code, made["id"]) == shared.json["code"]
-    assert store.stepped(rx, snapshot).dispensed[0].quantity == 1
-    # Taken for another object, a sealed answer opens nothing.
+    (code, of_share), (snapshot, of_dispense) = sorted(
+        ((r["made"]["S"], Once(r["id"]["S"], r["fingerprint"]["S"], datetime.now(UTC))) for r in records),
+        key=lambda made_by: len(made_by[0]),
+    )
+    assert idempotency.unsealed(code, of_share, made["id"]) == shared.json["code"]
+    assert store.stepped(rx, snapshot, of_dispense).dispensed[0].quantity == 1
+    # Taken for another object, or under another key's record, a sealed answer opens nothing.
     with pytest.raises(InvalidTag):
-        idempotency.unsealed(code, rx)
+        idempotency.unsealed(code, of_share, rx)
     with pytest.raises(InvalidTag):
-        store.stepped(made["id"], snapshot)
+        store.stepped(made["id"], snapshot, of_dispense)
+    with pytest.raises(InvalidTag):
+        idempotency.unsealed(code, of_dispense, made["id"])

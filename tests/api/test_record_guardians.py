@@ -107,7 +107,11 @@ def test_a_guardian_grants_and_withdraws_access_to_the_childs_record(api: Api, f
     assert settings(api, family.guardian) == {"status": "open", "grants": [], "blocks": []}
     assert api.delete(f"{RECORD}/grants/{OTHER_DOCTOR}{for_child}", family.guardian).status == 204
     assert_problem(search(api, family.other), 403)
+    journaled = len(changes(api, family.guardian, for_child))
+    # Withdrawing a grant there is not changes nothing, and journals nothing.
     assert_problem(api.delete(f"{RECORD}/grants/{OTHER_DOCTOR}{for_child}", family.guardian), 404)
+    assert_problem(api.delete(f"{RECORD}/blocks/{OTHER_DOCTOR}{for_child}", family.guardian), 404)
+    assert len(changes(api, family.guardian, for_child)) == journaled == 2
 
 
 def test_a_guardian_blocks_a_practice_from_the_childs_record(api: Api, family: Family) -> None:
@@ -141,6 +145,11 @@ def test_a_guardian_hides_a_document_of_the_childs_record(api: Api, family: Fami
     # Only the child's documents: the same id is no document of the guardian's own record.
     assert_problem(api.post(f"/v1/patient/documents/{family.document}/hide", family.guardian), 404)
     assert_problem(api.post(f"/v1/patient/documents/not-an-id/hide{for_child}", family.guardian), 404)
+    # A document of another record is no document of the child's: 404, and no entry naming it.
+    journaled = changes(api, family.guardian, for_child)
+    own = issued(api, family.doctor)["vault"]["document_id"]
+    assert_problem(api.post(f"/v1/patient/documents/{own}/hide{for_child}", family.guardian), 404)
+    assert changes(api, family.guardian, for_child) == journaled
 
 
 def test_a_guardian_closes_and_reopens_the_childs_record(api: Api, family: Family) -> None:

@@ -41,6 +41,7 @@ from chalicelib.core import clock, sealing
 from chalicelib.core.errors import DhnError, Unprocessable
 
 if TYPE_CHECKING:
+    from chalicelib.domain.idempotency import Made, Once
     from chalicelib.services.identity import Principal
 
 Replay = Callable[[Call, str], Any]
@@ -103,6 +104,8 @@ def made_once(
     run: Callable[[Call], Reply],
     replay: Replay,
     status: int,
+    *,
+    first: bool = False,
 ) -> Reply:
     """Run a creating request whose transaction commits its key's record with the object it
     makes. A request that fails while its key has a record (the retry of one that committed
@@ -110,7 +113,8 @@ def made_once(
     the first request's answer rebuilt from the object it made, with its status, or 422
     where the key was used with another request. Looking the key up only on a failure costs
     the first request no read: a retry fails anyway, at the latest on its record's
-    condition."""
+    condition. A step whose handler journals a read before its transaction looks it up
+    `first`, so that a retry is answered without journaling a second step."""
     key = _key(request)
     if key is None:
         return run(call)
@@ -121,14 +125,30 @@ def made_once(
     once = rules.Once(
         f"made#{hashlib.sha256(scope.encode()).hexdigest()}", fingerprint, clock.current().now()
     )
+    keyed = replace(call, once=once)
+    if first and (saved := _saved(once)) is not None:
+        return _replayed(keyed, saved, fingerprint, replay, status)
     try:
-        return run(replace(call, once=once))
+        return run(keyed)
     except DhnError as failed:
-        from chalicelib.store import idempotency
-
-        saved = rules.answers(idempotency.find(once.record_id), once.at)
+        saved = _saved(once)
         if saved is None:
             raise
-        if saved.fingerprint != fingerprint:
-            raise Unprocessable.field(HEADER, "was already used with another request") from failed
-        return Reply(replay(call, saved.made), status)
+        return _replayed(keyed, saved, fingerprint, replay, status, failed)
+
+
+def _saved(once: Once) -> Made | None:
+    """The record of `once`'s key while it answers for it."""
+    from chalicelib.domain import idempotency as rules
+    from chalicelib.store import idempotency
+
+    return rules.answers(idempotency.find(once.record_id), once.at)
+
+
+def _replayed(
+    call: Call, saved: Made, fingerprint: str, replay: Replay, status: int, failed: DhnError | None = None
+) -> Reply:
+    """The first answer of the request that made `saved`, or 422 for another request."""
+    if saved.fingerprint != fingerprint:
+        raise Unprocessable.field(HEADER, "was already used with another request") from failed
+    return Reply(replay(call, saved.made), status)

@@ -100,6 +100,7 @@ def route(
     answer: str | None = None,
     idempotent: bool = False,
     replay: replays.Replay | None = None,
+    replay_first: bool = False,
     binary: str | None = None,
     text: str | None = None,
     errors: tuple[int, ...] = (),
@@ -113,7 +114,9 @@ def route(
     value, a `Reply`, or a chalice `Response` for other media: `binary` names the media type
     of a binary answer, which the caller must accept (406), `text` that of a text answer.
     `replay` makes a creating route idempotent with its key's record committed in the
-    transaction that makes its object (see `chalicelib.api.edge.replay`); `idempotent`
+    transaction that makes its object (see `chalicelib.api.edge.replay`), and
+    `replay_first` looks its key up before the handler runs, for a step that journals before
+    its transaction; `idempotent`
     records the answer of any other route with a key around its handler.
     `errors` are the statuses its rules answer (404, 409…) beyond those the edge adds (401
     and 403 to a route with roles, 422 to one that reads input…: see the contract).
@@ -160,7 +163,13 @@ def route(
 
                 if replay is not None:
                     reply = replays.made_once(
-                        request, caller, call, lambda keyed: _as_reply(handler(keyed), status), replay, status
+                        request,
+                        caller,
+                        call,
+                        lambda keyed: _as_reply(handler(keyed), status),
+                        replay,
+                        status,
+                        first=replay_first,
                     )
                 elif idempotent:
                     reply = replays.once(
