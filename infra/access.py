@@ -29,6 +29,9 @@ class Access:
     # SQS trigger is always granted, with nothing to write here.
     sends_to: tuple[str, ...] | None = None
     vault: bool = False
+    # Only reads what waits under staging/ and pending/ and puts it in place under documents/:
+    # no export, no deletion, nothing else of the vault.
+    vault_copies: bool = False
     qr_signing_key: bool = False
     # Seals webhook signing secrets and the answers kept for idempotent replay.
     sealing_key: bool = False
@@ -45,8 +48,8 @@ HANDLERS: dict[str, Access] = {
     "send_webhooks": Access(sealing_key=True),
     # Before telling a patient of a new document, they put its vault copy in place where a
     # crash after its commit left it out (services/webhook_delivery.py).
-    "relay_events": Access(vault=True),
-    "dispatch_events": Access(vault=True),
+    "relay_events": Access(vault_copies=True),
+    "dispatch_events": Access(vault_copies=True),
 }
 
 

@@ -24,6 +24,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import config, sealing, signing_keys
 from chalicelib.store import schema
+from chalicelib.store.vault import DOCUMENTS_PREFIX, PENDING_PREFIX, STAGING_PREFIX
 from infra import access, alarms, checks, storage
 from infra.bytecode import add_bytecode
 from infra.stages import API_STAGE, IP_RATE_WINDOW_SECONDS, Stage
@@ -332,6 +333,10 @@ class DhnStack(Stack):
             tables[storage.short_table_name(table_of(function.event), self.stage)].grant_stream_read(role)
         if needs.vault:
             self.vault.grant_read_write(role)
+        elif needs.vault_copies:
+            for waiting in (STAGING_PREFIX, PENDING_PREFIX, DOCUMENTS_PREFIX):
+                self.vault.grant_read(role, f"{waiting}*")
+            self.vault.grant_put(role, f"{DOCUMENTS_PREFIX}*")
         if needs.qr_signing_key:
             self.qr_secret.grant_read(role)
         if needs.sealing_key:

@@ -9,15 +9,23 @@ from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib.api.edge import DOCTOR, INSURER, PATIENT, Call, Reply, route
-from chalicelib.api.fields import Body, Day, Flag, ListQuery, Matricule, PatientId, Query, Text, rule
+from chalicelib.api.fields import (
+    Body,
+    Day,
+    Flag,
+    ForQuery,
+    ListQuery,
+    Matricule,
+    PatientId,
+    Text,
+    rule,
+)
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339, rfc3339_or_none
 from chalicelib.domain.certificate_terms import Kind, Sheet, Status
 
 if TYPE_CHECKING:
     from chalicelib.domain.certificates import Certificate
-
-if TYPE_CHECKING:
     from chalicelib.services.certificates import NewShare as MadeShare
 
 bp = Blueprint(__name__)
@@ -86,10 +94,6 @@ class InsurerQuery(ListQuery):
 
 
 class PatientQuery(ListQuery):
-    for_: Annotated[PatientId | None, Field(alias="for")] = None
-
-
-class ForQuery(Query):
     for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 

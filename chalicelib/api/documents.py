@@ -8,7 +8,7 @@ from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.edge import PATIENT, Call, route
-from chalicelib.api.fields import ListQuery, PatientId, Query
+from chalicelib.api.fields import ForQuery, ListQuery, PatientId
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 
@@ -20,10 +20,6 @@ bp = Blueprint(__name__)
 
 class DocumentQuery(ListQuery):
     type: Annotated[str, Field(min_length=1, max_length=40, examples=["invoice"])] | None = None
-    for_: Annotated[PatientId | None, Field(alias="for")] = None
-
-
-class ForQuery(Query):
     for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 

@@ -206,6 +206,12 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
+class ForQuery(Query):
+    """`?for=` of a patient's route: the relative it is for, the caller themself where absent."""
+
+    for_: Annotated[PatientId | None, Field(alias="for")] = None
+
+
 class ListQuery(Query):
     """`?limit=&cursor=` of every list; other query parameters are the route's filters."""
 

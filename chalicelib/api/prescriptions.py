@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib.api.edge import DOCTOR, PATIENT, PRACTICE, Call, route
-from chalicelib.api.fields import Body, ListQuery, Matricule, PatientId, Query, Text, rule
+from chalicelib.api.fields import Body, ForQuery, ListQuery, Matricule, PatientId, Text, rule
 from chalicelib.core import clock
 from chalicelib.domain import prescription_terms as terms
 from chalicelib.domain.calendar import rfc3339
@@ -75,10 +75,6 @@ class PrescriptionQuery(ListQuery):
 class PatientPrescriptionQuery(ListQuery):
     for_: Annotated[PatientId | None, Field(alias="for")] = None
     status: Status | None = None
-
-
-class ForQuery(Query):
-    for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 
 def medication_json(medication: Medication) -> dict[str, object]:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint
 from pydantic import Field, StringConstraints
 
-from chalicelib.api.documents import ForQuery, document_json
+from chalicelib.api.documents import document_json
 from chalicelib.api.edge import PATIENT, PRACTICE, Call, Reply, route
-from chalicelib.api.fields import Body, Day, DoctorCode, ListQuery, Matricule, Text, rule
+from chalicelib.api.fields import Body, Day, DoctorCode, ForQuery, ListQuery, Matricule, Text, rule
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import doctor_code

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 URL_LIFETIME_SECONDS = 300
 EXPORTS_PREFIX = "exports/"
 STAGING_PREFIX = "staging/"
+DOCUMENTS_PREFIX = "documents/"
 
 
 @functools.cache
@@ -37,7 +38,7 @@ def _s3() -> S3Client:
 
 def object_key(document_id: str) -> str:
     """Keys name the document only: no matricule or name ever reaches S3 metadata or logs."""
-    return f"documents/{document_id}.pdf"
+    return f"{DOCUMENTS_PREFIX}{document_id}.pdf"
 
 
 def _encryption() -> dict[str, Any]:

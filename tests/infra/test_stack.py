@@ -206,9 +206,13 @@ def test_each_function_has_its_own_role_with_only_what_it_touches(template: dict
     assert "sqs:ReceiveMessage" in deliver
     assert "sqs:ReceiveMessage" not in remind
     # The outbox's relay puts a document's copy in place before telling the patient of it.
-    relay = _actions(_statements(template, roles["RelayEvents"]))
+    relay_statements = _statements(template, roles["RelayEvents"])
+    relay = _actions(relay_statements)
     assert {"s3:GetObject*", "s3:PutObject"} <= relay
-    assert not {a for a in relay if a.startswith("secretsmanager:")}
+    assert not {a for a in relay if a.startswith(("secretsmanager:", "s3:Delete"))}
+    # It writes only under documents/.
+    writes = [s for s in relay_statements if "s3:PutObject" in _actions([s])]
+    assert writes and all("documents/*" in json.dumps(s["Resource"]) for s in writes)
 
 
 def test_functions_get_the_real_resource_names_and_tracing(template: dict[str, Any]) -> None:
