@@ -8,7 +8,7 @@ from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.edge import PATIENT, Call, route
-from chalicelib.api.fields import Day, ListQuery, PatientId, rule
+from chalicelib.api.fields import FirstDay, LastDay, ListQuery, PatientId
 from chalicelib.core import clock
 from chalicelib.domain.calendar import rfc3339
 
@@ -19,14 +19,8 @@ bp = Blueprint(__name__)
 
 
 class AccessLogQuery(ListQuery):
-    from_: Annotated[
-        Day | None,
-        Field(alias="from", description="First day, inclusive.", json_schema_extra=rule("from 2000-01-01")),
-    ] = None
-    to: Annotated[
-        Day | None,
-        Field(description="Last day, inclusive.", json_schema_extra=rule("to 2999-12-31, not before `from`")),
-    ] = None
+    from_: FirstDay = None
+    to: LastDay = None
     for_: Annotated[PatientId | None, Field(alias="for")] = None
 
 

@@ -102,6 +102,15 @@ Day = Annotated[
     Field(json_schema_extra={"pattern": DAY_PATTERN}, examples=["2026-11-20"]),
     BeforeValidator(_day),
 ]
+# A range of days a list or search is narrowed to, both ends included.
+FirstDay = Annotated[
+    Day | None,
+    Field(alias="from", description="First day, inclusive.", json_schema_extra=rule("from 2000-01-01")),
+]
+LastDay = Annotated[
+    Day | None,
+    Field(description="Last day, inclusive.", json_schema_extra=rule("to 2999-12-31, not before `from`")),
+]
 Instant = Annotated[
     AwareDatetime,
     Field(json_schema_extra={"pattern": INSTANT_PATTERN}, examples=["2026-11-23T09:30:00Z"]),

@@ -10,7 +10,18 @@ from pydantic import Field, StringConstraints
 
 from chalicelib.api.documents import document_json
 from chalicelib.api.edge import PATIENT, PRACTICE, Call, Reply, route
-from chalicelib.api.fields import Body, Day, DoctorCode, ForQuery, ListQuery, Matricule, Text, rule
+from chalicelib.api.fields import (
+    Body,
+    Day,
+    DoctorCode,
+    FirstDay,
+    ForQuery,
+    LastDay,
+    ListQuery,
+    Matricule,
+    Text,
+    rule,
+)
 from chalicelib.core import clock
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import doctor_code
@@ -53,14 +64,8 @@ class Emergency(Body):
 class RecordSearch(Body):
     matricule: Matricule
     type: DocumentType | None = None
-    from_: Annotated[
-        Day | None,
-        Field(alias="from", description="First day, inclusive.", json_schema_extra=rule("from 2000-01-01")),
-    ] = None
-    to: Annotated[
-        Day | None,
-        Field(description="Last day, inclusive.", json_schema_extra=rule("to 2999-12-31, not before `from`")),
-    ] = None
+    from_: FirstDay = None
+    to: LastDay = None
     emergency: Annotated[
         Emergency | None,
         Field(
