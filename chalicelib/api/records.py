@@ -279,9 +279,13 @@ def grant(call: Call) -> dict[str, object]:
 )
 def withdraw_grant(call: Call) -> Reply:
     """Withdraw a practice's grant."""
+    return _withdrawn(call, "grant")
+
+
+def _withdrawn(call: Call, entry: Literal["grant", "block"]) -> Reply:
     from chalicelib.services import records
 
-    records.withdraw(call.me, call.args(ForQuery).for_, "grant", _code(call), clock.current())
+    records.withdraw(call.me, call.args(ForQuery).for_, entry, _code(call), clock.current())
     return Reply(None, 204)
 
 
@@ -316,10 +320,7 @@ def block(call: Call) -> dict[str, object]:
 )
 def unblock(call: Call) -> Reply:
     """Lift a block."""
-    from chalicelib.services import records
-
-    records.withdraw(call.me, call.args(ForQuery).for_, "block", _code(call), clock.current())
-    return Reply(None, 204)
+    return _withdrawn(call, "block")
 
 
 @route(bp, "/patient/record/close", method="POST", roles=PATIENT, query=ForQuery, answer="RecordSettings")

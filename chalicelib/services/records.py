@@ -1,7 +1,7 @@
 """The shared care record (DSP): practices add documents to a patient's record and read what
-the access matrix (`domain/record_access.py`) lets them, in an emergency too; the patient
-(or a minor's guardian) grants, withdraws and blocks access and closes the record. Every professional read is
-journaled before it answers.
+the access matrix (`domain/record_access.py`) lets them, in an emergency too; the patient (or
+a minor's guardian) grants, withdraws and blocks access and closes the record. Every
+professional read is journaled before it answers.
 """
 
 from __future__ import annotations

@@ -115,16 +115,8 @@ def _copy(source: str, key: str) -> None:
 
 
 def exists(key: str) -> bool:
-    from botocore.exceptions import ClientError
-
     with _answering():
-        try:
-            _s3().head_object(Bucket=config.vault_bucket(), Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-    return True
+        return size_of(key) is not None
 
 
 def put_export(body: IO[bytes], extension: str, content_type: str) -> str:
